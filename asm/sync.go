@@ -1,0 +1,332 @@
+package asm
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
+
+	"github.com/meshtwin/meshtwin/model"
+)
+
+// target is one place a plan writes to: the control plane or a cluster,
+// with the namespaces it held when the plan was made.
+type target struct {
+	client kubernetes.Interface
+	objs   map[string]*corev1.Namespace
+}
+
+// write is one Create or Update of a namespace, prepared before any is
+// sent.
+type write struct {
+	where  string
+	client kubernetes.Interface
+	ns     *corev1.Namespace
+	create bool
+}
+
+// PlanSyncFrom plans a sync from a member cluster to the instance (B22,
+// B25) without changing anything (--dry-run).
+func (i *Instance) PlanSyncFrom(ctx context.Context, cluster string) (model.Plan, error) {
+	plan, _, err := i.planSyncFrom(ctx, cluster)
+	if err != nil {
+		return model.Plan{}, fmt.Errorf("sync from cluster %q: %w", cluster, err)
+	}
+	return plan, nil
+}
+
+// SyncFrom syncs a member cluster's namespaces and injection labels to the
+// instance (B22, B25) and returns what it did. The whole plan is checked
+// before the first write.
+func (i *Instance) SyncFrom(ctx context.Context, cluster string) (model.Plan, error) {
+	plan, targets, err := i.planSyncFrom(ctx, cluster)
+	if err == nil {
+		err = apply(ctx, plan, targets)
+	}
+	if err != nil {
+		return plan, fmt.Errorf("sync from cluster %q: %w", cluster, err)
+	}
+	return plan, nil
+}
+
+func (i *Instance) planSyncFrom(ctx context.Context, cluster string) (model.Plan, map[string]target, error) {
+	cs, err := i.member(cluster)
+	if err != nil {
+		return model.Plan{}, nil, err
+	}
+	cfg, refs := i.snapshot()
+	inst, instObjs, err := i.readInstance(ctx, cfg, refs)
+	if err != nil {
+		return model.Plan{}, nil, err
+	}
+	cn, objs, err := readCluster(ctx, cluster, cs)
+	if err != nil {
+		return model.Plan{}, nil, err
+	}
+	// A namespace the cluster is deleting is not brought into the instance.
+	for name, ns := range objs {
+		if ns.DeletionTimestamp != nil {
+			delete(cn.Namespaces, name)
+		}
+	}
+	targets := map[string]target{model.PlanInstance: {client: i.cp, objs: instObjs}}
+	return model.PlanSyncFrom(inst, cn), targets, nil
+}
+
+// PlanSyncTo plans a sync from the instance to its member clusters (B23,
+// B24, B27) without changing anything (--dry-run).
+func (i *Instance) PlanSyncTo(ctx context.Context) (model.Plan, error) {
+	plan, _, err := i.planSyncTo(ctx)
+	if err != nil {
+		return model.Plan{}, fmt.Errorf("sync to clusters: %w", err)
+	}
+	return plan, nil
+}
+
+// SyncTo syncs the instance's namespaces and injection labels to each
+// namespace's homing clusters (B23, B24, B27) and returns what it did. The
+// whole plan is checked before the first write.
+func (i *Instance) SyncTo(ctx context.Context) (model.Plan, error) {
+	plan, targets, err := i.planSyncTo(ctx)
+	if err == nil {
+		err = apply(ctx, plan, targets)
+	}
+	if err != nil {
+		return plan, fmt.Errorf("sync to clusters: %w", err)
+	}
+	return plan, nil
+}
+
+func (i *Instance) planSyncTo(ctx context.Context) (model.Plan, map[string]target, error) {
+	cfg, refs := i.snapshot()
+	inst, instObjs, err := i.readInstance(ctx, cfg, refs)
+	if err != nil {
+		return model.Plan{}, nil, err
+	}
+	// A namespace the instance is deleting is not brought into clusters.
+	for name, ns := range instObjs {
+		if ns.DeletionTimestamp != nil {
+			delete(inst.Namespaces, name)
+		}
+	}
+	clusters := make([]model.ClusterNamespaces, 0, len(refs))
+	targets := map[string]target{}
+	for _, r := range refs {
+		cn, objs, err := readCluster(ctx, r.name, r.client)
+		if err != nil {
+			return model.Plan{}, nil, err
+		}
+		clusters = append(clusters, cn)
+		targets[r.name] = target{client: r.client, objs: objs}
+	}
+	return model.PlanSyncTo(inst, clusters), targets, nil
+}
+
+// Push applies the injection labels of an instance namespace, as ns holds
+// them, to the namespaces of the same name that already exist in its
+// homing clusters; it creates none (B06). Backends call it after every edit
+// of an instance namespace; EnableInjection and DisableInjection call it
+// themselves. It reads only ns and the member clusters, never the
+// control plane, so it may run inside a control-plane reactor. A namespace
+// being deleted is not pushed.
+func (i *Instance) Push(ctx context.Context, ns *corev1.Namespace) (model.Plan, error) {
+	if ns == nil || ns.DeletionTimestamp != nil {
+		return model.Plan{}, nil
+	}
+	cfg, refs := i.snapshot()
+	g := GlobalNamespaceOf(ns)
+	inst := model.InstanceState{
+		Version:    cfg.Version,
+		Clusters:   memberNames(refs),
+		Namespaces: map[string]model.GlobalNamespace{g.Name: g},
+	}
+	homes := model.HomingOf(g, inst.Clusters)
+	var clusters []model.ClusterNamespaces
+	targets := map[string]target{}
+	for _, r := range refs {
+		if model.SyncSkipsNamespace(g.Name) || !slices.Contains(homes, r.name) {
+			continue
+		}
+		cn := model.ClusterNamespaces{Cluster: r.name, Namespaces: map[string]map[string]string{}}
+		objs := map[string]*corev1.Namespace{}
+		obj, err := r.client.CoreV1().Namespaces().Get(ctx, g.Name, metav1.GetOptions{})
+		switch {
+		case err == nil:
+			cn.Namespaces[g.Name] = obj.Labels
+			objs[g.Name] = obj
+		case !apierrors.IsNotFound(err):
+			return model.Plan{}, fmt.Errorf("push namespace %q: read cluster %q: %w", g.Name, r.name, err)
+		}
+		clusters = append(clusters, cn)
+		targets[r.name] = target{client: r.client, objs: objs}
+	}
+	plan := model.PlanPush(inst, g.Name, clusters)
+	if err := apply(ctx, plan, targets); err != nil {
+		return plan, fmt.Errorf("push namespace %q: %w", g.Name, err)
+	}
+	return plan, nil
+}
+
+// readInstance lists the control plane's namespaces.
+func (i *Instance) readInstance(ctx context.Context, cfg model.MeshConfig, refs []memberRef) (model.InstanceState, map[string]*corev1.Namespace, error) {
+	list, err := i.cp.CoreV1().Namespaces().List(ctx, metav1.ListOptions{})
+	if err != nil {
+		return model.InstanceState{}, nil, fmt.Errorf("read the mesh instance's namespaces: %w", err)
+	}
+	st := model.InstanceState{
+		Version:    cfg.Version,
+		Clusters:   memberNames(refs),
+		Namespaces: make(map[string]model.GlobalNamespace, len(list.Items)),
+	}
+	objs := make(map[string]*corev1.Namespace, len(list.Items))
+	for k := range list.Items {
+		ns := &list.Items[k]
+		st.Namespaces[ns.Name] = GlobalNamespaceOf(ns)
+		objs[ns.Name] = ns
+	}
+	return st, objs, nil
+}
+
+// readCluster lists a member cluster's namespaces.
+func readCluster(ctx context.Context, name string, cs kubernetes.Interface) (model.ClusterNamespaces, map[string]*corev1.Namespace, error) {
+	list, err := cs.CoreV1().Namespaces().List(ctx, metav1.ListOptions{})
+	if err != nil {
+		return model.ClusterNamespaces{}, nil, fmt.Errorf("read namespaces of cluster %q: %w", name, err)
+	}
+	cn := model.ClusterNamespaces{Cluster: name, Namespaces: make(map[string]map[string]string, len(list.Items))}
+	objs := make(map[string]*corev1.Namespace, len(list.Items))
+	for k := range list.Items {
+		ns := &list.Items[k]
+		cn.Namespaces[ns.Name] = maps.Clone(ns.Labels)
+		objs[ns.Name] = ns
+	}
+	return cn, objs, nil
+}
+
+// apply prepares every write of the plan, and sends them only when all are
+// valid.
+func apply(ctx context.Context, plan model.Plan, targets map[string]target) error {
+	writes, err := prepare(plan, targets)
+	if err != nil {
+		return err
+	}
+	for _, w := range writes {
+		nss := w.client.CoreV1().Namespaces()
+		if w.create {
+			_, err = nss.Create(ctx, w.ns, metav1.CreateOptions{})
+		} else {
+			_, err = nss.Update(ctx, w.ns, metav1.UpdateOptions{})
+		}
+		if err != nil {
+			verb := "update"
+			if w.create {
+				verb = "create"
+			}
+			return fmt.Errorf("%s namespace %q in %s: %w", verb, w.ns.Name, describeWhere(w.where), err)
+		}
+	}
+	return nil
+}
+
+// prepare turns a plan into one write per namespace, checking that every
+// changed namespace exists (or is created), that no created one exists and
+// that the results are valid namespaces.
+func prepare(plan model.Plan, targets map[string]target) ([]write, error) {
+	var writes []write
+	var errs []error
+	changes := plan.Changes
+	for len(changes) > 0 {
+		n := 1
+		for n < len(changes) && changes[n].Where == changes[0].Where && changes[n].Namespace == changes[0].Namespace {
+			n++
+		}
+		w, err := prepareOne(changes[:n], targets)
+		if err != nil {
+			errs = append(errs, err)
+		} else {
+			writes = append(writes, w)
+		}
+		changes = changes[n:]
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	return writes, nil
+}
+
+// prepareOne builds the write for the changes to one namespace.
+func prepareOne(changes []model.Change, targets map[string]target) (write, error) {
+	where, name := changes[0].Where, changes[0].Namespace
+	t, ok := targets[where]
+	if !ok {
+		return write{}, fmt.Errorf("namespace %q: the plan names %s, which this operation does not write", name, describeWhere(where))
+	}
+	existing := t.objs[name]
+	w := write{where: where, client: t.client}
+	creates := slices.ContainsFunc(changes, func(c model.Change) bool { return c.Kind == model.ChangeCreateNamespace })
+	switch {
+	case creates && existing != nil:
+		return write{}, fmt.Errorf("namespace %q already exists in %s", name, describeWhere(where))
+	case creates:
+		if err := model.ValidateNamespaceName(name); err != nil {
+			return write{}, err
+		}
+		w.create = true
+		w.ns = &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}}
+	case existing == nil:
+		return write{}, fmt.Errorf("namespace %q does not exist in %s", name, describeWhere(where))
+	default:
+		w.ns = existing.DeepCopy()
+	}
+	for _, c := range changes {
+		switch c.Kind {
+		case model.ChangeCreateNamespace:
+			setLabels(w.ns, c.Labels)
+		case model.ChangeSetLabel:
+			setLabels(w.ns, map[string]string{c.Key: c.Value})
+		case model.ChangeRemoveLabel:
+			delete(w.ns.Labels, c.Key)
+		case model.ChangeSetHoming:
+			if where != model.PlanInstance {
+				return write{}, fmt.Errorf("namespace %q: homing can only be set in the mesh instance, not in %s", name, describeWhere(where))
+			}
+			if c.Homing == nil {
+				delete(w.ns.Annotations, model.AnnotationHoming)
+				continue
+			}
+			if w.ns.Annotations == nil {
+				w.ns.Annotations = map[string]string{}
+			}
+			w.ns.Annotations[model.AnnotationHoming] = model.FormatHoming(c.Homing)
+		default:
+			return write{}, fmt.Errorf("namespace %q: unknown change %q", name, c.Kind)
+		}
+	}
+	if err := model.ValidateLabels(w.ns.Labels); err != nil {
+		return write{}, fmt.Errorf("namespace %q in %s: %w", name, describeWhere(where), err)
+	}
+	return w, nil
+}
+
+func setLabels(ns *corev1.Namespace, labels map[string]string) {
+	if len(labels) == 0 {
+		return
+	}
+	if ns.Labels == nil {
+		ns.Labels = map[string]string{}
+	}
+	maps.Copy(ns.Labels, labels)
+}
+
+func describeWhere(where string) string {
+	if where == model.PlanInstance {
+		return "the mesh instance"
+	}
+	return fmt.Sprintf("cluster %q", where)
+}

@@ -1,0 +1,390 @@
+package model
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+)
+
+// Finding codes and levels, after istioctl analyze.
+const (
+	CodeNamespaceNotInjected  = "IST0102"
+	CodePodMissingProxy       = "IST0103"
+	CodeNamespaceMultipleInjs = "IST0123"
+	CodeInjectionLabelDrift   = "ASM0001"
+
+	LevelInfo    = "Info"
+	LevelWarning = "Warning"
+)
+
+// Finding is one analyzer message, like istioctl analyze's.
+type Finding struct {
+	Code     string
+	Level    string
+	Resource string // e.g. "Namespace demo (cluster c1)", "Pod demo/nginx (cluster c1)"
+	Message  string
+	Fix      string
+}
+
+// String renders the finding the way istioctl analyze prints it.
+func (f Finding) String() string {
+	s := fmt.Sprintf("%s [%s] (%s) %s", f.Level, f.Code, f.Resource, f.Message)
+	if f.Fix != "" {
+		s += ": " + f.Fix
+	}
+	return s
+}
+
+// ClusterSnapshot is what Analyze reads of one data-plane cluster.
+type ClusterSnapshot struct {
+	Info       ClusterInfo
+	Namespaces []corev1.Namespace
+	Pods       []corev1.Pod
+}
+
+// AnalyzeInput is the whole mesh as Analyze reads it.
+type AnalyzeInput struct {
+	Mesh MeshConfig
+	// Instance holds the mesh instance's global namespaces; nil skips the
+	// drift check.
+	Instance []GlobalNamespace
+	Clusters []ClusterSnapshot
+}
+
+// analyzerSkips reports whether Analyze leaves a namespace out of the
+// namespace checks: the system namespaces and istio-system.
+func analyzerSkips(ns string) bool {
+	return IsIgnoredNamespace(ns) || ns == "istio-system"
+}
+
+func namespaceResource(ns, cluster string) string {
+	return fmt.Sprintf("Namespace %s (cluster %s)", ns, cluster)
+}
+
+func podResource(ns, name, cluster string) string {
+	return fmt.Sprintf("Pod %s/%s (cluster %s)", ns, name, cluster)
+}
+
+// Analyze checks the mesh like istioctl analyze (B35): namespaces without
+// an injection label (IST0102), pods missing the proxy in namespaces that
+// inject them (IST0103), namespaces with both istio-injection and
+// istio.io/rev (IST0123), and clusters whose injection labels drifted from
+// the mesh instance's (ASM0001). Findings are sorted by resource, then code.
+func Analyze(in AnalyzeInput) []Finding {
+	var out []Finding
+	clusterNames := make([]string, 0, len(in.Clusters))
+	for _, c := range in.Clusters {
+		clusterNames = append(clusterNames, c.Info.Name)
+	}
+	for _, c := range in.Clusters {
+		cluster := c.Info.Name
+		nsLabels := map[string]map[string]string{}
+		for _, ns := range c.Namespaces {
+			nsLabels[ns.Name] = ns.Labels
+			if analyzerSkips(ns.Name) {
+				continue
+			}
+			inj, hasInj := ns.Labels[LabelInjection]
+			rev, hasRev := ns.Labels[LabelRevision]
+			switch {
+			case !hasInj && !hasRev:
+				out = append(out, Finding{Code: CodeNamespaceNotInjected, Level: LevelInfo,
+					Resource: namespaceResource(ns.Name, cluster),
+					Message:  "namespace is not enabled for injection",
+					Fix: fmt.Sprintf("kubectl label namespace %s %s=enabled (or %s=disabled to mark it as not needing injection)",
+						ns.Name, LabelInjection, LabelInjection)})
+			case hasInj && hasRev:
+				out = append(out, Finding{Code: CodeNamespaceMultipleInjs, Level: LevelWarning,
+					Resource: namespaceResource(ns.Name, cluster),
+					Message: fmt.Sprintf("namespace has both %s=%s and %s=%s; %s wins",
+						LabelInjection, inj, LabelRevision, rev, LabelInjection),
+					Fix: fmt.Sprintf("remove one of them, e.g. kubectl label namespace %s %s-", ns.Name, LabelRevision)})
+			}
+		}
+		for i := range c.Pods {
+			pod := &c.Pods[i]
+			if pod.DeletionTimestamp != nil || IsInjected(pod) {
+				continue
+			}
+			labels, ok := nsLabels[pod.Namespace]
+			if !ok || analyzerSkips(pod.Namespace) {
+				continue
+			}
+			if d := DecideInjection(InjectionRequest{Namespace: pod.Namespace, NamespaceLabels: labels, Pod: pod, Mesh: in.Mesh}); d.Inject {
+				out = append(out, Finding{Code: CodePodMissingProxy, Level: LevelWarning,
+					Resource: podResource(pod.Namespace, pod.Name, cluster),
+					Message:  "pod is missing the istio-proxy container",
+					Fix:      "restart or redeploy the workload"})
+			}
+		}
+	}
+	if in.Instance != nil {
+		out = append(out, driftFindings(in.Instance, in.Clusters, clusterNames)...)
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		if out[i].Resource != out[j].Resource {
+			return out[i].Resource < out[j].Resource
+		}
+		return out[i].Code < out[j].Code
+	})
+	return out
+}
+
+func driftFindings(instance []GlobalNamespace, clusters []ClusterSnapshot, clusterNames []string) []Finding {
+	var out []Finding
+	byCluster := map[string]map[string]map[string]string{}
+	for _, c := range clusters {
+		m := map[string]map[string]string{}
+		for _, ns := range c.Namespaces {
+			m[ns.Name] = ns.Labels
+		}
+		byCluster[c.Info.Name] = m
+	}
+	for _, g := range instance {
+		if SyncSkipsNamespace(g.Name) {
+			continue
+		}
+		for _, cluster := range HomingOf(g, clusterNames) {
+			have, ok := byCluster[cluster][g.Name]
+			if !ok {
+				continue
+			}
+			want := describeInjectionLabels(g.Labels)
+			got := describeInjectionLabels(have)
+			if want == got {
+				continue
+			}
+			out = append(out, Finding{Code: CodeInjectionLabelDrift, Level: LevelWarning,
+				Resource: namespaceResource(g.Name, cluster),
+				Message:  fmt.Sprintf("injection labels differ from the mesh instance's: instance has %s, cluster has %s", want, got),
+				Fix:      fmt.Sprintf("asm sync to-clusters (or asm sync from-cluster %s to keep the cluster's labels)", cluster)})
+		}
+	}
+	return out
+}
+
+// describeInjectionLabels renders a namespace's injection labels as
+// "istio-injection=enabled,istio.io/rev=x", or "no injection label".
+func describeInjectionLabels(labels map[string]string) string {
+	var parts []string
+	for _, k := range []string{LabelInjection, LabelRevision} {
+		if v, ok := labels[k]; ok {
+			parts = append(parts, k+"="+v)
+		}
+	}
+	if len(parts) == 0 {
+		return "no injection label"
+	}
+	return strings.Join(parts, ",")
+}
+
+// ExplainInput is what ExplainPod reads: a pod (existing, or about to be
+// created when it has no creation timestamp and no UID), its namespace, the
+// mesh and the cluster with its nodes.
+type ExplainInput struct {
+	Pod         *corev1.Pod
+	Namespace   *corev1.Namespace
+	Mesh        MeshConfig
+	Cluster     ClusterInfo
+	Nodes       []corev1.Node
+	PodsPerNode map[string]int
+}
+
+// Explanation answers, one sentence each, why a pod is (or would be)
+// injected, in which sidecar mode and on which node (B14, B36).
+type Explanation struct {
+	Injection string
+	Mode      string
+	Placement string
+	// Advice is what to run to get the sidecar, or "" when nothing is
+	// needed.
+	Advice string
+
+	// Rule ids behind the sentences.
+	InjectionRule, ModeRule, PlacementRule string
+	// Warnings from the injection decision (ignored or conflicting labels).
+	Warnings []string
+}
+
+// Lines renders the explanation as "Injection: ...", "Mode: ...",
+// "Placement: ...", then "Advice: ..." and "Warning: ..." lines when set.
+func (e Explanation) Lines() []string {
+	lines := []string{"Injection: " + e.Injection, "Mode: " + e.Mode, "Placement: " + e.Placement}
+	if e.Advice != "" {
+		lines = append(lines, "Advice: "+e.Advice)
+	}
+	for _, w := range e.Warnings {
+		lines = append(lines, "Warning: "+w)
+	}
+	return lines
+}
+
+func podExists(pod *corev1.Pod) bool {
+	return !pod.CreationTimestamp.IsZero() || pod.UID != ""
+}
+
+// recreateAdvice names the commands that recreate the pod (B11, B12).
+func recreateAdvice(pod *corev1.Pod, ns string) string {
+	replace := fmt.Sprintf("kubectl get pod %s -n %s -o yaml | kubectl replace --force -f -", pod.Name, ns)
+	if d := deploymentOf(pod); d != "" {
+		return fmt.Sprintf("recreate it: kubectl rollout restart deployment %s -n %s, or %s", d, ns, replace)
+	}
+	return "recreate it: " + replace
+}
+
+// deploymentOf returns the Deployment that owns the pod through a
+// ReplicaSet, or "".
+func deploymentOf(pod *corev1.Pod) string {
+	for _, o := range pod.OwnerReferences {
+		if o.Kind != "ReplicaSet" {
+			continue
+		}
+		if h := pod.Labels["pod-template-hash"]; h != "" && strings.HasSuffix(o.Name, "-"+h) {
+			return strings.TrimSuffix(o.Name, "-"+h)
+		}
+		if i := strings.LastIndex(o.Name, "-"); i > 0 {
+			return o.Name[:i]
+		}
+	}
+	return ""
+}
+
+// ExplainPod says which rule decided injection, mode and node (B14, B36),
+// comparing what an existing pod has with what the rules decide now.
+func ExplainPod(in ExplainInput) Explanation {
+	pod := in.Pod
+	if pod == nil {
+		pod = &corev1.Pod{}
+	}
+	var nsLabels map[string]string
+	ns := pod.Namespace
+	if in.Namespace != nil {
+		nsLabels = in.Namespace.Labels
+		if in.Namespace.Name != "" {
+			ns = in.Namespace.Name
+		}
+	}
+	if ns == "" {
+		ns = "default"
+	}
+	exists := podExists(pod)
+	// A pod about to be created passes the ECI webhook first.
+	candidate := pod
+	if !exists {
+		candidate, _ = ApplyECIScheduling(pod, nsLabels)
+	}
+	var ex Explanation
+	d := DecideInjection(InjectionRequest{Namespace: ns, NamespaceLabels: nsLabels, Pod: candidate, Mesh: in.Mesh})
+	ex.InjectionRule = d.Rule
+	ex.Warnings = d.Warnings
+	injected := IsInjected(pod)
+	labelAdvice := fmt.Sprintf("kubectl label namespace %s %s=enabled --overwrite", ns, LabelInjection)
+	switch {
+	case !exists && d.Inject:
+		ex.Injection = fmt.Sprintf("the pod would be injected: %s.", d.Reason)
+	case !exists:
+		ex.Injection = fmt.Sprintf("the pod would not be injected: %s.", d.Reason)
+		ex.Advice = notInjectedAdvice(d, ns, labelAdvice)
+	case injected && d.Inject:
+		ex.Injection = fmt.Sprintf("the pod has istio-proxy: %s.", d.Reason)
+	case injected:
+		ex.Injection = fmt.Sprintf("the pod has istio-proxy, but a pod created now would not get one: %s.", d.Reason)
+	case d.Inject:
+		ex.Injection = fmt.Sprintf("the pod has no istio-proxy although %s now: it was created before injection applied to it, and injection happens only when a pod is created.", lowerFirst(d.Reason))
+		ex.Advice = recreateAdvice(pod, ns)
+	default:
+		ex.Injection = fmt.Sprintf("the pod has no istio-proxy: %s.", d.Reason)
+		if a := notInjectedAdvice(d, ns, labelAdvice); a != "" {
+			ex.Advice = a + ", then " + recreateAdvice(pod, ns)
+		}
+	}
+
+	ex.Mode, ex.ModeRule = explainMode(pod, exists, injected, d.Inject, in.Mesh, in.Cluster)
+	ex.Placement, ex.PlacementRule = explainPlacement(candidate, exists, nsLabels, in.Nodes, in.PodsPerNode)
+	return ex
+}
+
+func notInjectedAdvice(d InjectionDecision, ns, labelAdvice string) string {
+	switch d.Rule {
+	case RuleNoSelectorMatched, RuleNamespaceInjectionUnrecognized, RuleNamespaceInjectionDisabled:
+		return labelAdvice
+	case RulePodOptOutLabel, RulePodAnnotation:
+		return fmt.Sprintf("remove the pod's %s=false (label or annotation)", LabelSidecarInject)
+	case RuleECIVersionTooOld:
+		return fmt.Sprintf("upgrade the ASM instance to %s or later", MinECIVersion())
+	}
+	return ""
+}
+
+func explainMode(pod *corev1.Pod, exists, injected, willInject bool, mesh MeshConfig, cluster ClusterInfo) (string, string) {
+	now := DecideSidecarMode(pod, mesh, cluster)
+	if exists && injected {
+		actual, ok := PodSidecarMode(pod)
+		if !ok {
+			return "the pod carries the sidecar status annotation but istio-proxy is neither a container nor an init container with restartPolicy: Always.", "unknown"
+		}
+		where := "istio-proxy is in containers"
+		if actual == ModeNative {
+			where = "istio-proxy is in initContainers with restartPolicy: Always"
+		}
+		if actual == now.Mode {
+			return fmt.Sprintf("the sidecar is %s (%s): %s.", actual, where, now.Reason), now.Rule
+		}
+		return fmt.Sprintf("the sidecar is %s (%s), but a pod created now would be %s: %s.", actual, where, now.Mode, now.Reason), now.Rule
+	}
+	if willInject && !exists {
+		return fmt.Sprintf("the sidecar would be %s: %s.", now.Mode, now.Reason), now.Rule
+	}
+	return fmt.Sprintf("the pod has no sidecar; one injected now would be %s: %s.", now.Mode, now.Reason), now.Rule
+}
+
+func explainPlacement(pod *corev1.Pod, exists bool, nsLabels map[string]string, nodes []corev1.Node, podsPerNode map[string]int) (string, string) {
+	wants, why := WantsECI(pod.Labels, nsLabels)
+	pinned := pod.Spec.NodeSelector[NodeLabelType] == NodeTypeVirtualKubelet
+	if exists && pod.Spec.NodeName != "" {
+		var node *corev1.Node
+		for i := range nodes {
+			if nodes[i].Name == pod.Spec.NodeName {
+				node = &nodes[i]
+			}
+		}
+		switch {
+		case IsVirtualNode(node) && pinned:
+			return fmt.Sprintf("the pod runs on ECI virtual node %s: %s, so the ECI webhook gave it nodeSelector %s=%s.",
+				node.Name, eciWhy(pod, nsLabels), NodeLabelType, NodeTypeVirtualKubelet), PlacementVirtualNode
+		case IsVirtualNode(node):
+			return fmt.Sprintf("the pod runs on ECI virtual node %s.", node.Name), PlacementVirtualNode
+		case wants && !pinned:
+			return fmt.Sprintf("the pod runs on regular node %s: %s now, but it was created before that applied, and existing pods stay where they are.",
+				pod.Spec.NodeName, why), PlacementRegularNode
+		default:
+			return fmt.Sprintf("the pod runs on regular node %s: %s.", pod.Spec.NodeName, why), PlacementRegularNode
+		}
+	}
+	d := DecidePlacement(pod, nodes, podsPerNode)
+	if exists {
+		if d.Scheduled {
+			return fmt.Sprintf("the pod is not scheduled yet; the scheduler would pick node %s: %s.", d.Node, d.Reason), d.Rule
+		}
+		return fmt.Sprintf("the pod is Pending: %s.", trimPeriod(d.Reason)), d.Rule
+	}
+	if !d.Scheduled {
+		return fmt.Sprintf("the pod would stay Pending: %s.", trimPeriod(d.Reason)), d.Rule
+	}
+	if d.Rule == PlacementVirtualNode {
+		return fmt.Sprintf("the pod would run on ECI virtual node %s: %s.", d.Node, eciWhy(pod, nsLabels)), d.Rule
+	}
+	return fmt.Sprintf("the pod would run on regular node %s: %s.", d.Node, why), d.Rule
+}
+
+// eciWhy says which label sent the pod to ECI.
+func eciWhy(pod *corev1.Pod, nsLabels map[string]string) string {
+	if wants, why := WantsECI(pod.Labels, nsLabels); wants {
+		return why
+	}
+	return fmt.Sprintf("its nodeSelector has %s=%s", NodeLabelType, NodeTypeVirtualKubelet)
+}
+
+func trimPeriod(s string) string { return strings.TrimSuffix(s, ".") }

@@ -1,0 +1,373 @@
+package model
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// Placement rule ids, as PlacementDecision.Rule reports them.
+const (
+	PlacementNodeName      = "node-name"
+	PlacementVirtualNode   = "virtual-node"
+	PlacementRegularNode   = "regular-node"
+	PlacementNoVirtualNode = "no-virtual-node"
+	PlacementUnschedulable = "unschedulable"
+	PlacementNoNodes       = "no-nodes"
+)
+
+// TaintVirtualKubeletValue is the value of the taint every virtual node
+// carries.
+const TaintVirtualKubeletValue = "alibabacloud"
+
+// PlacementRequest bundles a pod with its namespace's labels.
+type PlacementRequest struct {
+	Pod             *corev1.Pod
+	NamespaceLabels map[string]string
+}
+
+// WantsECI reports whether a pod should run on an ECI virtual node (B17–B19):
+// the pod label alibabacloud.com/eci decides when it is "true" or "false",
+// otherwise the namespace label does. The reason is one phrase naming the
+// label that decided.
+func WantsECI(podLabels, nsLabels map[string]string) (bool, string) {
+	switch podLabels[LabelECI] {
+	case "true":
+		return true, fmt.Sprintf("the pod has label %s=true", LabelECI)
+	case "false":
+		if nsLabels[LabelECI] == "true" {
+			return false, fmt.Sprintf("the pod has label %s=false, which opts it out of its namespace's %s=true", LabelECI, LabelECI)
+		}
+		return false, fmt.Sprintf("the pod has label %s=false", LabelECI)
+	}
+	if nsLabels[LabelECI] == "true" {
+		return true, fmt.Sprintf("its namespace has label %s=true", LabelECI)
+	}
+	return false, fmt.Sprintf("neither the pod nor its namespace has label %s=true", LabelECI)
+}
+
+// VirtualKubeletToleration is the toleration the ECI webhook adds.
+func VirtualKubeletToleration() corev1.Toleration {
+	return corev1.Toleration{
+		Key:      TaintVirtualKubelet,
+		Operator: corev1.TolerationOpEqual,
+		Value:    TaintVirtualKubeletValue,
+		Effect:   corev1.TaintEffectNoSchedule,
+	}
+}
+
+// VirtualKubeletTaint is the taint every virtual node carries.
+func VirtualKubeletTaint() corev1.Taint {
+	return corev1.Taint{Key: TaintVirtualKubelet, Value: TaintVirtualKubeletValue, Effect: corev1.TaintEffectNoSchedule}
+}
+
+// ApplyECIScheduling is the ECI webhook: when WantsECI holds it returns a
+// copy of pod with nodeSelector type=virtual-kubelet and the virtual-kubelet
+// toleration, and true. Otherwise it returns pod itself, unchanged, and
+// false.
+func ApplyECIScheduling(pod *corev1.Pod, nsLabels map[string]string) (*corev1.Pod, bool) {
+	if pod == nil {
+		return nil, false
+	}
+	if eci, _ := WantsECI(pod.Labels, nsLabels); !eci {
+		return pod, false
+	}
+	out := pod.DeepCopy()
+	if out.Spec.NodeSelector == nil {
+		out.Spec.NodeSelector = map[string]string{}
+	}
+	out.Spec.NodeSelector[NodeLabelType] = NodeTypeVirtualKubelet
+	tol := VirtualKubeletToleration()
+	for _, t := range out.Spec.Tolerations {
+		if t == tol {
+			return out, true
+		}
+	}
+	out.Spec.Tolerations = append(out.Spec.Tolerations, tol)
+	return out, true
+}
+
+// PlacementDecision is where the scheduler puts a pod, and why.
+type PlacementDecision struct {
+	Node      string
+	Scheduled bool
+	Rule      string
+	// Reason is one sentence for humans.
+	Reason string
+	// Message is the FailedScheduling event text when not scheduled.
+	Message string
+}
+
+// IsVirtualNode reports whether node is an ECI virtual node.
+func IsVirtualNode(node *corev1.Node) bool {
+	return node != nil && node.Labels[NodeLabelType] == NodeTypeVirtualKubelet
+}
+
+// DecidePlacement filters nodes as kube-scheduler does (unschedulable
+// nodes, taints against tolerations, nodeSelector and required node
+// affinity; a preset spec.nodeName is honoured) and picks the feasible
+// node with the fewest pods, then by name.
+func DecidePlacement(pod *corev1.Pod, nodes []corev1.Node, podsPerNode map[string]int) PlacementDecision {
+	if pod == nil {
+		pod = &corev1.Pod{}
+	}
+	if pod.Spec.NodeName != "" {
+		return PlacementDecision{Node: pod.Spec.NodeName, Scheduled: true, Rule: PlacementNodeName,
+			Reason: fmt.Sprintf("the pod names node %s in spec.nodeName, so the scheduler is bypassed", pod.Spec.NodeName)}
+	}
+	wantsVirtual := pod.Spec.NodeSelector[NodeLabelType] == NodeTypeVirtualKubelet
+	if len(nodes) == 0 {
+		d := PlacementDecision{Rule: PlacementNoNodes, Reason: "the cluster has no nodes, so the pod stays Pending",
+			Message: "no nodes available to schedule pods"}
+		if wantsVirtual {
+			d.Rule = PlacementNoVirtualNode
+			d.Reason = noVirtualNodeReason
+		}
+		return d
+	}
+	reasons := map[string]int{}
+	var feasible []string
+	hasVirtual := false
+	for i := range nodes {
+		n := &nodes[i]
+		if IsVirtualNode(n) {
+			hasVirtual = true
+		}
+		if why := nodeRejects(pod, n); why != "" {
+			reasons[why]++
+			continue
+		}
+		feasible = append(feasible, n.Name)
+	}
+	if len(feasible) == 0 {
+		msg := schedulingFailure(len(nodes), reasons)
+		d := PlacementDecision{Rule: PlacementUnschedulable, Message: msg,
+			Reason: fmt.Sprintf("no node fits the pod, so it stays Pending: %s", msg)}
+		if wantsVirtual && !hasVirtual {
+			d.Rule = PlacementNoVirtualNode
+			d.Reason = noVirtualNodeReason
+		}
+		return d
+	}
+	sort.Slice(feasible, func(i, j int) bool {
+		a, b := podsPerNode[feasible[i]], podsPerNode[feasible[j]]
+		if a != b {
+			return a < b
+		}
+		return feasible[i] < feasible[j]
+	})
+	node := feasible[0]
+	var chosen *corev1.Node
+	for i := range nodes {
+		if nodes[i].Name == node {
+			chosen = &nodes[i]
+		}
+	}
+	if IsVirtualNode(chosen) {
+		return PlacementDecision{Node: node, Scheduled: true, Rule: PlacementVirtualNode,
+			Reason: fmt.Sprintf("the pod runs on ECI virtual node %s because its nodeSelector has %s=%s and it tolerates the virtual-kubelet taint", node, NodeLabelType, NodeTypeVirtualKubelet)}
+	}
+	return PlacementDecision{Node: node, Scheduled: true, Rule: PlacementRegularNode,
+		Reason: fmt.Sprintf("the pod runs on regular node %s, the feasible node with the fewest pods", node)}
+}
+
+const noVirtualNodeReason = "the pod asks for an ECI virtual node but the cluster has none: the ack-virtual-node component is not deployed, so the pod stays Pending"
+
+// schedulingFailure renders kube-scheduler's FailedScheduling message.
+func schedulingFailure(total int, reasons map[string]int) string {
+	parts := make([]string, 0, len(reasons))
+	for r, n := range reasons {
+		parts = append(parts, strconv.Itoa(n)+" "+r)
+	}
+	sort.Strings(parts)
+	return fmt.Sprintf("0/%d nodes are available: %s. preemption: 0/%d nodes are available: %d Preemption is not helpful for scheduling.",
+		total, strings.Join(parts, ", "), total, total)
+}
+
+// nodeRejects returns why node cannot take pod, in kube-scheduler's words
+// and filter order, or "" if it can.
+func nodeRejects(pod *corev1.Pod, node *corev1.Node) string {
+	if node.Spec.Unschedulable && !toleratesUnschedulable(pod) {
+		return "node(s) were unschedulable"
+	}
+	for _, t := range node.Spec.Taints {
+		if t.Effect != corev1.TaintEffectNoSchedule && t.Effect != corev1.TaintEffectNoExecute {
+			continue
+		}
+		if !tolerated(pod.Spec.Tolerations, t) {
+			return fmt.Sprintf("node(s) had untolerated taint {%s: %s}", t.Key, t.Value)
+		}
+	}
+	if !matchesNodeSelector(pod, node) {
+		return "node(s) didn't match Pod's node affinity/selector"
+	}
+	return ""
+}
+
+func toleratesUnschedulable(pod *corev1.Pod) bool {
+	return tolerated(pod.Spec.Tolerations, corev1.Taint{Key: corev1.TaintNodeUnschedulable, Effect: corev1.TaintEffectNoSchedule})
+}
+
+func tolerated(tols []corev1.Toleration, t corev1.Taint) bool {
+	for _, tol := range tols {
+		if tol.Effect != "" && tol.Effect != t.Effect {
+			continue
+		}
+		switch tol.Operator {
+		case corev1.TolerationOpExists:
+			if tol.Key == "" || tol.Key == t.Key {
+				return true
+			}
+		case corev1.TolerationOpEqual, "":
+			if tol.Key == t.Key && tol.Value == t.Value {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func matchesNodeSelector(pod *corev1.Pod, node *corev1.Node) bool {
+	for k, v := range pod.Spec.NodeSelector {
+		if got, ok := node.Labels[k]; !ok || got != v {
+			return false
+		}
+	}
+	aff := pod.Spec.Affinity
+	if aff == nil || aff.NodeAffinity == nil || aff.NodeAffinity.RequiredDuringSchedulingIgnoredDuringExecution == nil {
+		return true
+	}
+	terms := aff.NodeAffinity.RequiredDuringSchedulingIgnoredDuringExecution.NodeSelectorTerms
+	if len(terms) == 0 {
+		return false
+	}
+	for _, term := range terms {
+		if termMatches(term, node) {
+			return true
+		}
+	}
+	return false
+}
+
+func termMatches(term corev1.NodeSelectorTerm, node *corev1.Node) bool {
+	if len(term.MatchExpressions) == 0 && len(term.MatchFields) == 0 {
+		return false
+	}
+	for _, r := range term.MatchExpressions {
+		if !requirementMatches(r, node.Labels) {
+			return false
+		}
+	}
+	for _, r := range term.MatchFields {
+		if r.Key != "metadata.name" || !requirementMatches(r, map[string]string{"metadata.name": node.Name}) {
+			return false
+		}
+	}
+	return true
+}
+
+func requirementMatches(r corev1.NodeSelectorRequirement, labels map[string]string) bool {
+	v, ok := labels[r.Key]
+	in := func() bool {
+		for _, x := range r.Values {
+			if x == v {
+				return true
+			}
+		}
+		return false
+	}
+	switch r.Operator {
+	case corev1.NodeSelectorOpIn:
+		return ok && in()
+	case corev1.NodeSelectorOpNotIn:
+		return !ok || !in()
+	case corev1.NodeSelectorOpExists:
+		return ok
+	case corev1.NodeSelectorOpDoesNotExist:
+		return !ok
+	case corev1.NodeSelectorOpGt, corev1.NodeSelectorOpLt:
+		if !ok || len(r.Values) != 1 {
+			return false
+		}
+		a, err1 := strconv.ParseInt(v, 10, 64)
+		b, err2 := strconv.ParseInt(r.Values[0], 10, 64)
+		if err1 != nil || err2 != nil {
+			return false
+		}
+		if r.Operator == corev1.NodeSelectorOpGt {
+			return a > b
+		}
+		return a < b
+	}
+	return false
+}
+
+// VirtualNodeName names the virtual node of ack-virtual-node in a zone:
+// virtual-kubelet-cn-beijing-i. zone may be the short letter ("i") or the
+// full zone id ("cn-beijing-i").
+func VirtualNodeName(region, zone string) string {
+	return "virtual-kubelet-" + region + "-" + shortZone(region, zone)
+}
+
+func shortZone(region, zone string) string {
+	if region != "" && strings.HasPrefix(zone, region+"-") {
+		return strings.TrimPrefix(zone, region+"-")
+	}
+	return zone
+}
+
+// NewVirtualNode builds the virtual node ack-virtual-node registers: label
+// type=virtual-kubelet, topology labels and the virtual-kubelet taint.
+func NewVirtualNode(region, zone string) *corev1.Node {
+	name := VirtualNodeName(region, zone)
+	n := readyNode(name)
+	n.Labels[NodeLabelType] = NodeTypeVirtualKubelet
+	n.Labels["kubernetes.io/role"] = "agent"
+	n.Labels["alibabacloud.com/virtual-node"] = "true"
+	if region != "" {
+		n.Labels[corev1.LabelTopologyRegion] = region
+		n.Labels[corev1.LabelTopologyZone] = region + "-" + shortZone(region, zone)
+	}
+	n.Spec.Taints = []corev1.Taint{VirtualKubeletTaint()}
+	return n
+}
+
+// NewNode builds a regular, Ready worker node.
+func NewNode(name string) *corev1.Node {
+	return readyNode(name)
+}
+
+func readyNode(name string) *corev1.Node {
+	return &corev1.Node{
+		TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Node"},
+		ObjectMeta: metav1.ObjectMeta{
+			Name: name,
+			Labels: map[string]string{
+				corev1.LabelHostname:   name,
+				corev1.LabelOSStable:   "linux",
+				corev1.LabelArchStable: "amd64",
+			},
+		},
+		Status: corev1.NodeStatus{
+			Conditions: []corev1.NodeCondition{{
+				Type: corev1.NodeReady, Status: corev1.ConditionTrue,
+				Reason: "KubeletReady", Message: "kubelet is posting ready status",
+			}},
+			Allocatable: nodeResources(),
+			Capacity:    nodeResources(),
+		},
+	}
+}
+
+func nodeResources() corev1.ResourceList {
+	return corev1.ResourceList{
+		corev1.ResourceCPU:    resource.MustParse("4"),
+		corev1.ResourceMemory: resource.MustParse("16Gi"),
+		corev1.ResourcePods:   resource.MustParse("110"),
+	}
+}

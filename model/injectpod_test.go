@@ -1,0 +1,283 @@
+package model
+
+import (
+	"encoding/json"
+	"reflect"
+	"strings"
+	"testing"
+
+	corev1 "k8s.io/api/core/v1"
+)
+
+func containerNames(cs []corev1.Container) []string {
+	var out []string
+	for _, c := range cs {
+		out = append(out, c.Name)
+	}
+	return out
+}
+
+func findContainer(cs []corev1.Container, name string) *corev1.Container {
+	for i := range cs {
+		if cs[i].Name == name {
+			return &cs[i]
+		}
+	}
+	return nil
+}
+
+func TestInjectPodLayout(t *testing.T) {
+	t.Parallel()
+	hold := withAnnotation(AnnotationProxyConfig, "holdApplicationUntilProxyStarts: true\n")
+	tests := []struct {
+		name           string
+		pod            *corev1.Pod
+		enable         *bool
+		kube           string
+		wantMode       SidecarMode
+		wantInits      []string
+		wantContainers []string
+		wantStatus     string
+		wantPostStart  bool
+	}{
+		{
+			name: "native", pod: newTestPod("demo", "sleep", withInit("setup")), kube: "1.30",
+			wantMode:       ModeNative,
+			wantInits:      []string{InitContainerName, ProxyContainerName, "setup"},
+			wantContainers: []string{"nginx"},
+			wantStatus:     `{"initContainers":["istio-init","istio-proxy"],"containers":null,"volumes":["workload-socket","credential-socket","workload-certs","istio-envoy","istio-data","istio-podinfo","istio-token","istiod-ca-cert"],"imagePullSecrets":null,"revision":"default"}`,
+		},
+		{
+			name: "traditional appends the proxy", pod: newTestPod("demo", "sleep", withInit("setup"), withContainer("helper")),
+			enable: ptr(false), kube: "1.30",
+			wantMode:       ModeTraditional,
+			wantInits:      []string{InitContainerName, "setup"},
+			wantContainers: []string{"nginx", "helper", ProxyContainerName},
+			wantStatus:     `{"initContainers":["istio-init"],"containers":["istio-proxy"],"volumes":["workload-socket","credential-socket","workload-certs","istio-envoy","istio-data","istio-podinfo","istio-token","istiod-ca-cert"],"imagePullSecrets":null,"revision":"default"}`,
+		},
+		{
+			name: "traditional with hold puts the proxy first", pod: newTestPod("demo", "sleep", hold),
+			kube: "1.29", wantMode: ModeTraditional,
+			wantInits:      []string{InitContainerName},
+			wantContainers: []string{ProxyContainerName, "nginx"},
+			wantPostStart:  true,
+		},
+		{
+			name: "native ignores hold", pod: newTestPod("demo", "sleep", withAnnotation(AnnotationProxyConfig, `{"holdApplicationUntilProxyStarts": true}`)),
+			kube: "1.31", wantMode: ModeNative,
+			wantInits:      []string{InitContainerName, ProxyContainerName},
+			wantContainers: []string{"nginx"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			before := tt.pod.DeepCopy()
+			mesh := testMesh("1.22.2.35")
+			mesh.EnableNativeSidecar = tt.enable
+			got, mode, err := InjectPod(tt.pod, InjectParams{Mesh: mesh, Cluster: testCluster(tt.kube)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(before, tt.pod) {
+				t.Fatal("InjectPod modified its input")
+			}
+			if mode.Mode != tt.wantMode {
+				t.Fatalf("mode = %s (%s), want %s", mode.Mode, mode.Reason, tt.wantMode)
+			}
+			if g := containerNames(got.Spec.InitContainers); !reflect.DeepEqual(g, tt.wantInits) {
+				t.Errorf("initContainers = %v, want %v", g, tt.wantInits)
+			}
+			if g := containerNames(got.Spec.Containers); !reflect.DeepEqual(g, tt.wantContainers) {
+				t.Errorf("containers = %v, want %v", g, tt.wantContainers)
+			}
+			if tt.wantStatus != "" && got.Annotations[AnnotationSidecarStatus] != tt.wantStatus {
+				t.Errorf("status annotation\n got: %s\nwant: %s", got.Annotations[AnnotationSidecarStatus], tt.wantStatus)
+			}
+			var st map[string]any
+			if err := json.Unmarshal([]byte(got.Annotations[AnnotationSidecarStatus]), &st); err != nil {
+				t.Errorf("status annotation is not JSON: %v", err)
+			}
+			proxy := findContainer(got.Spec.InitContainers, ProxyContainerName)
+			if tt.wantMode == ModeTraditional {
+				proxy = findContainer(got.Spec.Containers, ProxyContainerName)
+				if proxy.RestartPolicy != nil {
+					t.Error("traditional proxy has a restartPolicy")
+				}
+			} else if proxy.RestartPolicy == nil || *proxy.RestartPolicy != corev1.ContainerRestartPolicyAlways {
+				t.Error("native proxy lacks restartPolicy: Always")
+			}
+			if (proxy.Lifecycle != nil && proxy.Lifecycle.PostStart != nil) != tt.wantPostStart {
+				t.Errorf("postStart hook present = %v, want %v", proxy.Lifecycle != nil, tt.wantPostStart)
+			}
+			checkProxyContainer(t, proxy)
+			if err := ValidatePod(got); err != nil {
+				t.Errorf("injected pod is invalid: %v", err)
+			}
+			if !IsInjected(got) {
+				t.Error("IsInjected(injected) = false")
+			}
+		})
+	}
+}
+
+func checkProxyContainer(t *testing.T, proxy *corev1.Container) {
+	t.Helper()
+	wantImage := "registry-cn-hangzhou-vpc.ack.aliyuncs.com/acs/proxyv2:v1.22.2.35-ge64ec8af-aliyun"
+	if proxy.Image != wantImage {
+		t.Errorf("image = %q, want %q", proxy.Image, wantImage)
+	}
+	if len(proxy.Args) < 2 || proxy.Args[0] != "proxy" || proxy.Args[1] != "sidecar" {
+		t.Errorf("args = %v", proxy.Args)
+	}
+	want := corev1.ContainerPort{ContainerPort: 15090, Name: "http-envoy-prom", Protocol: corev1.ProtocolTCP}
+	if len(proxy.Ports) != 1 || proxy.Ports[0] != want {
+		t.Errorf("ports = %+v", proxy.Ports)
+	}
+	rp := proxy.ReadinessProbe
+	if rp == nil || rp.HTTPGet == nil || rp.HTTPGet.Path != "/healthz/ready" || rp.HTTPGet.Port.IntValue() != 15021 {
+		t.Errorf("readinessProbe = %+v", rp)
+	}
+	if proxy.Resources.Requests.Cpu().String() != "100m" {
+		t.Errorf("cpu request = %s", proxy.Resources.Requests.Cpu())
+	}
+}
+
+func TestInjectPodMetadata(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name         string
+		pod          *corev1.Pod
+		revision     string
+		wantName     string
+		wantRevision string
+		wantRev      string
+	}{
+		{name: "deployment pod", pod: newTestPod("demo", "web-6b7d8f9c4d-abc12", ownedByDeployment("web")), wantName: "web", wantRevision: "latest", wantRev: "default"},
+		{name: "app label", pod: newTestPod("demo", "x", withLabel("app", "reviews"), withLabel("version", "v2")), wantName: "reviews", wantRevision: "v2", wantRev: "default"},
+		{name: "k8s recommended labels win", pod: newTestPod("demo", "x", withLabel("app", "a"), withLabel("app.kubernetes.io/name", "b"), withLabel("app.kubernetes.io/version", "1.0")),
+			wantName: "b", wantRevision: "1.0", wantRev: "default"},
+		{name: "explicit canonical labels kept", pod: newTestPod("demo", "x", withLabel(LabelCanonicalName, "mine"), withLabel("app", "a")), wantName: "mine", wantRevision: "latest", wantRev: "default"},
+		{name: "revision", pod: newTestPod("demo", "nginx"), revision: "canary", wantName: "nginx", wantRevision: "latest", wantRev: "canary"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			got, _, err := InjectPod(tt.pod, InjectParams{Mesh: testMesh("1.22.2.35"), Cluster: testCluster("1.30"), Revision: tt.revision})
+			if err != nil {
+				t.Fatal(err)
+			}
+			l := got.Labels
+			if l[LabelTLSMode] != "istio" || l[LabelCanonicalName] != tt.wantName || l[LabelCanonicalRevision] != tt.wantRevision {
+				t.Errorf("labels = %v", l)
+			}
+			var st sidecarStatus
+			if err := json.Unmarshal([]byte(got.Annotations[AnnotationSidecarStatus]), &st); err != nil {
+				t.Fatal(err)
+			}
+			if st.Revision != tt.wantRev {
+				t.Errorf("status revision = %q, want %q", st.Revision, tt.wantRev)
+			}
+			if got.Annotations[AnnotationDefaultContainer] != "nginx" {
+				t.Errorf("default container = %q", got.Annotations[AnnotationDefaultContainer])
+			}
+		})
+	}
+}
+
+func TestInjectPodAlreadyInjected(t *testing.T) {
+	t.Parallel()
+	p := InjectParams{Mesh: testMesh("1.22.2.35"), Cluster: testCluster("1.30")}
+	once, _, err := InjectPod(newTestPod("demo", "nginx"), p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		pod  *corev1.Pod
+	}{
+		{name: "injected", pod: once},
+		{name: "proxy container only", pod: newTestPod("demo", "nginx", withContainer(ProxyContainerName))},
+		{name: "status annotation only", pod: newTestPod("demo", "nginx", withAnnotation(AnnotationSidecarStatus, "{}"))},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			_, _, err := InjectPod(tt.pod, p)
+			if err == nil || !strings.Contains(err.Error(), `inject sidecar into pod "demo/nginx": already injected`) {
+				t.Fatalf("err = %v", err)
+			}
+		})
+	}
+}
+
+func TestInjectPodDeterministic(t *testing.T) {
+	t.Parallel()
+	p := InjectParams{Mesh: testMesh("1.22.2.35"), Cluster: testCluster("1.30")}
+	a, _, errA := InjectPod(newTestPod("demo", "nginx"), p)
+	b, _, errB := InjectPod(newTestPod("demo", "nginx"), p)
+	if errA != nil || errB != nil || !reflect.DeepEqual(a, b) {
+		t.Fatal("two injections of the same pod differ")
+	}
+}
+
+func TestProxyImage(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ version, want string }{
+		{"1.22.2.35", "registry-cn-hangzhou-vpc.ack.aliyuncs.com/acs/proxyv2:v1.22.2.35-ge64ec8af-aliyun"},
+		{"1.23.1.10", "registry-cn-hangzhou-vpc.ack.aliyuncs.com/acs/proxyv2:v1.23.1.10-aliyun"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.version, func(t *testing.T) {
+			t.Parallel()
+			if got := ProxyImage(MustASMVersion(tt.version)); got != tt.want {
+				t.Fatalf("ProxyImage = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestHoldsApplication(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		cfg  string
+		want bool
+	}{
+		{"holdApplicationUntilProxyStarts: true", true},
+		{"holdApplicationUntilProxyStarts:true\n", true},
+		{`{"holdApplicationUntilProxyStarts": true}`, true},
+		{`{ "holdApplicationUntilProxyStarts" : "true" }`, true},
+		{"holdApplicationUntilProxyStarts: false", false},
+		{"concurrency: 2\nholdApplicationUntilProxyStarts: true", true},
+		{"", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.cfg, func(t *testing.T) {
+			t.Parallel()
+			if got := HoldsApplication(newTestPod("d", "p", withAnnotation(AnnotationProxyConfig, tt.cfg))); got != tt.want {
+				t.Fatalf("HoldsApplication(%q) = %v", tt.cfg, got)
+			}
+		})
+	}
+}
+
+func TestWorkloadName(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		pod  *corev1.Pod
+		want string
+	}{
+		{"deployment", newTestPod("d", "web-6b7d8f9c4d-x", ownedByDeployment("web")), "web"},
+		{"bare pod", newTestPod("d", "nginx"), "nginx"},
+		{"generate name", newTestPod("d", "", func(p *corev1.Pod) { p.GenerateName = "job-" }), "job"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			if got := WorkloadName(tt.pod); got != tt.want {
+				t.Fatalf("WorkloadName = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}

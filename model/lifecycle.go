@@ -1,0 +1,420 @@
+package model
+
+import (
+	"fmt"
+	"math"
+	"sort"
+	"strings"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// Lifecycle note reasons.
+const (
+	NoteNoNetwork               = "NoNetwork"
+	NoteJobNeverCompletes       = "JobNeverCompletes"
+	NoteLifecycleSettingIgnored = "LifecycleSettingIgnored"
+	NoteSidecarStopped          = "SidecarStopped"
+)
+
+// DefaultTiming is the lifecycle the simulator uses unless told otherwise.
+func DefaultTiming() Timing {
+	return Timing{
+		InitContainerRun: 1 * time.Second,
+		ContainerStart:   2 * time.Second,
+		AppReady:         1 * time.Second,
+		ProxyReady:       3 * time.Second,
+		JobRun:           5 * time.Second,
+	}
+}
+
+// LifecycleNote records something about the pod's lifecycle that a user
+// would not see in its status, such as a container without network (B32).
+// At is the time since the pod was scheduled.
+type LifecycleNote struct {
+	At        time.Duration
+	Container string
+	Reason    string
+	Message   string
+}
+
+// never marks a step that does not happen.
+const never = time.Duration(math.MaxInt64)
+
+// ctrPlan is when one container starts, becomes started/ready and ends,
+// relative to the time the pod was scheduled.
+type ctrPlan struct {
+	name, image string
+	init        bool
+	sidecar     bool // restartable init container
+	start       time.Duration
+	started     time.Duration // Started turns true (sidecars wait for their startup probe)
+	ready       time.Duration // never for run-to-completion init containers
+	end         time.Duration
+}
+
+type podPlan struct {
+	inits, ctrs []ctrPlan
+	initDone    time.Duration
+	hasInit     bool
+	notes       []LifecycleNote
+}
+
+// planPod lays out the pod's lifecycle on the virtual clock.
+func planPod(pod *corev1.Pod, t Timing, isJob bool) podPlan {
+	mode, injected := PodSidecarMode(pod)
+	traditional := injected && mode == ModeTraditional
+	native := injected && mode == ModeNative
+	hold := HoldsApplication(pod)
+	p := podPlan{hasInit: len(pod.Spec.InitContainers) > 0}
+
+	cursor := time.Duration(0)
+	for _, c := range pod.Spec.InitContainers {
+		cp := ctrPlan{name: c.Name, image: c.Image, init: true, start: cursor + t.ContainerStart, end: never}
+		if isRestartable(c) {
+			cp.sidecar = true
+			readyAfter := t.AppReady
+			if c.Name == ProxyContainerName {
+				readyAfter = t.ProxyReady
+			}
+			cp.ready = cp.start + readyAfter
+			cp.started = cp.start
+			if c.StartupProbe != nil {
+				cp.started = cp.ready
+			}
+			cursor = cp.started
+		} else {
+			cp.started = cp.start
+			cp.ready = never
+			cp.end = cp.start + t.InitContainerRun
+			cursor = cp.end
+			if traditional && c.Name != InitContainerName {
+				p.notes = append(p.notes, LifecycleNote{At: cp.start, Container: c.Name, Reason: NoteNoNetwork,
+					Message: fmt.Sprintf("init container %q runs before istio-proxy starts, but istio-init already redirects its traffic to the proxy, so it has no network", c.Name)})
+			}
+		}
+		p.inits = append(p.inits, cp)
+	}
+	p.initDone = cursor
+
+	base := cursor + t.ContainerStart
+	var proxyReady time.Duration = -1
+	if traditional && hold {
+		for _, c := range pod.Spec.Containers {
+			if c.Name == ProxyContainerName {
+				proxyReady = base + t.ProxyReady
+			}
+		}
+	}
+	for _, c := range pod.Spec.Containers {
+		cp := ctrPlan{name: c.Name, image: c.Image, start: base, end: never}
+		if c.Name == ProxyContainerName {
+			cp.ready = base + t.ProxyReady
+		} else {
+			if proxyReady >= 0 {
+				// postStart of istio-proxy holds the next containers.
+				cp.start = proxyReady + t.ContainerStart
+			}
+			cp.ready = cp.start + t.AppReady
+			if isJob {
+				cp.end = cp.start + t.JobRun
+			}
+		}
+		cp.started = cp.start
+		p.ctrs = append(p.ctrs, cp)
+	}
+
+	var proxy *ctrPlan
+	for i := range p.ctrs {
+		if p.ctrs[i].name == ProxyContainerName {
+			proxy = &p.ctrs[i]
+		}
+	}
+	mainEnd := time.Duration(0)
+	for _, cp := range p.ctrs {
+		if cp.name != ProxyContainerName && cp.end != never && cp.end > mainEnd {
+			mainEnd = cp.end
+		}
+	}
+	hasMain := len(p.ctrs) > 0 && !(len(p.ctrs) == 1 && proxy != nil)
+
+	if traditional && proxy != nil && !hold {
+		for _, cp := range p.ctrs {
+			if cp.name == ProxyContainerName || cp.start >= proxy.ready {
+				continue
+			}
+			p.notes = append(p.notes, LifecycleNote{At: cp.start, Container: cp.name, Reason: NoteNoNetwork,
+				Message: fmt.Sprintf("container %q starts at %s but istio-proxy is ready only at %s, so it has no network for %s (holdApplicationUntilProxyStarts would hold it until the proxy is ready)",
+					cp.name, cp.start, proxy.ready, proxy.ready-cp.start)})
+		}
+	}
+	if traditional && isJob && proxy != nil && hasMain {
+		p.notes = append(p.notes, LifecycleNote{At: mainEnd, Container: ProxyContainerName, Reason: NoteJobNeverCompletes,
+			Message: fmt.Sprintf("the main containers exited at %s but istio-proxy keeps running, so the pod stays Running and the Job never completes", mainEnd)})
+	}
+	if native {
+		if hold {
+			p.notes = append(p.notes, LifecycleNote{At: 0, Container: ProxyContainerName, Reason: NoteLifecycleSettingIgnored,
+				Message: "holdApplicationUntilProxyStarts has no effect on a native sidecar: istio-proxy always starts and is ready before the app containers"})
+		}
+		if isJob && hasMain {
+			for i := range p.inits {
+				if p.inits[i].sidecar {
+					p.inits[i].end = mainEnd
+				}
+			}
+			p.notes = append(p.notes, LifecycleNote{At: mainEnd, Container: ProxyContainerName, Reason: NoteSidecarStopped,
+				Message: fmt.Sprintf("the main containers exited at %s, so the kubelet stopped the native sidecar istio-proxy and the pod can complete", mainEnd)})
+		}
+	} else if isJob && hasMain && !injected {
+		// Non-mesh sidecars of a Job are stopped the same way.
+		for i := range p.inits {
+			if p.inits[i].sidecar {
+				p.inits[i].end = mainEnd
+			}
+		}
+	}
+	sort.SliceStable(p.notes, func(i, j int) bool {
+		a, b := p.notes[i], p.notes[j]
+		if a.At != b.At {
+			return a.At < b.At
+		}
+		if a.Container != b.Container {
+			return a.Container < b.Container
+		}
+		return a.Reason < b.Reason
+	})
+	return p
+}
+
+// breakpoints lists every time at which something in the plan changes.
+func (p podPlan) breakpoints() []time.Duration {
+	set := map[time.Duration]bool{0: true}
+	for _, list := range [][]ctrPlan{p.inits, p.ctrs} {
+		for _, c := range list {
+			for _, x := range []time.Duration{c.start, c.started, c.ready, c.end} {
+				if x != never {
+					set[x] = true
+				}
+			}
+		}
+	}
+	out := make([]time.Duration, 0, len(set))
+	for x := range set {
+		out = append(out, x)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
+	return out
+}
+
+// condValue is a pod condition's value at one instant.
+type condValue struct {
+	status          corev1.ConditionStatus
+	reason, message string
+}
+
+// podState is the plan evaluated at one instant.
+type podState struct {
+	phase                                  corev1.PodPhase
+	initialized, containersReady, podReady condValue
+}
+
+func (p podPlan) stateAt(e time.Duration) podState {
+	var s podState
+	var incomplete, unready []string
+	for _, c := range p.inits {
+		if c.sidecar {
+			if e < c.started || e >= c.end {
+				incomplete = append(incomplete, c.name)
+			}
+			if e < c.ready || e >= c.end {
+				unready = append(unready, c.name)
+			}
+			continue
+		}
+		if e < c.end {
+			incomplete = append(incomplete, c.name)
+		}
+	}
+	allDone := len(p.ctrs) > 0
+	anyStarted := false
+	for _, c := range p.ctrs {
+		if e < c.ready || e >= c.end {
+			unready = append(unready, c.name)
+		}
+		if e >= c.start {
+			anyStarted = true
+		}
+		if e < c.end {
+			allDone = false
+		}
+	}
+	initDone := e >= p.initDone
+	switch {
+	case initDone && allDone:
+		s.phase = corev1.PodSucceeded
+	case initDone && anyStarted:
+		s.phase = corev1.PodRunning
+	default:
+		s.phase = corev1.PodPending
+	}
+	if s.phase == corev1.PodSucceeded {
+		done := condValue{status: corev1.ConditionFalse, reason: "PodCompleted"}
+		s.initialized = condValue{status: corev1.ConditionTrue, reason: "PodCompleted"}
+		s.containersReady, s.podReady = done, done
+		return s
+	}
+	if initDone {
+		s.initialized = condValue{status: corev1.ConditionTrue}
+	} else {
+		s.initialized = condValue{status: corev1.ConditionFalse, reason: "ContainersNotInitialized",
+			message: "containers with incomplete status: [" + strings.Join(incomplete, " ") + "]"}
+	}
+	if len(unready) == 0 {
+		s.containersReady = condValue{status: corev1.ConditionTrue}
+	} else {
+		s.containersReady = condValue{status: corev1.ConditionFalse, reason: "ContainersNotReady",
+			message: "containers with unready status: [" + strings.Join(unready, " ") + "]"}
+	}
+	s.podReady = s.containersReady
+	return s
+}
+
+func (c ctrPlan) status(e time.Duration, base time.Time, waitingReason string) corev1.ContainerStatus {
+	at := func(d time.Duration) metav1.Time { return metav1.NewTime(base.Add(d)) }
+	st := corev1.ContainerStatus{Name: c.name, Image: c.image, Started: ptr(false)}
+	switch {
+	case e < c.start:
+		st.State.Waiting = &corev1.ContainerStateWaiting{Reason: waitingReason}
+	case e < c.end:
+		st.State.Running = &corev1.ContainerStateRunning{StartedAt: at(c.start)}
+		st.Started = ptr(e >= c.started)
+		st.Ready = e >= c.ready
+	default:
+		st.State.Terminated = &corev1.ContainerStateTerminated{ExitCode: 0, Reason: "Completed",
+			StartedAt: at(c.start), FinishedAt: at(c.end)}
+	}
+	return st
+}
+
+// PodStatusAt computes the pod's whole status at now, for a pod scheduled
+// at scheduledAt (B32): phase, conditions, init and container statuses and
+// start time. Init containers run one after another, a native istio-proxy
+// must be started before the next init container, then the containers
+// start together (after a traditional istio-proxy is ready when the pod
+// holds the application). For a Job (isJob) the main containers exit 0
+// after Timing.JobRun. The notes say what the status does not show (a
+// container without network, a Job that never completes), up to now.
+// Host and pod IPs are left to the caller.
+func PodStatusAt(pod *corev1.Pod, scheduledAt time.Time, now time.Time, t Timing, isJob bool) (corev1.PodStatus, []LifecycleNote) {
+	if pod == nil {
+		return corev1.PodStatus{}, nil
+	}
+	e := now.Sub(scheduledAt)
+	if e < 0 {
+		e = 0
+	}
+	p := planPod(pod, t, isJob)
+
+	// Each condition's last transition is the latest breakpoint at which
+	// its value changed.
+	var points []time.Duration
+	for _, x := range p.breakpoints() {
+		if x <= e {
+			points = append(points, x)
+		}
+	}
+	cur := p.stateAt(e)
+	transition := func(get func(podState) condValue) time.Duration {
+		last := time.Duration(0)
+		prev := get(p.stateAt(0))
+		for _, x := range points[1:] {
+			v := get(p.stateAt(x))
+			if v.status != prev.status {
+				last = x
+			}
+			prev = v
+		}
+		return last
+	}
+	cond := func(t corev1.PodConditionType, v condValue, get func(podState) condValue) corev1.PodCondition {
+		return corev1.PodCondition{Type: t, Status: v.status, Reason: v.reason, Message: v.message,
+			LastTransitionTime: metav1.NewTime(scheduledAt.Add(transition(get)))}
+	}
+	sched := metav1.NewTime(scheduledAt)
+	status := corev1.PodStatus{
+		Phase: cur.phase,
+		Conditions: []corev1.PodCondition{
+			{Type: corev1.PodReadyToStartContainers, Status: corev1.ConditionTrue, LastTransitionTime: sched},
+			cond(corev1.PodInitialized, cur.initialized, func(s podState) condValue { return s.initialized }),
+			cond(corev1.PodReady, cur.podReady, func(s podState) condValue { return s.podReady }),
+			cond(corev1.ContainersReady, cur.containersReady, func(s podState) condValue { return s.containersReady }),
+			{Type: corev1.PodScheduled, Status: corev1.ConditionTrue, LastTransitionTime: sched},
+		},
+		StartTime: &sched,
+		QOSClass:  QOSClass(pod),
+	}
+	for _, c := range p.inits {
+		status.InitContainerStatuses = append(status.InitContainerStatuses, c.status(e, scheduledAt, "PodInitializing"))
+	}
+	waiting := "ContainerCreating"
+	if p.hasInit {
+		waiting = "PodInitializing"
+	}
+	for _, c := range p.ctrs {
+		status.ContainerStatuses = append(status.ContainerStatuses, c.status(e, scheduledAt, waiting))
+	}
+	var notes []LifecycleNote
+	for _, n := range p.notes {
+		if n.At <= e {
+			notes = append(notes, n)
+		}
+	}
+	return status, notes
+}
+
+// UnschedulablePodStatus is the status of a pod the scheduler could not
+// place: Pending, with PodScheduled False and the FailedScheduling message.
+func UnschedulablePodStatus(pod *corev1.Pod, at time.Time, message string) corev1.PodStatus {
+	return corev1.PodStatus{
+		Phase: corev1.PodPending,
+		Conditions: []corev1.PodCondition{{
+			Type: corev1.PodScheduled, Status: corev1.ConditionFalse,
+			Reason: corev1.PodReasonUnschedulable, Message: message,
+			LastTransitionTime: metav1.NewTime(at),
+		}},
+		QOSClass: QOSClass(pod),
+	}
+}
+
+// QOSClass is the pod's quality-of-service class: Guaranteed when every
+// container sets equal CPU and memory requests and limits, BestEffort when
+// none sets any, Burstable otherwise.
+func QOSClass(pod *corev1.Pod) corev1.PodQOSClass {
+	if pod == nil {
+		return corev1.PodQOSBestEffort
+	}
+	all := append(append([]corev1.Container{}, pod.Spec.InitContainers...), pod.Spec.Containers...)
+	anySet, guaranteed := false, len(all) > 0
+	for _, c := range all {
+		for _, r := range []corev1.ResourceName{corev1.ResourceCPU, corev1.ResourceMemory} {
+			req, hasReq := c.Resources.Requests[r]
+			lim, hasLim := c.Resources.Limits[r]
+			if hasReq || hasLim {
+				anySet = true
+			}
+			if !hasLim || (hasReq && req.Cmp(lim) != 0) {
+				guaranteed = false
+			}
+		}
+	}
+	switch {
+	case !anySet:
+		return corev1.PodQOSBestEffort
+	case guaranteed:
+		return corev1.PodQOSGuaranteed
+	}
+	return corev1.PodQOSBurstable
+}

@@ -1,0 +1,145 @@
+package model
+
+import (
+	"fmt"
+
+	corev1 "k8s.io/api/core/v1"
+)
+
+// SidecarMode is where istio-proxy lives in the pod (B29).
+type SidecarMode string
+
+const (
+	// ModeNative puts istio-proxy in initContainers with restartPolicy Always.
+	ModeNative SidecarMode = "native"
+	// ModeTraditional puts istio-proxy in containers.
+	ModeTraditional SidecarMode = "traditional"
+)
+
+// Mode rule ids, as ModeDecision.Rule reports them.
+const (
+	ModeRulePodAnnotation    = "pod-annotation"
+	ModeRuleMeshConfig       = "meshconfig-enableNativeSidecar"
+	ModeRuleASMDefault       = "asm-default"
+	ModeRuleIstioDefault     = "istio-default"
+	ModeRuleKubernetesTooOld = "kubernetes-too-old"
+	ModeRuleFeatureGateOff   = "feature-gate-off"
+)
+
+// FeatureGateSidecarContainers is the Kubernetes feature gate behind native
+// sidecars.
+const FeatureGateSidecarContainers = "SidecarContainers"
+
+// ModeDecision says which sidecar mode a pod gets, and why.
+type ModeDecision struct {
+	Mode   SidecarMode
+	Rule   string
+	Reason string
+}
+
+// NativeSidecarSupport reports whether the cluster can run native sidecars:
+// never below Kubernetes 1.28; on 1.28 only with the SidecarContainers gate
+// set to true; on 1.29–1.32 unless the gate is set to false; always from
+// 1.33 (GA). When not supported it returns the rule id and a phrase saying
+// why.
+func NativeSidecarSupport(c ClusterInfo) (ok bool, rule, why string) {
+	v := c.KubeVersion
+	gate, set := c.FeatureGates[FeatureGateSidecarContainers]
+	switch {
+	case !v.AtLeast(1, 28):
+		return false, ModeRuleKubernetesTooOld, fmt.Sprintf("Kubernetes %s has no sidecar containers (they need 1.28 or later)", v)
+	case v.AtLeast(1, 33):
+		return true, "", ""
+	case !v.AtLeast(1, 29):
+		if set && gate {
+			return true, "", ""
+		}
+		return false, ModeRuleFeatureGateOff, fmt.Sprintf("Kubernetes %s needs the %s feature gate turned on for sidecar containers (it is alpha and off by default there)", v, FeatureGateSidecarContainers)
+	default:
+		if set && !gate {
+			return false, ModeRuleFeatureGateOff, fmt.Sprintf("the %s feature gate is turned off on Kubernetes %s", FeatureGateSidecarContainers, v)
+		}
+		return true, "", ""
+	}
+}
+
+// DecideSidecarMode picks native or traditional for a pod about to be
+// injected (B30): the pod annotation sidecar.istio.io/nativeSidecar, else
+// the mesh config's enableNativeSidecar, else the profile's default; a
+// cluster that cannot run native sidecars always gets traditional.
+func DecideSidecarMode(pod *corev1.Pod, mesh MeshConfig, cluster ClusterInfo) ModeDecision {
+	supported, rule, why := NativeSidecarSupport(cluster)
+	fallback := func(asked string) ModeDecision {
+		return ModeDecision{Mode: ModeTraditional, Rule: rule,
+			Reason: fmt.Sprintf("%s asks for a native sidecar, but %s, so the sidecar is traditional", asked, why)}
+	}
+	var ann string
+	if pod != nil {
+		ann = pod.Annotations[AnnotationNativeSidecar]
+	}
+	switch ann {
+	case "true":
+		asked := fmt.Sprintf("the pod annotation %s=true", AnnotationNativeSidecar)
+		if !supported {
+			return fallback(asked)
+		}
+		return ModeDecision{Mode: ModeNative, Rule: ModeRulePodAnnotation, Reason: asked + " makes the sidecar native"}
+	case "false":
+		return ModeDecision{Mode: ModeTraditional, Rule: ModeRulePodAnnotation,
+			Reason: fmt.Sprintf("the pod annotation %s=false makes the sidecar traditional", AnnotationNativeSidecar)}
+	}
+	if mesh.EnableNativeSidecar != nil {
+		if !*mesh.EnableNativeSidecar {
+			return ModeDecision{Mode: ModeTraditional, Rule: ModeRuleMeshConfig,
+				Reason: "the mesh config sets enableNativeSidecar=false, so the sidecar is traditional"}
+		}
+		asked := "the mesh config's enableNativeSidecar=true"
+		if !supported {
+			return fallback(asked)
+		}
+		return ModeDecision{Mode: ModeNative, Rule: ModeRuleMeshConfig, Reason: asked + " makes the sidecar native"}
+	}
+	kube := cluster.KubeVersion
+	if mesh.Profile == ProfileIstio {
+		if kube.AtLeast(1, 33) {
+			return ModeDecision{Mode: ModeNative, Rule: ModeRuleIstioDefault,
+				Reason: fmt.Sprintf("enableNativeSidecar is unset and Kubernetes %s is 1.33 or later, so upstream Istio makes the sidecar native", kube)}
+		}
+		return ModeDecision{Mode: ModeTraditional, Rule: ModeRuleIstioDefault,
+			Reason: fmt.Sprintf("enableNativeSidecar is unset and Kubernetes %s is older than 1.33, so upstream Istio keeps the sidecar traditional", kube)}
+	}
+	v := mesh.Version
+	if !v.AtLeast(MinNativeSidecarVersion()) || !kube.AtLeast(1, 30) {
+		return ModeDecision{Mode: ModeTraditional, Rule: ModeRuleASMDefault,
+			Reason: fmt.Sprintf("enableNativeSidecar is unset and ASM %s on Kubernetes %s does not default to native sidecars (that needs ASM 1.22 or later and Kubernetes 1.30 or later), so the sidecar is traditional", v, kube)}
+	}
+	if !supported {
+		return fallback(fmt.Sprintf("ASM %s's default on Kubernetes %s", v, kube))
+	}
+	return ModeDecision{Mode: ModeNative, Rule: ModeRuleASMDefault,
+		Reason: fmt.Sprintf("enableNativeSidecar is unset and ASM %s on Kubernetes %s defaults to native sidecars (ASM 1.22 or later and Kubernetes 1.30 or later)", v, kube)}
+}
+
+// PodSidecarMode reports the mode of an already-injected pod from what it
+// has: istio-proxy in initContainers with restartPolicy Always is native,
+// in containers traditional. ok is false when the pod has no istio-proxy.
+func PodSidecarMode(pod *corev1.Pod) (mode SidecarMode, ok bool) {
+	if pod == nil {
+		return "", false
+	}
+	for _, c := range pod.Spec.InitContainers {
+		if c.Name == ProxyContainerName && isRestartable(c) {
+			return ModeNative, true
+		}
+	}
+	for _, c := range pod.Spec.Containers {
+		if c.Name == ProxyContainerName {
+			return ModeTraditional, true
+		}
+	}
+	return "", false
+}
+
+func isRestartable(c corev1.Container) bool {
+	return c.RestartPolicy != nil && *c.RestartPolicy == corev1.ContainerRestartPolicyAlways
+}

@@ -1,0 +1,384 @@
+package model
+
+import (
+	"cmp"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+)
+
+// GlobalNamespace is a namespace of the mesh instance (a "global
+// namespace"), as the sync rules see it.
+type GlobalNamespace struct {
+	Name   string
+	Labels map[string]string
+	// Homing lists the clusters the namespace belongs to; nil means every
+	// cluster of the mesh (B24).
+	Homing []string
+}
+
+// InstanceState is the part of the mesh instance that sync reads and
+// writes: its version, its member clusters and its namespaces by name.
+type InstanceState struct {
+	Version    ASMVersion
+	Clusters   []string
+	Namespaces map[string]GlobalNamespace
+}
+
+// ClusterNamespaces is the namespaces of one data-plane cluster: name to
+// labels.
+type ClusterNamespaces struct {
+	Cluster    string
+	Namespaces map[string]map[string]string
+}
+
+// ChangeKind names what one Change does.
+type ChangeKind string
+
+// The kinds of change a sync plan holds. There is deliberately no kind that
+// deletes a namespace (B27), and remove-label only ever names an injection
+// label.
+const (
+	// ChangeCreateNamespace creates Namespace with Labels (and, in the
+	// instance, no homing: a set-homing change follows when needed).
+	ChangeCreateNamespace ChangeKind = "create-namespace"
+	// ChangeSetLabel sets label Key to Value.
+	ChangeSetLabel ChangeKind = "set-label"
+	// ChangeRemoveLabel removes the injection label Key.
+	ChangeRemoveLabel ChangeKind = "remove-label"
+	// ChangeSetHoming sets the homing clusters of an instance namespace.
+	ChangeSetHoming ChangeKind = "set-homing"
+)
+
+// PlanInstance is Change.Where for a change to the mesh instance; any other
+// value names a data-plane cluster.
+const PlanInstance = ContextASM
+
+// ProviderASM is the value of LabelProvider on data-plane namespaces the
+// mesh instance created or relabelled (B06).
+const ProviderASM = "asm"
+
+// Change is one step of a sync plan.
+type Change struct {
+	// Where is PlanInstance or the name of a data-plane cluster.
+	Where     string
+	Kind      ChangeKind
+	Namespace string
+	// Key and Value are the label of a set-label or remove-label change.
+	Key, Value string
+	// Homing is the new homing of a set-homing change.
+	Homing []string
+	// Labels are the labels of a create-namespace change.
+	Labels map[string]string
+}
+
+// String renders the change as one line, as --dry-run prints it.
+func (c Change) String() string {
+	where := PlanInstance
+	if c.Where != PlanInstance {
+		where = "cluster " + c.Where
+	}
+	var what string
+	switch c.Kind {
+	case ChangeCreateNamespace:
+		what = "create namespace " + c.Namespace
+		if len(c.Labels) > 0 {
+			what += " (" + formatPlanLabels(c.Labels) + ")"
+		}
+	case ChangeSetLabel:
+		what = fmt.Sprintf("set label %s=%s on namespace %s", c.Key, c.Value, c.Namespace)
+	case ChangeRemoveLabel:
+		what = fmt.Sprintf("remove label %s from namespace %s", c.Key, c.Namespace)
+	case ChangeSetHoming:
+		to := "every cluster"
+		if c.Homing != nil {
+			to = strings.Join(c.Homing, ",")
+		}
+		what = fmt.Sprintf("set homing of namespace %s to %s", c.Namespace, to)
+	default:
+		what = fmt.Sprintf("%s namespace %s", c.Kind, c.Namespace)
+	}
+	return where + ": " + what
+}
+
+// Plan is what a sync would do, sorted by where, namespace, kind and key.
+type Plan struct {
+	Changes []Change
+}
+
+// Empty reports whether the plan changes nothing.
+func (p Plan) Empty() bool { return len(p.Changes) == 0 }
+
+// String renders one line per change, or "no changes".
+func (p Plan) String() string {
+	if p.Empty() {
+		return "no changes"
+	}
+	lines := make([]string, len(p.Changes))
+	for i, c := range p.Changes {
+		lines[i] = c.String()
+	}
+	return strings.Join(lines, "\n")
+}
+
+// InjectionLabelKeys are the namespace labels that sync copies:
+// istio-injection and istio.io/rev.
+func InjectionLabelKeys() []string { return []string{LabelInjection, LabelRevision} }
+
+// IsInjectionLabel reports whether key is one of InjectionLabelKeys.
+func IsInjectionLabel(key string) bool {
+	return key == LabelInjection || key == LabelRevision
+}
+
+// SyncSkipsNamespace reports whether sync leaves a namespace alone in both
+// directions: the Kubernetes system namespaces kube-system, kube-public and
+// kube-node-lease. "default" and every other namespace are synced.
+func SyncSkipsNamespace(name string) bool {
+	switch name {
+	case "kube-system", "kube-public", "kube-node-lease":
+		return true
+	}
+	return false
+}
+
+// PlanSyncFrom plans a sync from cluster c to the instance (B22, B25):
+//   - a namespace of c that the instance lacks is created there with c's
+//     injection labels (and no other label);
+//   - the injection labels present on a namespace of c are copied to the
+//     instance's namespace; a label absent in c leaves the instance's value;
+//   - from ASM 1.17.2.37 on, c joins the homing of every namespace that
+//     exists in c: a namespace created by this sync is homed on c alone, one
+//     with unset homing (every cluster) keeps it unset. Older instances have
+//     no homing and it is never touched.
+//
+// System namespaces (SyncSkipsNamespace) are skipped. Nothing is deleted.
+func PlanSyncFrom(inst InstanceState, c ClusterNamespaces) Plan {
+	homing := inst.Version.AtLeast(MinHomingVersion())
+	var changes []Change
+	for _, name := range slices.Sorted(maps.Keys(c.Namespaces)) {
+		if SyncSkipsNamespace(name) {
+			continue
+		}
+		have := c.Namespaces[name]
+		g, ok := inst.Namespaces[name]
+		if !ok {
+			changes = append(changes, Change{
+				Where: PlanInstance, Kind: ChangeCreateNamespace, Namespace: name,
+				Labels: injectionLabels(have),
+			})
+			if homing {
+				changes = append(changes, Change{
+					Where: PlanInstance, Kind: ChangeSetHoming, Namespace: name,
+					Homing: []string{c.Cluster},
+				})
+			}
+			continue
+		}
+		for _, k := range InjectionLabelKeys() {
+			v, present := have[k]
+			if !present {
+				continue
+			}
+			if cur, ok := g.Labels[k]; !ok || cur != v {
+				changes = append(changes, Change{
+					Where: PlanInstance, Kind: ChangeSetLabel, Namespace: name, Key: k, Value: v,
+				})
+			}
+		}
+		if homing && g.Homing != nil && !slices.Contains(g.Homing, c.Cluster) {
+			changes = append(changes, Change{
+				Where: PlanInstance, Kind: ChangeSetHoming, Namespace: name,
+				Homing: uniqueSorted(append(slices.Clone(g.Homing), c.Cluster)),
+			})
+		}
+	}
+	return newPlan(changes)
+}
+
+// PlanSyncTo plans a sync from the instance to the data-plane clusters
+// (B23, B24, B27). For every instance namespace and every given cluster
+// among its homing clusters (HomingOf), the cluster's namespace is created
+// when missing, with the instance's injection labels and provider=asm;
+// otherwise its injection labels are made equal to the instance's (set where
+// they differ, removed where the instance has none) and provider=asm is set
+// along with any such change. Clusters outside the homing are untouched;
+// namespaces the instance lacks are never deleted; labels other than the
+// injection labels and provider are never touched. System namespaces
+// (SyncSkipsNamespace) are skipped.
+func PlanSyncTo(inst InstanceState, clusters []ClusterNamespaces) Plan {
+	var changes []Change
+	names := slices.Sorted(maps.Keys(inst.Namespaces))
+	for _, c := range clusters {
+		for _, name := range names {
+			if SyncSkipsNamespace(name) {
+				continue
+			}
+			g := inst.Namespaces[name]
+			if !slices.Contains(HomingOf(g, inst.Clusters), c.Cluster) {
+				continue
+			}
+			have, exists := c.Namespaces[name]
+			changes = append(changes, planNamespaceTo(c.Cluster, name, g.Labels, have, exists, true)...)
+		}
+	}
+	return newPlan(changes)
+}
+
+// PlanPush plans the automatic push of one instance namespace's injection
+// labels to its homing clusters after an edit (B06). It relabels like
+// PlanSyncTo but only namespaces that already exist in those clusters: it
+// never creates one (B01). A namespace the instance lacks, or a system
+// namespace, gives an empty plan.
+func PlanPush(inst InstanceState, namespace string, clusters []ClusterNamespaces) Plan {
+	g, ok := inst.Namespaces[namespace]
+	if !ok || SyncSkipsNamespace(namespace) {
+		return Plan{}
+	}
+	homes := HomingOf(g, inst.Clusters)
+	var changes []Change
+	for _, c := range clusters {
+		if !slices.Contains(homes, c.Cluster) {
+			continue
+		}
+		have, exists := c.Namespaces[namespace]
+		changes = append(changes, planNamespaceTo(c.Cluster, namespace, g.Labels, have, exists, false)...)
+	}
+	return newPlan(changes)
+}
+
+// planNamespaceTo plans making one cluster namespace carry the injection
+// labels want holds.
+func planNamespaceTo(cluster, name string, want, have map[string]string, exists, create bool) []Change {
+	if !exists {
+		if !create {
+			return nil
+		}
+		labels := injectionLabels(want)
+		labels[LabelProvider] = ProviderASM
+		return []Change{{Where: cluster, Kind: ChangeCreateNamespace, Namespace: name, Labels: labels}}
+	}
+	var changes []Change
+	for _, k := range InjectionLabelKeys() {
+		w, wok := want[k]
+		h, hok := have[k]
+		switch {
+		case wok && (!hok || h != w):
+			changes = append(changes, Change{Where: cluster, Kind: ChangeSetLabel, Namespace: name, Key: k, Value: w})
+		case !wok && hok:
+			changes = append(changes, Change{Where: cluster, Kind: ChangeRemoveLabel, Namespace: name, Key: k})
+		}
+	}
+	if len(changes) > 0 && have[LabelProvider] != ProviderASM {
+		changes = append(changes, Change{Where: cluster, Kind: ChangeSetLabel, Namespace: name, Key: LabelProvider, Value: ProviderASM})
+	}
+	return changes
+}
+
+// ApplyTo carries out the plan on in-memory states: changes whose Where is
+// PlanInstance go to inst, the others to the cluster of that name in
+// clusters (added to the map when missing). A change to a namespace that
+// does not exist creates it first, so the result does not depend on the
+// order of the changes. It is the pure counterpart of what the backends do,
+// for tests.
+func (p Plan) ApplyTo(inst *InstanceState, clusters map[string]*ClusterNamespaces) {
+	for _, ch := range p.Changes {
+		if ch.Where == PlanInstance {
+			applyToInstance(inst, ch)
+			continue
+		}
+		if clusters == nil {
+			continue
+		}
+		c := clusters[ch.Where]
+		if c == nil {
+			c = &ClusterNamespaces{Cluster: ch.Where}
+			clusters[ch.Where] = c
+		}
+		applyToCluster(c, ch)
+	}
+}
+
+func applyToInstance(inst *InstanceState, ch Change) {
+	if inst == nil {
+		return
+	}
+	if inst.Namespaces == nil {
+		inst.Namespaces = map[string]GlobalNamespace{}
+	}
+	g, ok := inst.Namespaces[ch.Namespace]
+	if !ok {
+		g = GlobalNamespace{Name: ch.Namespace}
+	}
+	labels := maps.Clone(g.Labels)
+	if labels == nil {
+		labels = map[string]string{}
+	}
+	switch ch.Kind {
+	case ChangeCreateNamespace:
+		maps.Copy(labels, ch.Labels)
+	case ChangeSetLabel:
+		labels[ch.Key] = ch.Value
+	case ChangeRemoveLabel:
+		delete(labels, ch.Key)
+	case ChangeSetHoming:
+		g.Homing = slices.Clone(ch.Homing)
+	}
+	g.Labels = labels
+	inst.Namespaces[ch.Namespace] = g
+}
+
+func applyToCluster(c *ClusterNamespaces, ch Change) {
+	if c.Namespaces == nil {
+		c.Namespaces = map[string]map[string]string{}
+	}
+	labels := maps.Clone(c.Namespaces[ch.Namespace])
+	if labels == nil {
+		labels = map[string]string{}
+	}
+	switch ch.Kind {
+	case ChangeCreateNamespace:
+		maps.Copy(labels, ch.Labels)
+	case ChangeSetLabel:
+		labels[ch.Key] = ch.Value
+	case ChangeRemoveLabel:
+		delete(labels, ch.Key)
+	}
+	c.Namespaces[ch.Namespace] = labels
+}
+
+// newPlan sorts changes by (Where, Namespace, Kind, Key).
+func newPlan(changes []Change) Plan {
+	slices.SortStableFunc(changes, compareChanges)
+	return Plan{Changes: changes}
+}
+
+func compareChanges(a, b Change) int {
+	return cmp.Or(
+		cmp.Compare(a.Where, b.Where),
+		cmp.Compare(a.Namespace, b.Namespace),
+		cmp.Compare(a.Kind, b.Kind),
+		cmp.Compare(a.Key, b.Key),
+	)
+}
+
+// injectionLabels returns a new map holding only the injection labels of
+// labels.
+func injectionLabels(labels map[string]string) map[string]string {
+	out := map[string]string{}
+	for _, k := range InjectionLabelKeys() {
+		if v, ok := labels[k]; ok {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+func formatPlanLabels(labels map[string]string) string {
+	keys := slices.Sorted(maps.Keys(labels))
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = k + "=" + labels[k]
+	}
+	return strings.Join(parts, ", ")
+}

@@ -1,0 +1,418 @@
+package model
+
+import (
+	"maps"
+	"slices"
+	"testing"
+
+	"pgregory.net/rapid"
+)
+
+// Property tests for B28: random instance and cluster states, random edits
+// on either side and syncs in any order, checked after every step.
+
+// syncFailer is the part of testing.TB and *rapid.T the checks need.
+type syncFailer interface {
+	Helper()
+	Fatalf(format string, args ...any)
+}
+
+// The pools random states draw from (functions, so no test shares a
+// mutable value).
+func propClusterPool() []string { return []string{"c1", "c2", "c3"} }
+
+func propNamespaces() []string {
+	return []string{"default", "kube-system", "kube-node-lease", "demo", "web", "shop"}
+}
+
+func propVersions() []string { return []string{"1.17.2.36", "1.17.2.37", "1.22.2.35"} }
+
+func propLabelValues(key string) []string {
+	switch key {
+	case LabelInjection:
+		return []string{"enabled", "disabled"}
+	case LabelRevision:
+		return []string{"default", "canary"}
+	case LabelProvider:
+		return []string{ProviderASM, "other"}
+	}
+	return []string{"a", "b"}
+}
+
+func propLabelKeys() []string { return []string{LabelInjection, LabelRevision, LabelProvider, "team"} }
+
+func genLabels() *rapid.Generator[map[string]string] {
+	return rapid.Custom(func(t *rapid.T) map[string]string {
+		out := map[string]string{}
+		for _, k := range propLabelKeys() {
+			if rapid.Bool().Draw(t, "has "+k) {
+				out[k] = rapid.SampledFrom(propLabelValues(k)).Draw(t, k)
+			}
+		}
+		return out
+	})
+}
+
+func genHoming() *rapid.Generator[[]string] {
+	return rapid.Custom(func(t *rapid.T) []string {
+		if rapid.Bool().Draw(t, "homing unset") {
+			return nil
+		}
+		// c9 is never a member of the mesh.
+		return uniqueSorted(rapid.SliceOfN(rapid.SampledFrom(append(slices.Clone(propClusterPool()), "c9")), 0, 3).Draw(t, "homing"))
+	})
+}
+
+// syncWorld is one instance and every cluster of the pool; the mesh holds a
+// non-empty subset of them.
+type syncWorld struct {
+	inst     InstanceState
+	clusters map[string]*ClusterNamespaces
+}
+
+func drawWorld(t *rapid.T) *syncWorld {
+	w := &syncWorld{
+		inst: InstanceState{
+			Version:    MustASMVersion(rapid.SampledFrom(propVersions()).Draw(t, "version")),
+			Clusters:   uniqueSorted(rapid.SliceOfNDistinct(rapid.SampledFrom(propClusterPool()), 1, 3, rapid.ID[string]).Draw(t, "mesh")),
+			Namespaces: map[string]GlobalNamespace{},
+		},
+		clusters: map[string]*ClusterNamespaces{},
+	}
+	for _, name := range rapid.SliceOfDistinct(rapid.SampledFrom(propNamespaces()), rapid.ID[string]).Draw(t, "instance namespaces") {
+		w.inst.Namespaces[name] = GlobalNamespace{Name: name, Labels: genLabels().Draw(t, "labels"), Homing: genHoming().Draw(t, "homing")}
+	}
+	for _, c := range propClusterPool() {
+		cn := &ClusterNamespaces{Cluster: c, Namespaces: map[string]map[string]string{}}
+		for _, name := range rapid.SliceOfDistinct(rapid.SampledFrom(propNamespaces()), rapid.ID[string]).Draw(t, c+" namespaces") {
+			cn.Namespaces[name] = genLabels().Draw(t, "labels")
+		}
+		w.clusters[c] = cn
+	}
+	return w
+}
+
+func (w *syncWorld) clone() *syncWorld {
+	out := &syncWorld{
+		inst: InstanceState{
+			Version:    w.inst.Version,
+			Clusters:   slices.Clone(w.inst.Clusters),
+			Namespaces: map[string]GlobalNamespace{},
+		},
+		clusters: map[string]*ClusterNamespaces{},
+	}
+	for k, g := range w.inst.Namespaces {
+		out.inst.Namespaces[k] = GlobalNamespace{Name: g.Name, Labels: maps.Clone(g.Labels), Homing: slices.Clone(g.Homing)}
+	}
+	for k, c := range w.clusters {
+		nc := &ClusterNamespaces{Cluster: c.Cluster, Namespaces: map[string]map[string]string{}}
+		for n, l := range c.Namespaces {
+			nc.Namespaces[n] = maps.Clone(l)
+		}
+		out.clusters[k] = nc
+	}
+	return out
+}
+
+// clusterStates lists every cluster of the pool, members or not, in a
+// drawn order: sync-to must ignore the order and the non-members.
+func (w *syncWorld) clusterStates(order []string) []ClusterNamespaces {
+	out := make([]ClusterNamespaces, 0, len(order))
+	for _, c := range order {
+		out = append(out, *w.clusters[c])
+	}
+	return out
+}
+
+func (w *syncWorld) syncFrom(c string) Plan {
+	return PlanSyncFrom(w.inst, *w.clusters[c])
+}
+
+func (w *syncWorld) syncTo(order []string) Plan {
+	return PlanSyncTo(w.inst, w.clusterStates(order))
+}
+
+func (w *syncWorld) apply(p Plan) { p.ApplyTo(&w.inst, w.clusters) }
+
+// checkPlanShape: only the four kinds, remove-label only for injection
+// labels, create only for namespaces that do not exist, sorted.
+func checkPlanShape(t syncFailer, w *syncWorld, p Plan) {
+	t.Helper()
+	for i, ch := range p.Changes {
+		switch ch.Kind {
+		case ChangeCreateNamespace:
+			exists := false
+			if ch.Where == PlanInstance {
+				_, exists = w.inst.Namespaces[ch.Namespace]
+			} else {
+				_, exists = w.clusters[ch.Where].Namespaces[ch.Namespace]
+			}
+			if exists {
+				t.Fatalf("plan creates namespace %s in %s, which exists:\n%s", ch.Namespace, ch.Where, p)
+			}
+			for k, v := range ch.Labels {
+				injection := k == LabelInjection || k == LabelRevision
+				provider := ch.Where != PlanInstance && k == LabelProvider && v == ProviderASM
+				if !injection && !provider {
+					t.Fatalf("plan creates namespace %s in %s with label %s=%s:\n%s", ch.Namespace, ch.Where, k, v, p)
+				}
+			}
+		case ChangeSetLabel, ChangeSetHoming:
+		case ChangeRemoveLabel:
+			if !IsInjectionLabel(ch.Key) {
+				t.Fatalf("plan removes non-injection label %s:\n%s", ch.Key, p)
+			}
+		default:
+			t.Fatalf("plan has unexpected change kind %q:\n%s", ch.Kind, p)
+		}
+		if slices.Contains([]string{"kube-system", "kube-public", "kube-node-lease"}, ch.Namespace) {
+			t.Fatalf("plan touches system namespace %s:\n%s", ch.Namespace, p)
+		}
+		if i > 0 && compareChanges(p.Changes[i-1], ch) >= 0 {
+			t.Fatalf("plan is not sorted or repeats a change at %v:\n%s", ch, p)
+		}
+	}
+}
+
+// checkNoLoss (B27, B28 c): no namespace disappears, no non-injection label
+// disappears, and labels other than the injection labels keep their value
+// (provider may only become "asm" in clusters). Clusters outside the mesh
+// and system namespaces are untouched.
+func checkNoLoss(t syncFailer, before, after *syncWorld) {
+	t.Helper()
+	for name, g := range before.inst.Namespaces {
+		ag, ok := after.inst.Namespaces[name]
+		if !ok {
+			t.Fatalf("instance namespace %s was deleted", name)
+		}
+		for k, v := range g.Labels {
+			if !IsInjectionLabel(k) && ag.Labels[k] != v {
+				t.Fatalf("instance namespace %s: label %s=%s became %q", name, k, v, ag.Labels[k])
+			}
+		}
+	}
+	for c, cn := range before.clusters {
+		acn := after.clusters[c]
+		member := slices.Contains(before.inst.Clusters, c)
+		for name, labels := range cn.Namespaces {
+			al, ok := acn.Namespaces[name]
+			if !ok {
+				t.Fatalf("cluster %s: namespace %s was deleted", c, name)
+			}
+			if (!member || SyncSkipsNamespace(name)) && !maps.Equal(labels, al) {
+				t.Fatalf("cluster %s: namespace %s changed (%v -> %v) though it is out of sync's reach", c, name, labels, al)
+			}
+			for k, v := range labels {
+				if IsInjectionLabel(k) {
+					continue
+				}
+				if k == LabelProvider && al[k] == ProviderASM {
+					continue
+				}
+				if al[k] != v {
+					t.Fatalf("cluster %s: namespace %s: label %s=%s became %q", c, name, k, v, al[k])
+				}
+			}
+		}
+		if !member && len(acn.Namespaces) != len(cn.Namespaces) {
+			t.Fatalf("cluster %s is not a member but got namespaces", c)
+		}
+	}
+}
+
+// checkConverged (B28 d): every homing cluster of every instance namespace
+// holds it with exactly the instance's injection labels.
+func checkConverged(t syncFailer, w *syncWorld) {
+	t.Helper()
+	for name, g := range w.inst.Namespaces {
+		if SyncSkipsNamespace(name) {
+			continue
+		}
+		for _, c := range HomingOf(g, w.inst.Clusters) {
+			labels, ok := w.clusters[c].Namespaces[name]
+			if !ok {
+				t.Fatalf("namespace %s is missing in homing cluster %s", name, c)
+			}
+			if want, got := injectionLabels(g.Labels), injectionLabels(labels); !maps.Equal(want, got) {
+				t.Fatalf("namespace %s in cluster %s: injection labels %v, instance has %v", name, c, got, want)
+			}
+		}
+	}
+}
+
+// step plans with plan, checks the plan and what applying it does, and that
+// planning the same step again changes nothing (B28 a).
+func (w *syncWorld) step(t syncFailer, what string, plan func() Plan) Plan {
+	t.Helper()
+	p := plan()
+	checkPlanShape(t, w, p)
+	before := w.clone()
+	w.apply(p)
+	checkNoLoss(t, before, w)
+	if again := plan(); !again.Empty() {
+		t.Fatalf("%s is not idempotent; after\n%s\nit plans\n%s", what, p, again)
+	}
+	return p
+}
+
+// round is sync from c then sync to every cluster; a second round must
+// change nothing (B28 b) and the clusters must then match (B28 d).
+func (w *syncWorld) round(t syncFailer, c string, order []string) {
+	t.Helper()
+	w.step(t, "sync from "+c, func() Plan { return w.syncFrom(c) })
+	w.step(t, "sync to clusters", func() Plan { return w.syncTo(order) })
+	if p := w.syncFrom(c); !p.Empty() {
+		t.Fatalf("second sync from %s after a round plans\n%s", c, p)
+	}
+	if p := w.syncTo(order); !p.Empty() {
+		t.Fatalf("second sync to clusters after a round plans\n%s", p)
+	}
+	checkConverged(t, w)
+}
+
+func TestSyncPropertyRoundConverges(t *testing.T) {
+	t.Parallel()
+	rapid.Check(t, func(t *rapid.T) {
+		w := drawWorld(t)
+		c := rapid.SampledFrom(w.inst.Clusters).Draw(t, "from")
+		order := rapid.Permutation(propClusterPool()).Draw(t, "order")
+		w.round(t, c, order)
+	})
+}
+
+func TestSyncPropertyOperationSequences(t *testing.T) {
+	t.Parallel()
+	rapid.Check(t, func(t *rapid.T) {
+		w := drawWorld(t)
+		pickInstanceNS := func(t *rapid.T) string {
+			names := slices.Sorted(maps.Keys(w.inst.Namespaces))
+			if len(names) == 0 {
+				t.Skip("no instance namespace")
+			}
+			return rapid.SampledFrom(names).Draw(t, "namespace")
+		}
+		pickCluster := func(t *rapid.T) *ClusterNamespaces {
+			return w.clusters[rapid.SampledFrom(propClusterPool()).Draw(t, "cluster")]
+		}
+		editLabel := func(t *rapid.T, labels map[string]string) {
+			k := rapid.SampledFrom(propLabelKeys()).Draw(t, "key")
+			if rapid.Bool().Draw(t, "remove") {
+				delete(labels, k)
+			} else {
+				labels[k] = rapid.SampledFrom(propLabelValues(k)).Draw(t, "value")
+			}
+		}
+		t.Repeat(map[string]func(*rapid.T){
+			"edit instance label": func(t *rapid.T) {
+				name := pickInstanceNS(t)
+				g := w.inst.Namespaces[name]
+				g.Labels = maps.Clone(g.Labels)
+				if g.Labels == nil {
+					g.Labels = map[string]string{}
+				}
+				editLabel(t, g.Labels)
+				w.inst.Namespaces[name] = g
+			},
+			"edit cluster label": func(t *rapid.T) {
+				c := pickCluster(t)
+				names := slices.Sorted(maps.Keys(c.Namespaces))
+				if len(names) == 0 {
+					t.Skip("no cluster namespace")
+				}
+				editLabel(t, c.Namespaces[rapid.SampledFrom(names).Draw(t, "namespace")])
+			},
+			"create instance namespace": func(t *rapid.T) {
+				name := rapid.SampledFrom(propNamespaces()).Draw(t, "namespace")
+				if _, ok := w.inst.Namespaces[name]; ok {
+					t.Skip("exists")
+				}
+				w.inst.Namespaces[name] = GlobalNamespace{Name: name, Labels: genLabels().Draw(t, "labels")}
+			},
+			"delete instance namespace": func(t *rapid.T) {
+				delete(w.inst.Namespaces, pickInstanceNS(t))
+			},
+			"create cluster namespace": func(t *rapid.T) {
+				c := pickCluster(t)
+				name := rapid.SampledFrom(propNamespaces()).Draw(t, "namespace")
+				if _, ok := c.Namespaces[name]; ok {
+					t.Skip("exists")
+				}
+				c.Namespaces[name] = genLabels().Draw(t, "labels")
+			},
+			"delete cluster namespace": func(t *rapid.T) {
+				c := pickCluster(t)
+				names := slices.Sorted(maps.Keys(c.Namespaces))
+				if len(names) == 0 {
+					t.Skip("no cluster namespace")
+				}
+				delete(c.Namespaces, rapid.SampledFrom(names).Draw(t, "namespace"))
+			},
+			"set homing": func(t *rapid.T) {
+				name := pickInstanceNS(t)
+				homing := rapid.SliceOfN(rapid.SampledFrom(append(slices.Clone(propClusterPool()), "c9")), 0, 3).Draw(t, "homing")
+				err := ValidateHoming(w.inst, homing)
+				if !w.inst.Version.AtLeast(MinHomingVersion()) && err == nil {
+					t.Fatalf("homing accepted on %s", w.inst.Version)
+				}
+				if err != nil {
+					return
+				}
+				g := w.inst.Namespaces[name]
+				g.Homing = uniqueSorted(homing)
+				w.inst.Namespaces[name] = g
+			},
+			"sync from": func(t *rapid.T) {
+				c := rapid.SampledFrom(w.inst.Clusters).Draw(t, "from")
+				oldHoming := !w.inst.Version.AtLeast(MinHomingVersion())
+				p := w.step(t, "sync from "+c, func() Plan { return w.syncFrom(c) })
+				for _, ch := range p.Changes {
+					if ch.Where != PlanInstance {
+						t.Fatalf("sync from changed a cluster: %v", ch)
+					}
+					if oldHoming && ch.Kind == ChangeSetHoming {
+						t.Fatalf("sync from set homing on %s: %v", w.inst.Version, ch)
+					}
+				}
+				for name, labels := range w.clusters[c].Namespaces {
+					if SyncSkipsNamespace(name) {
+						continue
+					}
+					g, ok := w.inst.Namespaces[name]
+					if !ok {
+						t.Fatalf("B22: namespace %s of %s not created in the instance", name, c)
+					}
+					for _, k := range InjectionLabelKeys() {
+						if v, ok := labels[k]; ok && g.Labels[k] != v {
+							t.Fatalf("B22: label %s=%s of %s/%s not copied: %v", k, v, c, name, g.Labels)
+						}
+					}
+					if !oldHoming && !slices.Contains(HomingOf(g, w.inst.Clusters), c) {
+						t.Fatalf("B25: %s not among the homing clusters of %s: %v", c, name, g.Homing)
+					}
+				}
+			},
+			"sync to": func(t *rapid.T) {
+				order := rapid.Permutation(propClusterPool()).Draw(t, "order")
+				p := w.step(t, "sync to clusters", func() Plan { return w.syncTo(order) })
+				for _, ch := range p.Changes {
+					if ch.Where == PlanInstance {
+						t.Fatalf("sync to changed the instance: %v", ch)
+					}
+				}
+			},
+			"push": func(t *rapid.T) {
+				name := pickInstanceNS(t)
+				order := rapid.Permutation(propClusterPool()).Draw(t, "order")
+				p := w.step(t, "push "+name, func() Plan { return PlanPush(w.inst, name, w.clusterStates(order)) })
+				for _, ch := range p.Changes {
+					if ch.Kind == ChangeCreateNamespace || ch.Where == PlanInstance || ch.Namespace != name {
+						t.Fatalf("push made an unexpected change: %v", ch)
+					}
+				}
+			},
+			"round": func(t *rapid.T) {
+				w.round(t, rapid.SampledFrom(w.inst.Clusters).Draw(t, "from"), rapid.Permutation(propClusterPool()).Draw(t, "order"))
+			},
+		})
+	})
+}
