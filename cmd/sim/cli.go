@@ -1,0 +1,272 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+
+	"github.com/spf13/pflag"
+
+	"github.com/meshtwin/meshtwin/shell"
+	"github.com/meshtwin/meshtwin/sim"
+)
+
+// version is the release of this build of the sim CLI.
+const version = "v0.1.0"
+
+// backendConstructor builds a fresh backend for one script run.
+type backendConstructor func(seed int64) (shell.Backend, error)
+
+// backends is the table the --backend flag chooses from.
+func backends() map[string]backendConstructor {
+	return map[string]backendConstructor{
+		"sim": func(seed int64) (shell.Backend, error) {
+			return sim.New(sim.Options{Seed: seed}), nil
+		},
+	}
+}
+
+func backendNames() []string {
+	var names []string
+	for n := range backends() {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+const topUsage = `sim runs what-if scenarios against a simulated Alibaba Cloud Service Mesh
+(ASM) and its Kubernetes clusters, in the words of kubectl, istioctl and the
+mesh console.
+
+Usage:
+  sim run [FILE|-] [flags]     run a scenario script and print what the tools print
+  sim check FILE... [flags]    run transcripts ($ command + expected output) as tests
+  sim version                  print the version
+
+Examples:
+  sim run --echo examples/003-eci-virtual-nodes.sh
+  sim check examples/*.sh
+  echo 'mesh create' | sim run -
+
+Run 'sim run --help' for every command a script can use.
+`
+
+// run is the whole CLI; main only supplies the process's streams.
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, topUsage)
+		return 2
+	}
+	switch args[0] {
+	case "run":
+		return runScript(ctx, args[1:], stdin, stdout, stderr)
+	case "check":
+		return runCheck(ctx, args[1:], stdout, stderr)
+	case "version":
+		fmt.Fprintf(stdout, "sim %s (%s, %s/%s)\n", version, runtime.Version(), runtime.GOOS, runtime.GOARCH)
+		return 0
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, topUsage)
+		return 0
+	default:
+		msg := fmt.Sprintf("sim: unknown command %q", args[0])
+		if s := shell.Closest(args[0], []string{"run", "check", "version", "help"}); s != "" {
+			msg += fmt.Sprintf(" (did you mean %q?)", s)
+		}
+		fmt.Fprintf(stderr, "%s\nRun 'sim --help' for usage.\n", msg)
+		return 2
+	}
+}
+
+// commonFlags are the flags every subcommand that runs scripts takes.
+type commonFlags struct {
+	seed    int64
+	backend string
+}
+
+func (c *commonFlags) register(fs *pflag.FlagSet) {
+	fs.Int64Var(&c.seed, "seed", 1, "seed for every random choice (generated names, uids, IPs)")
+	fs.StringVar(&c.backend, "backend", "sim", "backend to run against: "+strings.Join(backendNames(), ", "))
+}
+
+func (c *commonFlags) newBackend() (shell.Backend, error) {
+	mk, ok := backends()[c.backend]
+	if !ok {
+		return nil, fmt.Errorf("unknown backend %q (known: %s)", c.backend, strings.Join(backendNames(), ", "))
+	}
+	b, err := mk(c.seed)
+	if err != nil {
+		return nil, fmt.Errorf("backend %q: %w", c.backend, err)
+	}
+	return b, nil
+}
+
+const runUsage = `Usage: sim run [FILE|-] [flags]
+
+Runs a scenario script, one command a line, and prints each command's output
+as the real tool would. Blank lines and '#' comments are skipped, a trailing
+'\' continues a line, words are quoted as in a POSIX shell, '|' pipes one
+command into the next, and '<<EOF' feeds the lines up to EOF to a command.
+The run stops at the first failing command, naming its line, and exits with
+that command's exit code (unless --keep-going). FILE '-' or no FILE reads the
+script from standard input. A transcript (commands written as '$ command',
+each followed by its expected output, as 'sim check' reads them) runs too:
+only its commands are run.
+
+Flags:
+`
+
+func runScript(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	fs := pflag.NewFlagSet("sim run", pflag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var common commonFlags
+	common.register(fs)
+	echo := fs.Bool("echo", false, "print each command as '$ command' before its output (a transcript)")
+	keepGoing := fs.Bool("keep-going", false, "run every command even after one fails; exit with the last failure's code")
+	fs.Usage = func() {
+		fmt.Fprint(stderr, runUsage)
+		fmt.Fprint(stderr, fs.FlagUsages())
+		fmt.Fprint(stderr, "\n"+shell.CommandHelp())
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, pflag.ErrHelp) {
+			return 0
+		}
+		fmt.Fprintf(stderr, "sim run: %v\nRun 'sim run --help' for usage.\n", err)
+		return 2
+	}
+	if fs.NArg() > 1 {
+		fmt.Fprintf(stderr, "sim run: one script at a time, got %d: %s\n", fs.NArg(), strings.Join(fs.Args(), " "))
+		return 2
+	}
+	name, dir, text, err := readScript(fs.Arg(0), stdin)
+	if err != nil {
+		fmt.Fprintf(stderr, "sim run: %v\n", err)
+		return 2
+	}
+	if shell.IsTranscript(text) {
+		if text, err = shell.TranscriptScript(text); err != nil {
+			fmt.Fprintf(stderr, "sim run: %s: %v\n", name, err)
+			return 2
+		}
+	}
+	b, err := common.newBackend()
+	if err != nil {
+		fmt.Fprintf(stderr, "sim run: %v\n", err)
+		return 2
+	}
+	s := shell.NewSession(b, shell.Options{Seed: common.seed, Dir: dir})
+	err = s.RunScript(ctx, text, shell.ScriptOptions{Echo: *echo, KeepGoing: *keepGoing, Name: name}, stdout, stderr)
+	return exitCode(name, err, stderr)
+}
+
+// exitCode turns a script's outcome into the process's exit code. The
+// failing command already printed its error; this only says where the
+// script stopped.
+func exitCode(name string, err error, stderr io.Writer) int {
+	if err == nil {
+		return 0
+	}
+	var exit *shell.ExitError
+	if errors.As(err, &exit) {
+		code := exit.Code
+		if code == 0 {
+			code = 1
+		}
+		if exit.Line > 0 {
+			fmt.Fprintf(stderr, "sim: %s:%d: stopped: exit status %d\n", name, exit.Line, code)
+		}
+		return code
+	}
+	fmt.Fprintf(stderr, "sim: %v\n", err)
+	return 1
+}
+
+// readScript reads FILE, or standard input for "" and "-"; dir is where
+// the script's relative file names are resolved.
+func readScript(arg string, stdin io.Reader) (name, dir, text string, err error) {
+	if arg == "" || arg == "-" {
+		data, err := io.ReadAll(stdin)
+		if err != nil {
+			return "", "", "", fmt.Errorf("read script from standard input: %w", err)
+		}
+		return "STDIN", "", string(data), nil
+	}
+	data, err := os.ReadFile(arg)
+	if err != nil {
+		return "", "", "", fmt.Errorf("read script: %w", err)
+	}
+	return arg, filepath.Dir(arg), string(data), nil
+}
+
+const checkUsage = `Usage: sim check FILE... [flags]
+
+Runs transcripts as tests. A transcript is a script whose commands start with
+'$ ' and are followed by the output they must print (standard output and
+errors, as a terminal shows them). A '*' in the expected output matches any
+one word, for columns that change from run to run (AGE, IP, hashes). Each
+file runs on a fresh backend. Every mismatch is shown as a unified diff; the
+exit code is 1 when any transcript fails.
+
+Flags:
+`
+
+func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := pflag.NewFlagSet("sim check", pflag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var common commonFlags
+	common.register(fs)
+	fs.Usage = func() {
+		fmt.Fprint(stderr, checkUsage)
+		fmt.Fprint(stderr, fs.FlagUsages())
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, pflag.ErrHelp) {
+			return 0
+		}
+		fmt.Fprintf(stderr, "sim check: %v\nRun 'sim check --help' for usage.\n", err)
+		return 2
+	}
+	if fs.NArg() == 0 {
+		fmt.Fprint(stderr, "sim check: name at least one transcript\nRun 'sim check --help' for usage.\n")
+		return 2
+	}
+	passed, failed := 0, 0
+	for _, file := range fs.Args() {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			fmt.Fprintf(stderr, "sim check: read transcript: %v\n", err)
+			failed++
+			continue
+		}
+		b, err := common.newBackend()
+		if err != nil {
+			fmt.Fprintf(stderr, "sim check: %v\n", err)
+			return 2
+		}
+		s := shell.NewSession(b, shell.Options{Seed: common.seed, Dir: filepath.Dir(file)})
+		mismatches := s.CheckTranscript(ctx, file, string(data))
+		if len(mismatches) == 0 {
+			fmt.Fprintf(stdout, "ok    %s\n", file)
+			passed++
+			continue
+		}
+		fmt.Fprintf(stdout, "FAIL  %s\n", file)
+		for _, m := range mismatches {
+			fmt.Fprintln(stdout, m.String())
+		}
+		failed++
+	}
+	fmt.Fprintf(stdout, "%d passed, %d failed\n", passed, failed)
+	if failed > 0 {
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,385 @@
+package shell
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/util/strategicpatch"
+	"k8s.io/client-go/kubernetes"
+)
+
+// lastAppliedAnnotation is where kubectl apply keeps what it applied.
+const lastAppliedAnnotation = "kubectl.kubernetes.io/last-applied-configuration"
+
+// kubeWaitLimit bounds how long (on the backend's clock) delete and
+// replace --force wait for an object to go.
+const kubeWaitLimit = 2 * time.Minute
+
+// apply is `kubectl apply -f FILE|-`: client-side apply, as kubectl does
+// it by default (the last-applied annotation and a three-way strategic
+// merge patch).
+func (k *kubectlRun) apply(args []string) error {
+	fs := k.newFlags("kubectl apply")
+	files := fs.StringSliceP("filename", "f", nil, "The files that contain the configurations to apply; - reads standard input")
+	pos, err := k.parse(args)
+	if err != nil || k.help {
+		return err
+	}
+	if len(pos) > 0 {
+		return k.usageErrorf("Unexpected args: %v", pos)
+	}
+	if len(*files) == 0 {
+		return errors.New("must specify one of -f and -k")
+	}
+	cs, err := k.client()
+	if err != nil {
+		return err
+	}
+	manifests, err := k.readManifests(*files, true, "apply")
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, m := range manifests {
+		result, err := k.applyOne(cs, m)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		fmt.Fprintf(k.out, "%s/%s %s\n", m.res.nameKind(), m.name, result)
+	}
+	return joinKubectlErrors(errs)
+}
+
+// applyOne creates or patches one object and says which: created,
+// configured or unchanged.
+func (k *kubectlRun) applyOne(cs kubernetes.Interface, m kubeManifest) (string, error) {
+	c := m.res.client(cs, m.namespace)
+	modified, err := kubeWithLastApplied(m.raw)
+	if err != nil {
+		return "", err
+	}
+	live, err := c.Get(k.ctx, m.name)
+	if apierrors.IsNotFound(err) {
+		obj, err := decodeKubeObject(modified, false)
+		if err != nil {
+			return "", err
+		}
+		if _, err := c.Create(k.ctx, obj, metav1.CreateOptions{}); err != nil {
+			return "", kubeAddSource("creating", m.source, err)
+		}
+		return "created", nil
+	}
+	if err != nil {
+		return "", kubeAddSource("retrieving current configuration of", m.source, err)
+	}
+	original := kubeMeta(live).GetAnnotations()[lastAppliedAnnotation]
+	if original == "" {
+		fmt.Fprintf(k.errOut, "Warning: resource %s/%s is missing the %s annotation which is required by kubectl apply. "+
+			"kubectl apply should only be used on resources created declaratively by either kubectl create --save-config or kubectl apply. "+
+			"The missing annotation will be patched automatically.\n", m.res.plural, m.name, lastAppliedAnnotation)
+	}
+	liveMap, err := kubeObjectMap(m.res, live)
+	if err != nil {
+		return "", err
+	}
+	current, err := json.Marshal(liveMap)
+	if err != nil {
+		return "", err
+	}
+	modJSON, err := json.Marshal(modified)
+	if err != nil {
+		return "", err
+	}
+	schema, err := strategicpatch.NewPatchMetaFromStruct(m.res.newObject())
+	if err != nil {
+		return "", err
+	}
+	patch, err := strategicpatch.CreateThreeWayMergePatch([]byte(original), modJSON, current, schema, true)
+	if err != nil {
+		return "", fmt.Errorf("creating patch for %s/%s: %w", m.res.plural, m.name, err)
+	}
+	if string(patch) == "{}" {
+		return "unchanged", nil
+	}
+	if _, err := c.Patch(k.ctx, m.name, types.StrategicMergePatchType, patch); err != nil {
+		return "", kubeAddSource("patching", m.source, err)
+	}
+	return "configured", nil
+}
+
+// kubeWithLastApplied returns the manifest with kubectl's last-applied
+// annotation set to the manifest itself (as JSON, without that
+// annotation, newline-terminated like kubectl's encoder writes it).
+func kubeWithLastApplied(raw map[string]any) (map[string]any, error) {
+	m := runtime.DeepCopyJSON(raw)
+	md, _ := m["metadata"].(map[string]any)
+	ann, _ := md["annotations"].(map[string]any)
+	if ann != nil {
+		delete(ann, lastAppliedAnnotation)
+		if len(ann) == 0 {
+			delete(md, "annotations")
+		}
+	}
+	data, err := json.Marshal(m)
+	if err != nil {
+		return nil, err
+	}
+	ann, _ = md["annotations"].(map[string]any)
+	if ann == nil {
+		ann = map[string]any{}
+		md["annotations"] = ann
+	}
+	ann[lastAppliedAnnotation] = string(data) + "\n"
+	return m, nil
+}
+
+// createFromFiles is `kubectl create -f FILE|-`.
+func (k *kubectlRun) createFromFiles(args []string) error {
+	fs := k.newFlags("kubectl create")
+	files := fs.StringSliceP("filename", "f", nil, "Filename or - to use to create the resource")
+	save := fs.Bool("save-config", false, "If true, the configuration of current object will be saved in its annotation")
+	pos, err := k.parse(args)
+	if err != nil || k.help {
+		return err
+	}
+	if len(pos) > 0 {
+		return k.usageErrorf("Unexpected args: %v", pos)
+	}
+	if len(*files) == 0 {
+		return errors.New("must specify one of -f and -k")
+	}
+	cs, err := k.client()
+	if err != nil {
+		return err
+	}
+	manifests, err := k.readManifests(*files, false, "create")
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, m := range manifests {
+		obj := m.obj
+		if *save {
+			mm, err := kubeWithLastApplied(m.raw)
+			if err == nil {
+				obj, err = decodeKubeObject(mm, false)
+			}
+			if err != nil {
+				return err
+			}
+		}
+		created, err := m.res.client(cs, m.namespace).Create(k.ctx, obj, metav1.CreateOptions{})
+		if err != nil {
+			errs = append(errs, kubeAddSource("creating", m.source, err))
+			continue
+		}
+		fmt.Fprintf(k.out, "%s/%s created\n", m.res.nameKind(), kubeMeta(created).GetName())
+	}
+	return joinKubectlErrors(errs)
+}
+
+// replace is `kubectl replace [--force] -f FILE|-`. With --force it
+// deletes each object, waits until it is gone and creates it anew, so
+// admission (sidecar injection, ECI scheduling) runs again.
+func (k *kubectlRun) replace(args []string) error {
+	fs := k.newFlags("kubectl replace")
+	files := fs.StringSliceP("filename", "f", nil, "The files that contain the configurations to replace; - reads standard input")
+	force := fs.Bool("force", false, "If true, immediately remove resources from API and bypass graceful deletion; then re-create them")
+	grace := fs.Int("grace-period", -1, "Period of time in seconds given to the resource to terminate gracefully (with --force)")
+	pos, err := k.parse(args)
+	if err != nil || k.help {
+		return err
+	}
+	if len(pos) > 0 {
+		return k.usageErrorf("Unexpected args: %v", pos)
+	}
+	if len(*files) == 0 {
+		return errors.New("must specify one of -f and -k")
+	}
+	cs, err := k.client()
+	if err != nil {
+		return err
+	}
+	manifests, err := k.readManifests(*files, true, "replace")
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, m := range manifests {
+		c := m.res.client(cs, m.namespace)
+		if !*force {
+			obj := m.obj
+			if kubeMeta(obj).GetResourceVersion() == "" {
+				live, err := c.Get(k.ctx, m.name)
+				if err != nil {
+					errs = append(errs, kubeAddSource("replacing", m.source, err))
+					continue
+				}
+				kubeMeta(obj).SetResourceVersion(kubeMeta(live).GetResourceVersion())
+			}
+			if _, err := c.Update(k.ctx, obj); err != nil {
+				errs = append(errs, kubeAddSource("replacing", m.source, err))
+				continue
+			}
+			fmt.Fprintf(k.out, "%s/%s replaced\n", m.res.nameKind(), m.name)
+			continue
+		}
+		err := c.Delete(k.ctx, m.name, kubeDeleteOptions(*grace, false))
+		switch {
+		case err == nil:
+			fmt.Fprintf(k.out, "%s %q deleted\n", m.res.nameKind(), m.name)
+			if err := k.waitGone(c, m.name, kubeWaitLimit); err != nil {
+				errs = append(errs, err)
+				continue
+			}
+		case !apierrors.IsNotFound(err):
+			errs = append(errs, err)
+			continue
+		}
+		obj, err := decodeKubeObject(freshObjectMap(m.raw), false)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		if _, err := c.Create(k.ctx, obj, metav1.CreateOptions{}); err != nil {
+			errs = append(errs, kubeAddSource("creating", m.source, err))
+			continue
+		}
+		fmt.Fprintf(k.out, "%s/%s replaced\n", m.res.nameKind(), m.name)
+	}
+	return joinKubectlErrors(errs)
+}
+
+// deleteTarget is one object delete removes.
+type deleteTarget struct {
+	res       *kubeResource
+	namespace string
+	name      string
+}
+
+// delete is `kubectl delete TYPE NAME...|TYPE/NAME...|-f FILE|-l SEL|--all`.
+// Like kubectl it waits (on the backend's clock) for the objects to go.
+func (k *kubectlRun) delete(args []string) error {
+	fs := k.newFlags("kubectl delete")
+	files := fs.StringSliceP("filename", "f", nil, "containing the resource to delete")
+	selector := fs.StringP("selector", "l", "", "Selector (label query) to filter on")
+	all := fs.Bool("all", false, "Delete all resources, in the namespace of the specified resource types")
+	allNS := fs.BoolP("all-namespaces", "A", false, "If present, list the requested object(s) across all namespaces")
+	grace := fs.Int("grace-period", -1, "Period of time in seconds given to the resource to terminate gracefully")
+	force := fs.Bool("force", false, "If true, immediately remove resources from API and bypass graceful deletion")
+	now := fs.Bool("now", false, "If true, resources are signaled for immediate shutdown (same as --grace-period=1)")
+	wait := fs.Bool("wait", true, "If true, wait for resources to be gone before returning")
+	ignoreNotFound := fs.Bool("ignore-not-found", false, "Treat \"resource not found\" as a successful delete")
+	pos, err := k.parse(args)
+	if err != nil || k.help {
+		return err
+	}
+	if *now {
+		*grace = 1
+	}
+	cs, err := k.client()
+	if err != nil {
+		return err
+	}
+	var targets []deleteTarget
+	if len(*files) > 0 {
+		if len(pos) > 0 {
+			return k.usageErrorf("Unexpected args: %v", pos)
+		}
+		manifests, err := k.readManifests(*files, true, "delete")
+		if err != nil {
+			return err
+		}
+		for _, m := range manifests {
+			targets = append(targets, deleteTarget{res: m.res, namespace: m.namespace, name: m.name})
+		}
+	} else {
+		if len(pos) == 0 {
+			return errors.New("You must provide one or more resources by argument or filename.\nExample resource specifications include:\n   '-f rsrc.yaml'\n   '--filename=rsrc.json'\n   '<resource> <name>'\n   '<resource>'")
+		}
+		rargs, err := k.parseResourceArgs(pos)
+		if err != nil {
+			return err
+		}
+		named := false
+		for _, a := range rargs {
+			named = named || a.name != ""
+		}
+		if !named && !*all && *selector == "" {
+			return fmt.Errorf("resource(s) were provided, but no name was specified")
+		}
+		if named && (*all || *selector != "") {
+			return fmt.Errorf("name cannot be provided when a selector is specified")
+		}
+		for _, a := range rargs {
+			if a.res.meshConfig {
+				return fmt.Errorf("asmmeshconfigs cannot be deleted: the mesh instance owns its asmmeshconfig")
+			}
+		}
+		if named {
+			for _, a := range rargs {
+				ns := ""
+				if a.res.namespaced {
+					ns = k.namespace()
+				}
+				targets = append(targets, deleteTarget{res: a.res, namespace: ns, name: a.name})
+			}
+		} else {
+			sections, _, err := k.fetch(cs, rargs, kubeQuery{allNamespaces: *allNS, selector: *selector})
+			if err != nil {
+				return err
+			}
+			for _, s := range sections {
+				for _, obj := range s.objs {
+					m := kubeMeta(obj)
+					targets = append(targets, deleteTarget{res: s.res, namespace: m.GetNamespace(), name: m.GetName()})
+				}
+			}
+			if len(targets) == 0 {
+				if *allNS || !rargs[0].res.namespaced {
+					fmt.Fprintln(k.errOut, "No resources found")
+				} else {
+					fmt.Fprintf(k.errOut, "No resources found in %s namespace.\n", k.namespace())
+				}
+				return nil
+			}
+		}
+	}
+	immediate := *grace == 0 || (*force && *grace < 0)
+	if immediate {
+		fmt.Fprintln(k.errOut, "Warning: Immediate deletion does not wait for confirmation that the running resource has been terminated. The resource may continue to run on the cluster indefinitely.")
+	}
+	var errs []error
+	var deleted []deleteTarget
+	for _, t := range targets {
+		err := t.res.client(cs, t.namespace).Delete(k.ctx, t.name, kubeDeleteOptions(*grace, *force))
+		if err != nil {
+			if apierrors.IsNotFound(err) && *ignoreNotFound {
+				continue
+			}
+			errs = append(errs, err)
+			continue
+		}
+		verb := "deleted"
+		if immediate {
+			verb = "force deleted"
+		}
+		fmt.Fprintf(k.out, "%s %q %s\n", t.res.nameKind(), t.name, verb)
+		deleted = append(deleted, t)
+	}
+	if *wait {
+		for _, t := range deleted {
+			if err := k.waitGone(t.res.client(cs, t.namespace), t.name, kubeWaitLimit); err != nil {
+				errs = append(errs, err)
+			}
+		}
+	}
+	return joinKubectlErrors(errs)
+}

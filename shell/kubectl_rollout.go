@@ -1,0 +1,218 @@
+package shell
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	appsv1 "k8s.io/api/apps/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/kubernetes"
+)
+
+var kubectlRolloutCommands = []string{"history", "pause", "restart", "resume", "status", "undo"}
+
+// restartedAtAnnotation is what `rollout restart` sets on the pod
+// template, which makes the deployment roll out new pods.
+const restartedAtAnnotation = "kubectl.kubernetes.io/restartedAt"
+
+// kubeRolloutWaitLimit bounds `rollout status` without --timeout (kubectl
+// would wait forever; the virtual clock needs an end).
+const kubeRolloutWaitLimit = 10 * time.Minute
+
+// rollout is `kubectl rollout restart|status`, for deployments.
+func (k *kubectlRun) rollout(args []string) error {
+	name, rest, ok := kubectlSplitCommand(args)
+	if !ok {
+		k.newFlags("kubectl rollout")
+		if _, err := k.parse(args); err != nil || k.help {
+			return err
+		}
+		fmt.Fprintf(k.out, "Manage the rollout of one or many resources.\n\nAvailable Commands:\n")
+		for _, c := range kubectlRolloutCommands {
+			fmt.Fprintf(k.out, "  %s\n", c)
+		}
+		return kubectlSilentExit{}
+	}
+	switch name {
+	case "restart":
+		return k.rolloutRestart(rest)
+	case "status":
+		return k.rolloutStatus(rest)
+	}
+	for _, c := range kubectlRolloutCommands {
+		if c == name {
+			return fmt.Errorf("meshtwin does not emulate \"kubectl rollout %s\"; emulated: restart, status", name)
+		}
+	}
+	k.newFlags("kubectl rollout")
+	return k.nestedUnknownCommand(append([]string{name}, rest...))
+}
+
+// rolloutDeployments resolves the deployments a rollout command names.
+func (k *kubectlRun) rolloutDeployments(cs kubernetes.Interface, pos []string, selector string, restart bool) ([]*appsv1.Deployment, []error, error) {
+	rargs, err := k.parseResourceArgs(pos)
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, a := range rargs {
+		if a.res.kind == "Deployment" {
+			continue
+		}
+		if !restart {
+			return nil, nil, fmt.Errorf("no status viewer has been implemented for %s", a.res.kind)
+		}
+		gr := a.res.groupResource()
+		return nil, nil, fmt.Errorf("%s %q restarting is not supported", gr.String(), a.name)
+	}
+	sections, missing, err := k.fetch(cs, rargs, kubeQuery{selector: selector})
+	if err != nil {
+		return nil, nil, err
+	}
+	var deps []*appsv1.Deployment
+	for _, s := range sections {
+		for _, obj := range s.objs {
+			deps = append(deps, obj.(*appsv1.Deployment))
+		}
+	}
+	return deps, missing, nil
+}
+
+func (k *kubectlRun) rolloutRestart(args []string) error {
+	fs := k.newFlags("kubectl rollout restart")
+	selector := fs.StringP("selector", "l", "", "Selector (label query) to filter on")
+	pos, err := k.parse(args)
+	if err != nil || k.help {
+		return err
+	}
+	if len(pos) == 0 {
+		return errors.New("required resource not specified")
+	}
+	cs, err := k.client()
+	if err != nil {
+		return err
+	}
+	deps, errs, err := k.rolloutDeployments(cs, pos, *selector, true)
+	if err != nil {
+		return err
+	}
+	if len(deps) == 0 && len(errs) == 0 {
+		fmt.Fprintf(k.errOut, "No resources found in %s namespace.\n", k.namespace())
+		return nil
+	}
+	stamp := k.s.backend.Now().Format(time.RFC3339)
+	res, _ := lookupKubeResource("deployments")
+	for _, d := range deps {
+		if d.Spec.Paused {
+			errs = append(errs, fmt.Errorf("deployments.apps %q can't restart paused deployment (run rollout resume first)", d.Name))
+			continue
+		}
+		if d.Spec.Template.Annotations[restartedAtAnnotation] == stamp {
+			errs = append(errs, fmt.Errorf("failed to create patch for %s: if restart has already been triggered within the past second, please wait before attempting to trigger another", d.Name))
+			continue
+		}
+		patch, err := json.Marshal(map[string]any{"spec": map[string]any{"template": map[string]any{
+			"metadata": map[string]any{"annotations": map[string]string{restartedAtAnnotation: stamp}}}}})
+		if err != nil {
+			return err
+		}
+		if _, err := res.client(cs, d.Namespace).Patch(k.ctx, d.Name, types.StrategicMergePatchType, patch); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		fmt.Fprintf(k.out, "deployment.apps/%s restarted\n", d.Name)
+	}
+	return joinKubectlErrors(errs)
+}
+
+// deploymentRolloutStatus is kubectl's reading of a deployment's
+// progress: the line to print and whether the rollout is done.
+func deploymentRolloutStatus(d *appsv1.Deployment) (string, bool, error) {
+	if d.Generation > d.Status.ObservedGeneration {
+		return "Waiting for deployment spec update to be observed...", false, nil
+	}
+	for _, c := range d.Status.Conditions {
+		if c.Type == appsv1.DeploymentProgressing && c.Reason == "ProgressDeadlineExceeded" {
+			return "", false, fmt.Errorf("deployment %q exceeded its progress deadline", d.Name)
+		}
+	}
+	want := int32(1)
+	if d.Spec.Replicas != nil {
+		want = *d.Spec.Replicas
+	}
+	st := d.Status
+	switch {
+	case st.UpdatedReplicas < want:
+		return fmt.Sprintf("Waiting for deployment %q rollout to finish: %d out of %d new replicas have been updated...", d.Name, st.UpdatedReplicas, want), false, nil
+	case st.Replicas > st.UpdatedReplicas:
+		return fmt.Sprintf("Waiting for deployment %q rollout to finish: %d old replicas are pending termination...", d.Name, st.Replicas-st.UpdatedReplicas), false, nil
+	case st.AvailableReplicas < st.UpdatedReplicas:
+		return fmt.Sprintf("Waiting for deployment %q rollout to finish: %d of %d updated replicas are available...", d.Name, st.AvailableReplicas, st.UpdatedReplicas), false, nil
+	}
+	return fmt.Sprintf("deployment %q successfully rolled out", d.Name), true, nil
+}
+
+// rolloutStatus is `kubectl rollout status deployment NAME`. kubectl
+// watches until the rollout is done; here the wait runs on the backend's
+// clock, one second at a time, printing each new status line, until the
+// rollout is done or --timeout (default: 10 minutes) passes. With
+// --watch=false it prints the current line once.
+func (k *kubectlRun) rolloutStatus(args []string) error {
+	fs := k.newFlags("kubectl rollout status")
+	watch := fs.BoolP("watch", "w", true, "Watch the status of the rollout until it's done.")
+	timeout := fs.Duration("timeout", 0, "The length of time to wait before ending watch, zero means a 10m limit on the virtual clock")
+	pos, err := k.parse(args)
+	if err != nil || k.help {
+		return err
+	}
+	if len(pos) == 0 {
+		return errors.New("required resource not specified")
+	}
+	cs, err := k.client()
+	if err != nil {
+		return err
+	}
+	deps, missing, err := k.rolloutDeployments(cs, pos, "", false)
+	if err != nil {
+		return err
+	}
+	if len(missing) > 0 {
+		return joinKubectlErrors(missing)
+	}
+	if len(deps) != 1 {
+		return errors.New("rollout status is only supported on individual resources and resource collections are not supported yet")
+	}
+	d := deps[0]
+	limit := *timeout
+	if limit <= 0 {
+		limit = kubeRolloutWaitLimit
+	}
+	res, _ := lookupKubeResource("deployments")
+	c := res.client(cs, d.Namespace)
+	last := ""
+	for waited := time.Duration(0); ; waited += time.Second {
+		line, done, err := deploymentRolloutStatus(d)
+		if err != nil {
+			return err
+		}
+		if line != last {
+			fmt.Fprintln(k.out, line)
+			last = line
+		}
+		if done || !*watch {
+			return nil
+		}
+		if waited >= limit {
+			return errors.New("timed out waiting for the condition")
+		}
+		if err := k.s.backend.Advance(k.ctx, time.Second); err != nil {
+			return err
+		}
+		obj, err := c.Get(k.ctx, d.Name)
+		if err != nil {
+			return err
+		}
+		d = obj.(*appsv1.Deployment)
+	}
+}

@@ -1,0 +1,218 @@
+package shell
+
+import (
+	"context"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+func TestMatchOutput(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name             string
+		expected, actual string
+		ok               bool
+	}{
+		{"equal", "a\nb\n", "a\nb\n", true},
+		{"trailing spaces", "a  \nb", "a\nb   \n", true},
+		{"trailing blank lines", "a\n\n\n", "a\n", true},
+		{"missing final newline", "a", "a\n", true},
+		{"both empty", "", "", true},
+		{"empty vs text", "", "a\n", false},
+		{"inner blank line counts", "a\n\nb", "a\nb", false},
+		{"star column", "nginx   2/2   Running   0   *", "nginx   2/2     Running   0          8m49s", true},
+		{"star needs a token", "nginx   *", "nginx", false},
+		{"star is one token only", "a * c", "a b x c", false},
+		{"star in a token", "my-app-*   2/2", "my-app-6b7d8f9c4d-abc12   2/2", true},
+		{"star in a token may be empty", "ab*", "ab", true},
+		{"star in a token stops at spaces", "a*c", "a b c", false},
+		{"whitespace runs", "NAME READY STATUS", "NAME    READY   STATUS", true},
+		{"tabs and spaces", "a b", "a\t\tb", true},
+		{"indentation matters", "  name: x", "name: x", false},
+		{"indentation kept", "  name: *", "  name: nginx", true},
+		{"regexp characters are literal", "a.b (x) [y] $z ^", "a.b (x) [y] $z ^", true},
+		{"dot is not a wildcard", "a.b", "axb", false},
+		{"line order", "a\nb", "b\na", false},
+		{"unicode", "✔ No validation issues found when analyzing the mesh.", "✔ No validation issues found when analyzing the mesh.", true},
+		{"crlf", "a\r\nb\r\n", "a\nb\n", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			ok, diff := MatchOutput(tt.expected, tt.actual)
+			if ok != tt.ok {
+				t.Errorf("MatchOutput(%q, %q) = %v, want %v\n%s", tt.expected, tt.actual, ok, tt.ok, diff)
+			}
+			if ok && diff != "" {
+				t.Errorf("a match has a diff: %q", diff)
+			}
+			if !ok && !strings.HasPrefix(diff, "--- expected\n+++ actual\n@@ ") {
+				t.Errorf("a mismatch needs a unified diff, got %q", diff)
+			}
+		})
+	}
+}
+
+func TestMatchOutputDiff(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name             string
+		expected, actual string
+		diff             string
+	}{
+		{
+			name:     "one changed line, context shows actual",
+			expected: "NAME  READY\nnginx  *\nweb  1/1\n",
+			actual:   "NAME   READY\nnginx  2/2\nweb   2/2\n",
+			diff:     "--- expected\n+++ actual\n@@ -1,3 +1,3 @@\n NAME   READY\n nginx  2/2\n-web  1/1\n+web   2/2\n",
+		},
+		{
+			name:     "insertion into empty",
+			expected: "",
+			actual:   "a\nb\n",
+			diff:     "--- expected\n+++ actual\n@@ -0,0 +1,2 @@\n+a\n+b\n",
+		},
+		{
+			name:     "deletion",
+			expected: "a\nb\nc\n",
+			actual:   "a\nc\n",
+			diff:     "--- expected\n+++ actual\n@@ -1,3 +1,2 @@\n a\n-b\n c\n",
+		},
+		{
+			name:     "two hunks far apart",
+			expected: "x\n1\n2\n3\n4\n5\n6\n7\n8\n9\ny\n",
+			actual:   "X\n1\n2\n3\n4\n5\n6\n7\n8\n9\nY\n",
+			diff: "--- expected\n+++ actual\n@@ -1,4 +1,4 @@\n-x\n+X\n 1\n 2\n 3\n" +
+				"@@ -8,4 +8,4 @@\n 7\n 8\n 9\n-y\n+Y\n",
+		},
+		{
+			name:     "close changes share a hunk",
+			expected: "x\n1\n2\n3\ny\n",
+			actual:   "X\n1\n2\n3\nY\n",
+			diff:     "--- expected\n+++ actual\n@@ -1,5 +1,5 @@\n-x\n+X\n 1\n 2\n 3\n-y\n+Y\n",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			ok, diff := MatchOutput(tt.expected, tt.actual)
+			if ok {
+				t.Fatal("want a mismatch")
+			}
+			if diff != tt.diff {
+				t.Errorf("diff:\n%s\nwant:\n%s", diff, tt.diff)
+			}
+		})
+	}
+}
+
+func TestParseTranscript(t *testing.T) {
+	t.Parallel()
+	text := `# A transcript: commands and what they print.
+
+$ mesh create
+mesh created: ASM 1.22.2.35 (profile asm)
+$ kubectl get pods \
+    -n demo
+NAME    READY   STATUS    RESTARTS   AGE
+nginx   2/2     Running   0          *
+
+$ kubectl apply -f - <<EOF
+apiVersion: v1
+kind: Namespace
+$ not a prompt inside a heredoc
+EOF
+namespace/x created
+$ advance 1s
+$
+$ kubectl patch x --patch='{
+  "a": 1}'
+patched
+`
+	steps, err := ParseTranscript(text)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []TranscriptStep{
+		{Line: 3, Command: "mesh create", Expected: "mesh created: ASM 1.22.2.35 (profile asm)"},
+		{Line: 5, Command: "kubectl get pods \\\n    -n demo", Expected: "NAME    READY   STATUS    RESTARTS   AGE\nnginx   2/2     Running   0          *"},
+		{Line: 10, Command: "kubectl apply -f - <<EOF\napiVersion: v1\nkind: Namespace\n$ not a prompt inside a heredoc\nEOF", Expected: "namespace/x created"},
+		{Line: 16, Command: "advance 1s", Expected: ""},
+		{Line: 17, Command: "", Expected: ""},
+		{Line: 18, Command: "kubectl patch x --patch='{\n  \"a\": 1}'", Expected: "patched"},
+	}
+	if !reflect.DeepEqual(steps, want) {
+		t.Errorf("ParseTranscript:\n got %#v\nwant %#v", steps, want)
+	}
+}
+
+func TestParseTranscriptErrors(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ name, text, want string }{
+		{"text before the first command", "hello\n$ mesh create\n", "line 1: a transcript starts with a `$ command` line"},
+		{"open heredoc", "$ advance 1s\n\n$ kubectl apply -f - <<EOF\nkind: Pod\n", "line 3: here-document is not terminated"},
+		{"syntax error", "$ a && b\n", "line 1: '&' and '&&' are not supported"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := ParseTranscript(tt.text)
+			if err == nil || !strings.HasPrefix(err.Error(), tt.want) {
+				t.Errorf("ParseTranscript error = %v, want prefix %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestCheckTranscript(t *testing.T) {
+	t.Parallel()
+	text := `$ advance 1s
+$ grep x <<EOF
+ax
+b
+EOF
+ax
+$ nosuch
+error: unknown command "nosuch"; commands are: advance, analyze, asm, cluster, explain, grep, help, istioctl, kubectl, mesh, *
+$ grep -c x <<EOF
+x
+EOF
+2
+$ help asm sync to-clusters
+Sync sidecar auto-injection labels from the mesh instance to its clusters.
+`
+	s := NewSession(&clockBackend{}, Options{})
+	ms := s.CheckTranscript(context.Background(), "t.txt", text)
+	if len(ms) != 2 {
+		t.Fatalf("got %d mismatches, want 2: %v", len(ms), ms)
+	}
+	if ms[0].Line != 9 || ms[0].Actual != "1\n" {
+		t.Errorf("first mismatch = line %d actual %q, want line 9 actual \"1\\n\"", ms[0].Line, ms[0].Actual)
+	}
+	wantStr := "t.txt:9: $ grep -c x <<EOF ...\n--- expected\n+++ actual\n@@ -1 +1 @@\n-2\n+1"
+	if got := ms[0].String(); got != wantStr {
+		t.Errorf("String() = %q, want %q", got, wantStr)
+	}
+	if ms[1].Line != 13 || !strings.Contains(ms[1].Diff, "+Creates missing namespaces") {
+		t.Errorf("second mismatch = %+v", ms[1])
+	}
+
+	bad := s.CheckTranscript(context.Background(), "bad.txt", "oops\n")
+	if len(bad) != 1 || bad[0].String() != "bad.txt:1: a transcript starts with a `$ command` line, got \"oops\"" {
+		t.Errorf("unreadable transcript: got %v", bad)
+	}
+}
+
+func TestEchoedRunIsATranscript(t *testing.T) {
+	t.Parallel()
+	script := "advance 1s\ngrep a <<EOF\na1\nb\nEOF\nhelp grep | grep '^Usage'\n"
+	_, out, _, err := runScriptForTest(t, script, ScriptOptions{Echo: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := NewSession(&clockBackend{}, Options{})
+	if ms := s.CheckTranscript(context.Background(), "echoed", out); len(ms) != 0 {
+		t.Errorf("the echoed run does not check against itself:\n%s\n%v", out, ms)
+	}
+}
