@@ -613,11 +613,18 @@ func writeCustomColumns(w io.Writer, spec string, items []map[string]any, noHead
 	for _, it := range items {
 		cells := make([]string, len(cols))
 		for i, c := range cols {
-			var b bytes.Buffer
-			if err := c.jp.Execute(&b, it); err != nil {
+			// kubectl joins the values a column's path finds with commas.
+			results, err := c.jp.FindResults(it)
+			if err != nil {
 				return err
 			}
-			cells[i] = kubeNone(b.String())
+			var values []string
+			for _, r := range results {
+				for _, v := range r {
+					values = append(values, fmt.Sprint(v.Interface()))
+				}
+			}
+			cells[i] = kubeNone(strings.Join(values, ","))
 		}
 		writeKubeRow(tw, cells)
 	}

@@ -51,8 +51,8 @@ Usage:
   sim version                  print the version
 
 Examples:
-  sim run --echo examples/003-eci-virtual-nodes.sh
-  sim check examples/*.sh
+  sim run --echo examples/003-eci-virtual-nodes.txt
+  sim check examples/*.txt
   echo 'mesh create' | sim run -
 
 Run 'sim run --help' for every command a script can use.

@@ -1,0 +1,2 @@
+mesh create
+kubectl get ns 'default
