@@ -42,17 +42,47 @@ func (i *Instance) PlanSyncFrom(ctx context.Context, cluster string) (model.Plan
 }
 
 // SyncFrom syncs a member cluster's namespaces and injection labels to the
-// instance (B22, B25) and returns what it did. The whole plan is checked
-// before the first write.
+// instance (B22, B25), pushes the edited namespaces to their homing
+// clusters (B06), and returns what it did. The whole plan is checked before
+// the first write.
 func (i *Instance) SyncFrom(ctx context.Context, cluster string) (model.Plan, error) {
 	plan, targets, err := i.planSyncFrom(ctx, cluster)
 	if err == nil {
-		err = apply(ctx, plan, targets)
+		err = i.applySyncFrom(ctx, plan, targets)
 	}
 	if err != nil {
 		return plan, fmt.Errorf("sync from cluster %q: %w", cluster, err)
 	}
 	return plan, nil
+}
+
+// applySyncFrom writes the instance's part of a sync-from plan, then
+// pushes each edited namespace. The push reads the clusters afresh, so a
+// backend that already pushed on the instance's write (the simulator's
+// control-plane reactor does) leaves it nothing to do.
+func (i *Instance) applySyncFrom(ctx context.Context, plan model.Plan, targets map[string]target) error {
+	var own model.Plan
+	var pushed []string
+	for _, ch := range plan.Changes {
+		if ch.Where == model.PlanInstance {
+			own.Changes = append(own.Changes, ch)
+		} else if !slices.Contains(pushed, ch.Namespace) {
+			pushed = append(pushed, ch.Namespace)
+		}
+	}
+	if err := apply(ctx, own, targets); err != nil {
+		return err
+	}
+	for _, name := range pushed {
+		ns, err := i.cp.CoreV1().Namespaces().Get(ctx, name, metav1.GetOptions{})
+		if err != nil {
+			return fmt.Errorf("push namespace %q: %w", name, err)
+		}
+		if _, err := i.Push(ctx, ns); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (i *Instance) planSyncFrom(ctx context.Context, cluster string) (model.Plan, map[string]target, error) {
@@ -76,7 +106,19 @@ func (i *Instance) planSyncFrom(ctx context.Context, cluster string) (model.Plan
 		}
 	}
 	targets := map[string]target{model.PlanInstance: {client: i.cp, objs: instObjs}}
-	return model.PlanSyncFrom(inst, cn), targets, nil
+	members := make([]model.ClusterNamespaces, 0, len(refs))
+	for _, r := range refs {
+		if r.name == cluster {
+			members = append(members, cn)
+			continue
+		}
+		other, _, err := readCluster(ctx, r.name, r.client)
+		if err != nil {
+			return model.Plan{}, nil, err
+		}
+		members = append(members, other)
+	}
+	return model.PlanSyncFromWithPush(inst, cn, members), targets, nil
 }
 
 // PlanSyncTo plans a sync from the instance to its member clusters (B23,

@@ -100,8 +100,8 @@ func checkAgrees(t tb, m *mesh, inst model.InstanceState, clusters map[string]*m
 	}
 }
 
-// TestSyncAgreesWithModel: on fake clientsets, SyncFrom and SyncTo return
-// the pure plans and leave the states that Plan.ApplyTo computes; a second
+// TestSyncAgreesWithModel: on fake clientsets, SyncFrom (with the pushes
+// it sets off) and SyncTo return the pure plans and leave the states that Plan.ApplyTo computes; a second
 // round then changes nothing.
 func TestSyncAgreesWithModel(t *testing.T) {
 	t.Parallel()
@@ -110,7 +110,11 @@ func TestSyncAgreesWithModel(t *testing.T) {
 		m, inst, clusters := drawMesh(t)
 		from := rapid.SampledFrom(inst.Clusters).Draw(t, "from")
 
-		want := model.PlanSyncFrom(inst, *clusters[from])
+		members := make([]model.ClusterNamespaces, 0, len(clusters))
+		for _, c := range inst.Clusters {
+			members = append(members, *clusters[c])
+		}
+		want := model.PlanSyncFromWithPush(inst, *clusters[from], members)
 		got, err := m.inst.SyncFrom(ctx, from)
 		if err != nil {
 			t.Fatalf("sync from: %v", err)

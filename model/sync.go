@@ -196,6 +196,44 @@ func PlanSyncFrom(inst InstanceState, c ClusterNamespaces) Plan {
 	return newPlan(changes)
 }
 
+// PlanSyncFromWithPush is what a sync from cluster c does as a whole:
+// PlanSyncFrom, then the automatic push (B06) that its edits of existing
+// instance namespaces set off, planned from the state after the sync
+// (homing included) against the given member clusters. Namespaces the sync
+// creates in the instance are not pushed: a push follows an edit, and
+// creating an instance namespace never reaches a cluster (B01).
+func PlanSyncFromWithPush(inst InstanceState, c ClusterNamespaces, clusters []ClusterNamespaces) Plan {
+	plan := PlanSyncFrom(inst, c)
+	var edited []string
+	for _, ch := range plan.Changes {
+		if _, existed := inst.Namespaces[ch.Namespace]; existed && ch.Where == PlanInstance && !slices.Contains(edited, ch.Namespace) {
+			edited = append(edited, ch.Namespace)
+		}
+	}
+	if len(edited) == 0 {
+		return plan
+	}
+	after := inst.Clone()
+	plan.ApplyTo(&after, nil)
+	changes := slices.Clone(plan.Changes)
+	for _, name := range edited {
+		changes = append(changes, PlanPush(after, name, clusters).Changes...)
+	}
+	return newPlan(changes)
+}
+
+// Clone returns a deep copy of the state.
+func (s InstanceState) Clone() InstanceState {
+	out := InstanceState{Version: s.Version, Clusters: slices.Clone(s.Clusters)}
+	if s.Namespaces != nil {
+		out.Namespaces = make(map[string]GlobalNamespace, len(s.Namespaces))
+		for name, g := range s.Namespaces {
+			out.Namespaces[name] = GlobalNamespace{Name: g.Name, Labels: maps.Clone(g.Labels), Homing: slices.Clone(g.Homing)}
+		}
+	}
+	return out
+}
+
 // PlanSyncTo plans a sync from the instance to the data-plane clusters
 // (B23, B24, B27). For every instance namespace and every given cluster
 // among its homing clusters (HomingOf), the cluster's namespace is created
