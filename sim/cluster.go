@@ -1,0 +1,534 @@
+package sim
+
+import (
+	"fmt"
+	"maps"
+	"time"
+
+	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/util/validation"
+	"k8s.io/client-go/kubernetes/fake"
+
+	"github.com/meshtwin/meshtwin/model"
+)
+
+// InjectorWebhookName is the MutatingWebhookConfiguration that a cluster
+// joined to the mesh carries; deleting it turns automatic injection off
+// in that cluster, as on a real one.
+const InjectorWebhookName = "istio-sidecar-injector"
+
+// AnnotationWebhookLegacy marks, on the MutatingWebhookConfiguration of
+// a webhook installed with InstallWebhook, that it is built on old
+// Kubernetes libraries (model.Webhook.Legacy).
+const AnnotationWebhookLegacy = "meshtwin.io/legacy-webhook"
+
+// podKey names a pod in one cluster.
+type podKey struct{ ns, name string }
+
+// podState is what the scheduler and kubelet remember about a pod.
+type podState struct {
+	uid         types.UID
+	isJob       bool
+	bound       bool
+	terminal    bool
+	node        string
+	virtual     bool
+	scheduledAt time.Time
+	ip          string
+	notes       map[noteKey]bool
+}
+
+type noteKey struct {
+	at                         time.Duration
+	container, reason, message string
+}
+
+// workItem is an object a controller must reconcile.
+type workItem struct {
+	gvr      schema.GroupVersionResource
+	ns, name string
+}
+
+type nodeInfo struct {
+	ip      string
+	virtual bool
+}
+
+// cluster is one data-plane cluster: its API server (tracker +
+// reactors), and the state of its scheduler, kubelets and controllers.
+// Everything here is guarded by the Sim's mutex.
+type cluster struct {
+	sim     *Sim
+	name    string
+	index   int
+	info    model.ClusterInfo
+	spec    model.ClusterSpec
+	api     *apiServer
+	tracker *Tracker
+	cs      *fake.Clientset
+
+	joined   bool
+	injector bool
+	webhooks []model.Webhook
+
+	nodes       []corev1.Node // sorted by name, what DecidePlacement sees
+	nodeInfo    map[string]nodeInfo
+	podsPerNode map[string]int
+	nodeSeq     int
+
+	pods    map[podKey]*podState
+	active  orderedSet[podKey] // bound, not terminal, not yet settled: the kubelet's work
+	pending orderedSet[podKey] // unschedulable, retried when nodes change
+	queue   orderedSet[workItem]
+	failed  orderedSet[workItem] // controllers whose last pod creation failed
+
+	events map[string]map[eventKey]string
+
+	podIPs *ipPool
+	eciIPs *ipPool
+}
+
+func newCluster(s *Sim, spec model.ClusterSpec, index int) (*cluster, error) {
+	c := &cluster{
+		sim:   s,
+		name:  spec.Name,
+		index: index,
+		spec:  spec,
+		info: model.ClusterInfo{
+			Name:         spec.Name,
+			KubeVersion:  spec.KubeVersion,
+			Region:       spec.Region,
+			Zone:         spec.Zone,
+			FeatureGates: maps.Clone(spec.FeatureGates),
+		},
+		nodeInfo:    map[string]nodeInfo{},
+		podsPerNode: map[string]int{},
+		pods:        map[podKey]*podState{},
+		events:      map[string]map[eventKey]string{},
+		podIPs:      newIPPool([4]byte{10, byte(index % 64 * 4), 0, 0}, 1<<18),
+		eciIPs:      newIPPool([4]byte{192, 168, 128, 0}, 1<<15),
+	}
+	c.api = newAPIServer(s, spec.Name, c)
+	c.tracker = c.api.tracker
+	c.cs = c.api.newClientset(false)
+	for _, ns := range []string{metav1.NamespaceDefault, metav1.NamespaceSystem, metav1.NamespacePublic, corev1.NamespaceNodeLease} {
+		if _, err := c.api.createBuiltinNamespace(ns); err != nil {
+			return nil, err
+		}
+	}
+	req := &request{}
+	for range spec.Nodes {
+		ip := c.nextNodeIP()
+		node := model.NewNode(fmt.Sprintf("%s.%s", spec.Region, ip))
+		c.decorateNode(node, ip, false)
+		if _, err := c.api.create(req, gvrNodes, "", node, false); err != nil {
+			return nil, fmt.Errorf("add node: %w", err)
+		}
+	}
+	if spec.VirtualNode {
+		if err := c.addVirtualNode(req); err != nil {
+			return nil, err
+		}
+	}
+	return c, nil
+}
+
+func (c *cluster) infoCopy() model.ClusterInfo {
+	info := c.info
+	info.FeatureGates = maps.Clone(c.info.FeatureGates)
+	return info
+}
+
+func (c *cluster) nextNodeIP() string {
+	n := c.nodeSeq
+	c.nodeSeq++
+	return fmt.Sprintf("192.168.%d.%d", n/254, n%254+1)
+}
+
+// addVirtualNode deploys ack-virtual-node: one virtual-kubelet node.
+func (c *cluster) addVirtualNode(req *request) error {
+	name := model.VirtualNodeName(c.info.Region, c.info.Zone)
+	if c.tracker.peek(gvrNodes, "", name) != nil {
+		return fmt.Errorf("node %q already exists", name)
+	}
+	node := model.NewVirtualNode(c.info.Region, c.info.Zone)
+	c.decorateNode(node, c.nextNodeIP(), true)
+	if _, err := c.api.create(req, gvrNodes, "", node, false); err != nil {
+		return fmt.Errorf("add virtual node: %w", err)
+	}
+	return nil
+}
+
+// decorateNode fills what a kubelet reports and the model's node may
+// leave out: addresses, well-known labels, version, readiness, capacity.
+func (c *cluster) decorateNode(n *corev1.Node, ip string, virtual bool) {
+	if n.Labels == nil {
+		n.Labels = map[string]string{}
+	}
+	setDefault := func(k, v string) {
+		if _, ok := n.Labels[k]; !ok {
+			n.Labels[k] = v
+		}
+	}
+	zone := c.info.Region + "-" + c.info.Zone
+	setDefault("kubernetes.io/hostname", n.Name)
+	setDefault("kubernetes.io/os", "linux")
+	setDefault("topology.kubernetes.io/region", c.info.Region)
+	setDefault("topology.kubernetes.io/zone", zone)
+	if !virtual {
+		setDefault("kubernetes.io/arch", "amd64")
+		setDefault("node.kubernetes.io/instance-type", "ecs.g7.xlarge")
+	}
+	hasIP := false
+	for _, a := range n.Status.Addresses {
+		if a.Type == corev1.NodeInternalIP {
+			hasIP = true
+		}
+	}
+	if !hasIP {
+		n.Status.Addresses = append([]corev1.NodeAddress{{Type: corev1.NodeInternalIP, Address: ip}}, n.Status.Addresses...)
+		if !virtual {
+			n.Status.Addresses = append(n.Status.Addresses, corev1.NodeAddress{Type: corev1.NodeHostName, Address: n.Name})
+		}
+	}
+	if n.Status.NodeInfo.KubeletVersion == "" {
+		if virtual {
+			n.Status.NodeInfo.KubeletVersion = fmt.Sprintf("v%s.0-vk-v2.11.0", c.info.KubeVersion)
+		} else {
+			n.Status.NodeInfo.KubeletVersion = fmt.Sprintf("v%s.1-aliyun.1", c.info.KubeVersion)
+		}
+	}
+	if n.Status.NodeInfo.OperatingSystem == "" {
+		n.Status.NodeInfo.OperatingSystem = "linux"
+		n.Status.NodeInfo.Architecture = "amd64"
+	}
+	if len(n.Status.Conditions) == 0 {
+		now := metav1.NewTime(c.sim.clock.Now())
+		n.Status.Conditions = []corev1.NodeCondition{{
+			Type: corev1.NodeReady, Status: corev1.ConditionTrue, Reason: "KubeletReady",
+			Message: "kubelet is posting ready status", LastHeartbeatTime: now, LastTransitionTime: now,
+		}}
+	}
+	if n.Status.Capacity == nil {
+		pods := "110"
+		if virtual {
+			pods = "10000"
+		}
+		n.Status.Capacity = corev1.ResourceList{
+			corev1.ResourceCPU:    resource.MustParse("4"),
+			corev1.ResourceMemory: resource.MustParse("16Gi"),
+			corev1.ResourcePods:   resource.MustParse(pods),
+		}
+	}
+	if n.Status.Allocatable == nil {
+		n.Status.Allocatable = n.Status.Capacity.DeepCopy()
+	}
+}
+
+// join marks the cluster as part of the mesh: istio-system and the
+// injector's webhook configuration appear in it.
+func (c *cluster) join() error {
+	if c.tracker.peek(gvrNamespaces, "", "istio-system") == nil {
+		if _, err := c.api.createBuiltinNamespace("istio-system"); err != nil {
+			return err
+		}
+	}
+	if c.tracker.peek(gvrMWCs, "", InjectorWebhookName) == nil {
+		mwc := webhookConfiguration(InjectorWebhookName, "sidecar-injector.istio.io", "istio-system", "istiod")
+		if _, err := c.api.create(&request{}, gvrMWCs, "", mwc, false); err != nil {
+			return err
+		}
+	}
+	c.joined = true
+	c.injector = true
+	return nil
+}
+
+func (c *cluster) installWebhook(w model.Webhook) error {
+	if msgs := validation.IsDNS1123Subdomain(w.Name); len(msgs) > 0 {
+		return fmt.Errorf("invalid name: %v", msgs)
+	}
+	for _, have := range c.webhooks {
+		if have.Name == w.Name {
+			return fmt.Errorf("webhook %q is already installed", w.Name)
+		}
+	}
+	if w.Name == InjectorWebhookName {
+		return fmt.Errorf("the name %q belongs to the mesh's injector", w.Name)
+	}
+	mwc := webhookConfiguration(w.Name, w.Name+".webhook.meshtwin.io", "kube-system", w.Name)
+	mwc.Annotations = map[string]string{AnnotationWebhookLegacy: fmt.Sprint(w.Legacy)}
+	if _, err := c.api.create(&request{}, gvrMWCs, "", mwc, false); err != nil {
+		if apierrors.IsAlreadyExists(err) {
+			return fmt.Errorf("a mutating webhook configuration named %q already exists", w.Name)
+		}
+		return err
+	}
+	c.webhooks = append(c.webhooks, w)
+	return nil
+}
+
+// webhookRemoved is called when a MutatingWebhookConfiguration is deleted.
+func (c *cluster) webhookRemoved(name string) {
+	if name == InjectorWebhookName {
+		c.injector = false
+		return
+	}
+	for i, w := range c.webhooks {
+		if w.Name == name {
+			c.webhooks = append(c.webhooks[:i:i], c.webhooks[i+1:]...)
+			return
+		}
+	}
+}
+
+func webhookConfiguration(name, hookName, svcNS, svcName string) *admissionregistrationv1.MutatingWebhookConfiguration {
+	fail := admissionregistrationv1.Fail
+	none := admissionregistrationv1.SideEffectClassNone
+	port := int32(443)
+	path := "/inject"
+	return &admissionregistrationv1.MutatingWebhookConfiguration{
+		ObjectMeta: metav1.ObjectMeta{Name: name},
+		Webhooks: []admissionregistrationv1.MutatingWebhook{{
+			Name: hookName,
+			ClientConfig: admissionregistrationv1.WebhookClientConfig{
+				Service: &admissionregistrationv1.ServiceReference{Namespace: svcNS, Name: svcName, Path: &path, Port: &port},
+			},
+			Rules: []admissionregistrationv1.RuleWithOperations{{
+				Operations: []admissionregistrationv1.OperationType{admissionregistrationv1.Create},
+				Rule: admissionregistrationv1.Rule{
+					APIGroups: []string{""}, APIVersions: []string{"v1"}, Resources: []string{"pods"},
+				},
+			}},
+			FailurePolicy:           &fail,
+			SideEffects:             &none,
+			AdmissionReviewVersions: []string{"v1"},
+		}},
+	}
+}
+
+// nodesChanged rebuilds the scheduler's node list and retries pending
+// pods.
+func (c *cluster) nodesChanged() {
+	items := c.tracker.items(gvrNodes, "")
+	c.nodes = c.nodes[:0]
+	c.nodeInfo = make(map[string]nodeInfo, len(items))
+	for _, obj := range items {
+		n := obj.(*corev1.Node)
+		c.nodes = append(c.nodes, *n)
+		info := nodeInfo{virtual: n.Labels[model.NodeLabelType] == model.NodeTypeVirtualKubelet}
+		for _, a := range n.Status.Addresses {
+			if a.Type == corev1.NodeInternalIP {
+				info.ip = a.Address
+				break
+			}
+		}
+		c.nodeInfo[n.Name] = info
+	}
+	c.retryPending()
+}
+
+// enqueue asks a controller to reconcile an object.
+func (c *cluster) enqueue(gvr schema.GroupVersionResource, ns, name string) {
+	c.queue.add(workItem{gvr: gvr, ns: ns, name: name})
+}
+
+// enqueueController enqueues the controller that owns obj, if any.
+func (c *cluster) enqueueController(obj metav1.Object) {
+	ref := metav1.GetControllerOfNoCopy(obj)
+	if ref == nil {
+		return
+	}
+	switch ref.Kind {
+	case "ReplicaSet":
+		c.enqueue(gvrReplicaSets, obj.GetNamespace(), ref.Name)
+	case "Deployment":
+		c.enqueue(gvrDeployments, obj.GetNamespace(), ref.Name)
+	case "Job":
+		c.enqueue(gvrJobs, obj.GetNamespace(), ref.Name)
+	}
+}
+
+// settle runs the controllers until nothing is left to reconcile.
+func (c *cluster) settle(req *request) {
+	const limit = 1 << 20
+	for i := 0; i < limit; i++ {
+		item, ok := c.queue.popFront()
+		if !ok {
+			return
+		}
+		switch item.gvr {
+		case gvrDeployments:
+			c.syncDeployment(req, item)
+		case gvrReplicaSets:
+			c.syncReplicaSet(req, item)
+		case gvrJobs:
+			c.syncJob(req, item)
+		}
+	}
+}
+
+// retryFailed queues again the controllers whose last pod creation failed.
+func (c *cluster) retryFailed(_ *request) {
+	for _, item := range c.failed.snapshot() {
+		c.queue.add(item)
+	}
+}
+
+// ---- small containers ----
+
+// orderedSet keeps keys in insertion order with O(1) add and remove.
+type orderedSet[K comparable] struct {
+	idx  map[K]int
+	keys []K
+	head int
+}
+
+func (s *orderedSet[K]) add(k K) bool {
+	if s.idx == nil {
+		s.idx = map[K]int{}
+	}
+	if _, ok := s.idx[k]; ok {
+		return false
+	}
+	s.idx[k] = len(s.keys)
+	s.keys = append(s.keys, k)
+	return true
+}
+
+func (s *orderedSet[K]) has(k K) bool {
+	_, ok := s.idx[k]
+	return ok
+}
+
+func (s *orderedSet[K]) remove(k K) {
+	if _, ok := s.idx[k]; !ok {
+		return
+	}
+	delete(s.idx, k)
+	if len(s.idx) == 0 {
+		s.keys = s.keys[:0]
+		s.head = 0
+		return
+	}
+	if live := len(s.idx); len(s.keys)-s.head > 2*live+32 {
+		s.compact()
+	}
+}
+
+func (s *orderedSet[K]) len() int { return len(s.idx) }
+
+func (s *orderedSet[K]) live(i int) bool {
+	j, ok := s.idx[s.keys[i]]
+	return ok && j == i
+}
+
+func (s *orderedSet[K]) popFront() (K, bool) {
+	for s.head < len(s.keys) {
+		i := s.head
+		s.head++
+		if s.live(i) {
+			k := s.keys[i]
+			delete(s.idx, k)
+			if len(s.idx) == 0 {
+				s.keys = s.keys[:0]
+				s.head = 0
+			}
+			return k, true
+		}
+	}
+	var zero K
+	return zero, false
+}
+
+// snapshot returns the live keys in order.
+func (s *orderedSet[K]) snapshot() []K {
+	out := make([]K, 0, len(s.idx))
+	for i := s.head; i < len(s.keys); i++ {
+		if s.live(i) {
+			out = append(out, s.keys[i])
+		}
+	}
+	return out
+}
+
+func (s *orderedSet[K]) compact() {
+	keys := s.snapshot()
+	s.keys = keys
+	s.head = 0
+	for i, k := range keys {
+		s.idx[k] = i
+	}
+}
+
+// ipPool hands out addresses from a block, lowest free first after the
+// last one given, skipping .0, .1 and .255.
+type ipPool struct {
+	base  [4]byte
+	size  uint32
+	used  []uint64
+	next  uint32
+	inUse uint32
+	valid uint32
+}
+
+func newIPPool(base [4]byte, size uint32) *ipPool {
+	p := &ipPool{base: base, size: size, used: make([]uint64, (size+63)/64)}
+	if base[3] == 0 && size%256 == 0 {
+		p.valid = size / 256 * 253 // every /24 loses .0, .1 and .255
+		return p
+	}
+	for off := uint32(0); off < size; off++ {
+		if p.usable(off) {
+			p.valid++
+		}
+	}
+	return p
+}
+
+func (p *ipPool) usable(off uint32) bool {
+	last := p.addr(off) & 0xff
+	return last != 0 && last != 1 && last != 255
+}
+
+func (p *ipPool) addr(off uint32) uint32 {
+	b := uint32(p.base[0])<<24 | uint32(p.base[1])<<16 | uint32(p.base[2])<<8 | uint32(p.base[3])
+	return b + off
+}
+
+// alloc returns a free address, or "" when the block is exhausted.
+func (p *ipPool) alloc() string {
+	if p.inUse >= p.valid {
+		return ""
+	}
+	for i := uint32(0); i < p.size; i++ {
+		off := (p.next + i) % p.size
+		if !p.usable(off) || p.used[off/64]&(1<<(off%64)) != 0 {
+			continue
+		}
+		p.used[off/64] |= 1 << (off % 64)
+		p.inUse++
+		p.next = off + 1
+		a := p.addr(off)
+		return fmt.Sprintf("%d.%d.%d.%d", a>>24, a>>16&0xff, a>>8&0xff, a&0xff)
+	}
+	return ""
+}
+
+func (p *ipPool) release(ip string) {
+	var a, b, c, d uint32
+	if _, err := fmt.Sscanf(ip, "%d.%d.%d.%d", &a, &b, &c, &d); err != nil {
+		return
+	}
+	off := (a<<24 | b<<16 | c<<8 | d) - p.addr(0)
+	if off < p.size && p.used[off/64]&(1<<(off%64)) != 0 {
+		p.used[off/64] &^= 1 << (off % 64)
+		p.inUse--
+	}
+}

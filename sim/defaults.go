@@ -1,0 +1,384 @@
+package sim
+
+import (
+	"fmt"
+	"strings"
+
+	appsv1 "k8s.io/api/apps/v1"
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
+	apiequality "k8s.io/apimachinery/pkg/api/equality"
+	apivalidation "k8s.io/apimachinery/pkg/api/validation"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	metav1validation "k8s.io/apimachinery/pkg/apis/meta/v1/validation"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/util/intstr"
+	"k8s.io/apimachinery/pkg/util/sets"
+	"k8s.io/apimachinery/pkg/util/validation"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+)
+
+// Defaulting and validation for the kinds the simulator gives behaviour
+// to: a subset of what the API server does, enough that objects read back
+// look like a real cluster's and bad requests fail the same way.
+
+func derefInt32(p *int32, def int32) int32 {
+	if p == nil {
+		return def
+	}
+	return *p
+}
+
+func ptrTo[T any](v T) *T { return &v }
+
+// defaultPodSpec applies the defaults every pod spec (and pod template)
+// gets.
+func defaultPodSpec(spec *corev1.PodSpec) {
+	if spec.RestartPolicy == "" {
+		spec.RestartPolicy = corev1.RestartPolicyAlways
+	}
+	if spec.DNSPolicy == "" {
+		spec.DNSPolicy = corev1.DNSClusterFirst
+	}
+	if spec.SchedulerName == "" {
+		spec.SchedulerName = corev1.DefaultSchedulerName
+	}
+	if spec.TerminationGracePeriodSeconds == nil {
+		spec.TerminationGracePeriodSeconds = ptrTo[int64](30)
+	}
+	if spec.SecurityContext == nil {
+		spec.SecurityContext = &corev1.PodSecurityContext{}
+	}
+	for i := range spec.InitContainers {
+		defaultContainer(&spec.InitContainers[i])
+	}
+	for i := range spec.Containers {
+		defaultContainer(&spec.Containers[i])
+	}
+}
+
+func defaultContainer(c *corev1.Container) {
+	if c.TerminationMessagePath == "" {
+		c.TerminationMessagePath = corev1.TerminationMessagePathDefault
+	}
+	if c.TerminationMessagePolicy == "" {
+		c.TerminationMessagePolicy = corev1.TerminationMessageReadFile
+	}
+	if c.ImagePullPolicy == "" {
+		c.ImagePullPolicy = corev1.PullIfNotPresent
+		if imageTagIsLatest(c.Image) {
+			c.ImagePullPolicy = corev1.PullAlways
+		}
+	}
+	for i := range c.Ports {
+		if c.Ports[i].Protocol == "" {
+			c.Ports[i].Protocol = corev1.ProtocolTCP
+		}
+	}
+	for _, p := range []*corev1.Probe{c.LivenessProbe, c.ReadinessProbe, c.StartupProbe} {
+		defaultProbe(p)
+	}
+}
+
+func imageTagIsLatest(image string) bool {
+	if strings.Contains(image, "@") {
+		return false
+	}
+	last := image[strings.LastIndex(image, "/")+1:]
+	i := strings.LastIndex(last, ":")
+	return i < 0 || last[i+1:] == "latest"
+}
+
+func defaultProbe(p *corev1.Probe) {
+	if p == nil {
+		return
+	}
+	if p.TimeoutSeconds == 0 {
+		p.TimeoutSeconds = 1
+	}
+	if p.PeriodSeconds == 0 {
+		p.PeriodSeconds = 10
+	}
+	if p.SuccessThreshold == 0 {
+		p.SuccessThreshold = 1
+	}
+	if p.FailureThreshold == 0 {
+		p.FailureThreshold = 3
+	}
+	if p.HTTPGet != nil && p.HTTPGet.Scheme == "" {
+		p.HTTPGet.Scheme = corev1.URISchemeHTTP
+	}
+}
+
+// defaultPod applies what the API server and its built-in admission
+// plugins add to a pod (service account, priority, default tolerations).
+func defaultPod(pod *corev1.Pod) {
+	defaultPodSpec(&pod.Spec)
+	spec := &pod.Spec
+	if spec.ServiceAccountName == "" {
+		spec.ServiceAccountName = "default"
+	}
+	//nolint:staticcheck // the deprecated field is still filled by the API server
+	spec.DeprecatedServiceAccount = spec.ServiceAccountName
+	if spec.EnableServiceLinks == nil {
+		spec.EnableServiceLinks = ptrTo(true)
+	}
+	if spec.Priority == nil {
+		spec.Priority = ptrTo[int32](0)
+	}
+	if spec.PreemptionPolicy == nil {
+		spec.PreemptionPolicy = ptrTo(corev1.PreemptLowerPriority)
+	}
+	for _, key := range []string{corev1.TaintNodeNotReady, corev1.TaintNodeUnreachable} {
+		found := false
+		for _, t := range spec.Tolerations {
+			if t.Key == key && (t.Effect == corev1.TaintEffectNoExecute || t.Effect == "") {
+				found = true
+			}
+		}
+		if !found {
+			spec.Tolerations = append(spec.Tolerations, corev1.Toleration{
+				Key: key, Operator: corev1.TolerationOpExists, Effect: corev1.TaintEffectNoExecute,
+				TolerationSeconds: ptrTo[int64](300),
+			})
+		}
+	}
+}
+
+// validatePodSpec checks what every pod must have: containers with
+// unique DNS-label names and images.
+func validatePodSpec(spec *corev1.PodSpec, p *field.Path) field.ErrorList {
+	var errs field.ErrorList
+	if len(spec.Containers) == 0 {
+		errs = append(errs, field.Required(p.Child("containers"), ""))
+	}
+	names := sets.New[string]()
+	check := func(cs []corev1.Container, cp *field.Path) {
+		for i, c := range cs {
+			ip := cp.Index(i)
+			switch {
+			case c.Name == "":
+				errs = append(errs, field.Required(ip.Child("name"), ""))
+			case names.Has(c.Name):
+				errs = append(errs, field.Duplicate(ip.Child("name"), c.Name))
+			default:
+				for _, msg := range validation.IsDNS1123Label(c.Name) {
+					errs = append(errs, field.Invalid(ip.Child("name"), c.Name, msg))
+				}
+			}
+			names.Insert(c.Name)
+			if strings.TrimSpace(c.Image) == "" {
+				errs = append(errs, field.Required(ip.Child("image"), ""))
+			}
+		}
+	}
+	check(spec.InitContainers, p.Child("initContainers"))
+	check(spec.Containers, p.Child("containers"))
+	return errs
+}
+
+// validatePodUpdate enforces the pod spec's immutability: only images,
+// activeDeadlineSeconds and added tolerations may change.
+func validatePodUpdate(old, pod *corev1.Pod) field.ErrorList {
+	defaultPodSpec(&pod.Spec)
+	if pod.Spec.ServiceAccountName == "" {
+		pod.Spec.ServiceAccountName = old.Spec.ServiceAccountName
+		//nolint:staticcheck // the deprecated field is still filled by the API server
+		pod.Spec.DeprecatedServiceAccount = old.Spec.DeprecatedServiceAccount
+	}
+	if pod.Spec.NodeName == "" {
+		pod.Spec.NodeName = old.Spec.NodeName
+	}
+	a := old.Spec.DeepCopy()
+	b := pod.Spec.DeepCopy()
+	for _, s := range []*corev1.PodSpec{a, b} {
+		for i := range s.Containers {
+			s.Containers[i].Image = ""
+		}
+		for i := range s.InitContainers {
+			s.InitContainers[i].Image = ""
+		}
+		s.ActiveDeadlineSeconds = nil
+		s.Tolerations = nil
+	}
+	if !apiequality.Semantic.DeepEqual(a, b) {
+		return field.ErrorList{field.Forbidden(field.NewPath("spec"),
+			"pod updates may not change fields other than `spec.containers[*].image`,`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` (only additions to existing tolerations),`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative)")}
+	}
+	return nil
+}
+
+func defaultDeployment(d *appsv1.Deployment) {
+	if d.Spec.Replicas == nil {
+		d.Spec.Replicas = ptrTo[int32](1)
+	}
+	if d.Spec.Strategy.Type == "" {
+		d.Spec.Strategy.Type = appsv1.RollingUpdateDeploymentStrategyType
+	}
+	if d.Spec.Strategy.Type == appsv1.RollingUpdateDeploymentStrategyType {
+		if d.Spec.Strategy.RollingUpdate == nil {
+			d.Spec.Strategy.RollingUpdate = &appsv1.RollingUpdateDeployment{}
+		}
+		if d.Spec.Strategy.RollingUpdate.MaxSurge == nil {
+			d.Spec.Strategy.RollingUpdate.MaxSurge = ptrTo(intstr.FromString("25%"))
+		}
+		if d.Spec.Strategy.RollingUpdate.MaxUnavailable == nil {
+			d.Spec.Strategy.RollingUpdate.MaxUnavailable = ptrTo(intstr.FromString("25%"))
+		}
+	}
+	if d.Spec.RevisionHistoryLimit == nil {
+		d.Spec.RevisionHistoryLimit = ptrTo[int32](10)
+	}
+	if d.Spec.ProgressDeadlineSeconds == nil {
+		d.Spec.ProgressDeadlineSeconds = ptrTo[int32](600)
+	}
+	defaultPodSpec(&d.Spec.Template.Spec)
+}
+
+func defaultReplicaSet(rs *appsv1.ReplicaSet) {
+	if rs.Spec.Replicas == nil {
+		rs.Spec.Replicas = ptrTo[int32](1)
+	}
+	defaultPodSpec(&rs.Spec.Template.Spec)
+}
+
+// Job labels, as the Job API server and controller set them.
+const (
+	labelJobName             = "batch.kubernetes.io/job-name"
+	labelJobControllerUID    = "batch.kubernetes.io/controller-uid"
+	labelLegacyJobName       = "job-name"
+	labelLegacyControllerUID = "controller-uid"
+)
+
+func defaultJob(j *batchv1.Job) {
+	if j.Spec.Parallelism == nil {
+		j.Spec.Parallelism = ptrTo[int32](1)
+	}
+	if j.Spec.Completions == nil {
+		j.Spec.Completions = ptrTo[int32](1)
+	}
+	if j.Spec.BackoffLimit == nil {
+		j.Spec.BackoffLimit = ptrTo[int32](6)
+	}
+	if j.Spec.CompletionMode == nil {
+		j.Spec.CompletionMode = ptrTo(batchv1.NonIndexedCompletion)
+	}
+	if j.Spec.Suspend == nil {
+		j.Spec.Suspend = ptrTo(false)
+	}
+	if j.Spec.PodReplacementPolicy == nil {
+		j.Spec.PodReplacementPolicy = ptrTo(batchv1.TerminatingOrFailed)
+	}
+	if j.Spec.ManualSelector == nil || !*j.Spec.ManualSelector {
+		uid := string(j.UID)
+		if j.Spec.Selector == nil {
+			j.Spec.Selector = &metav1.LabelSelector{MatchLabels: map[string]string{labelJobControllerUID: uid}}
+		}
+		if j.Spec.Template.Labels == nil {
+			j.Spec.Template.Labels = map[string]string{}
+		}
+		for k, v := range map[string]string{
+			labelJobControllerUID: uid, labelJobName: j.Name,
+			labelLegacyControllerUID: uid, labelLegacyJobName: j.Name,
+		} {
+			if _, ok := j.Spec.Template.Labels[k]; !ok {
+				j.Spec.Template.Labels[k] = v
+			}
+		}
+	}
+	defaultPodSpec(&j.Spec.Template.Spec)
+}
+
+// validateSelectorTemplate checks a workload's selector against its pod
+// template's labels.
+func validateSelectorTemplate(sel *metav1.LabelSelector, tmpl *corev1.PodTemplateSpec, p *field.Path) field.ErrorList {
+	var errs field.ErrorList
+	errs = append(errs, metav1validation.ValidateLabels(tmpl.Labels, p.Child("template", "metadata", "labels"))...)
+	errs = append(errs, apivalidation.ValidateAnnotations(tmpl.Annotations, p.Child("template", "metadata", "annotations"))...)
+	if sel == nil {
+		return append(errs, field.Required(p.Child("selector"), ""))
+	}
+	s, err := metav1.LabelSelectorAsSelector(sel)
+	switch {
+	case err != nil:
+		errs = append(errs, field.Invalid(p.Child("selector"), sel, err.Error()))
+	case s.Empty():
+		errs = append(errs, field.Invalid(p.Child("selector"), sel, "empty selector is invalid for deployment"))
+	case !s.Matches(labels.Set(tmpl.Labels)):
+		errs = append(errs, field.Invalid(p.Child("template", "metadata", "labels"), tmpl.Labels, "`selector` does not match template `labels`"))
+	}
+	return errs
+}
+
+func validateReplicas(r *int32, p *field.Path) field.ErrorList {
+	if r != nil && *r < 0 {
+		return field.ErrorList{field.Invalid(p, *r, "must be greater than or equal to 0")}
+	}
+	return nil
+}
+
+func validateRestartPolicy(tmpl *corev1.PodTemplateSpec, p *field.Path, allowed ...corev1.RestartPolicy) field.ErrorList {
+	got := tmpl.Spec.RestartPolicy
+	for _, a := range allowed {
+		if got == a {
+			return nil
+		}
+	}
+	names := make([]string, len(allowed))
+	for i, a := range allowed {
+		names[i] = string(a)
+	}
+	return field.ErrorList{field.NotSupported(p.Child("template", "spec", "restartPolicy"), got, names)}
+}
+
+func validateDeployment(d, old *appsv1.Deployment) field.ErrorList {
+	p := field.NewPath("spec")
+	errs := validateReplicas(d.Spec.Replicas, p.Child("replicas"))
+	errs = append(errs, validateSelectorTemplate(d.Spec.Selector, &d.Spec.Template, p)...)
+	errs = append(errs, validateRestartPolicy(&d.Spec.Template, p, corev1.RestartPolicyAlways)...)
+	errs = append(errs, validatePodSpec(&d.Spec.Template.Spec, p.Child("template", "spec"))...)
+	switch d.Spec.Strategy.Type {
+	case appsv1.RollingUpdateDeploymentStrategyType, appsv1.RecreateDeploymentStrategyType:
+	default:
+		errs = append(errs, field.NotSupported(p.Child("strategy", "type"), d.Spec.Strategy.Type,
+			[]string{string(appsv1.RecreateDeploymentStrategyType), string(appsv1.RollingUpdateDeploymentStrategyType)}))
+	}
+	if old != nil && !apiequality.Semantic.DeepEqual(old.Spec.Selector, d.Spec.Selector) {
+		errs = append(errs, field.Invalid(p.Child("selector"), d.Spec.Selector, "field is immutable"))
+	}
+	return errs
+}
+
+func validateReplicaSet(rs, old *appsv1.ReplicaSet) field.ErrorList {
+	p := field.NewPath("spec")
+	errs := validateReplicas(rs.Spec.Replicas, p.Child("replicas"))
+	errs = append(errs, validateSelectorTemplate(rs.Spec.Selector, &rs.Spec.Template, p)...)
+	errs = append(errs, validateRestartPolicy(&rs.Spec.Template, p, corev1.RestartPolicyAlways)...)
+	errs = append(errs, validatePodSpec(&rs.Spec.Template.Spec, p.Child("template", "spec"))...)
+	if old != nil && !apiequality.Semantic.DeepEqual(old.Spec.Selector, rs.Spec.Selector) {
+		errs = append(errs, field.Invalid(p.Child("selector"), rs.Spec.Selector, "field is immutable"))
+	}
+	return errs
+}
+
+func validateJob(j, old *batchv1.Job) field.ErrorList {
+	p := field.NewPath("spec")
+	var errs field.ErrorList
+	for name, v := range map[string]*int32{"parallelism": j.Spec.Parallelism, "completions": j.Spec.Completions, "backoffLimit": j.Spec.BackoffLimit} {
+		if v != nil && *v < 0 {
+			errs = append(errs, field.Invalid(p.Child(name), *v, "must be greater than or equal to 0"))
+		}
+	}
+	errs = append(errs, validateSelectorTemplate(j.Spec.Selector, &j.Spec.Template, p)...)
+	errs = append(errs, validateRestartPolicy(&j.Spec.Template, p, corev1.RestartPolicyOnFailure, corev1.RestartPolicyNever)...)
+	errs = append(errs, validatePodSpec(&j.Spec.Template.Spec, p.Child("template", "spec"))...)
+	if old != nil {
+		if !apiequality.Semantic.DeepEqual(old.Spec.Selector, j.Spec.Selector) {
+			errs = append(errs, field.Invalid(p.Child("selector"), j.Spec.Selector, "field is immutable"))
+		}
+		if !apiequality.Semantic.DeepEqual(old.Spec.Template, j.Spec.Template) {
+			errs = append(errs, field.Invalid(p.Child("template"), fmt.Sprintf("%s/%s", j.Namespace, j.Name), "field is immutable"))
+		}
+	}
+	return errs
+}

@@ -1,0 +1,210 @@
+package sim
+
+import (
+	"fmt"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/meshtwin/meshtwin/model"
+)
+
+// farFuture is how far ahead the kubelet looks to decide that a pod has
+// settled: when its status then is the status now (and no lifecycle note
+// is still to come), nothing will change any more and the pod leaves the
+// kubelet's work list.
+const farFuture = 1000 * time.Hour
+
+// kubeletStatus is the pod's status at now: the model's lifecycle plus
+// what the node knows (IPs, start time).
+func (c *cluster) kubeletStatus(pod *corev1.Pod, st *podState, now time.Time) (corev1.PodStatus, []model.LifecycleNote) {
+	status, notes := model.PodStatusAt(pod, st.scheduledAt, now, c.sim.timing, st.isJob)
+	if ip := c.nodeInfo[st.node].ip; status.HostIP == "" && ip != "" {
+		status.HostIP = ip
+		status.HostIPs = []corev1.HostIP{{IP: ip}}
+	}
+	if status.PodIP == "" && st.ip != "" && sandboxUp(&status) {
+		status.PodIP = st.ip
+		status.PodIPs = []corev1.PodIP{{IP: st.ip}}
+	}
+	if status.StartTime == nil {
+		t := metav1.NewTime(st.scheduledAt)
+		status.StartTime = &t
+	}
+	if status.QOSClass == "" {
+		status.QOSClass = pod.Status.QOSClass
+	}
+	if status.Phase == "" {
+		status.Phase = corev1.PodPending
+	}
+	if cond := findCondition(status.Conditions, corev1.PodScheduled); cond == nil {
+		status.Conditions = append([]corev1.PodCondition{{
+			Type: corev1.PodScheduled, Status: corev1.ConditionTrue, LastTransitionTime: metav1.NewTime(st.scheduledAt),
+		}}, status.Conditions...)
+	}
+	return status, notes
+}
+
+// sandboxUp reports whether the pod's network exists: some container
+// has started.
+func sandboxUp(s *corev1.PodStatus) bool {
+	if s.Phase == corev1.PodRunning || s.Phase == corev1.PodSucceeded || s.Phase == corev1.PodFailed {
+		return true
+	}
+	for _, list := range [][]corev1.ContainerStatus{s.InitContainerStatuses, s.ContainerStatuses} {
+		for _, cs := range list {
+			if cs.State.Running != nil || cs.State.Terminated != nil {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func findCondition(conds []corev1.PodCondition, t corev1.PodConditionType) *corev1.PodCondition {
+	for i := range conds {
+		if conds[i].Type == t {
+			return &conds[i]
+		}
+	}
+	return nil
+}
+
+// kubeletStep brings every starting pod's status to the current time.
+func (c *cluster) kubeletStep() {
+	now := c.sim.clock.Now()
+	for _, key := range c.active.snapshot() {
+		c.syncPod(key, now)
+	}
+}
+
+func (c *cluster) syncPod(key podKey, now time.Time) {
+	pod, ok := c.tracker.peek(gvrPods, key.ns, key.name).(*corev1.Pod)
+	st := c.pods[key]
+	if !ok || st == nil || st.terminal {
+		c.active.remove(key)
+		return
+	}
+	status, notes := c.kubeletStatus(pod, st, now)
+	if !podStatusEqual(&pod.Status, &status) {
+		// Stored objects are never modified in place, so the new
+		// version may share everything but its status with the old.
+		next := new(corev1.Pod)
+		*next = *pod
+		next.Status = status
+		if _, err := c.tracker.put(gvrPods, next, storeUpdate); err != nil {
+			return
+		}
+		c.containerEvents(next, &pod.Status, &next.Status, st)
+		c.noteEvents(next, st, notes, now)
+		c.afterPodStatus(key, pod, next, st)
+		return
+	}
+	c.noteEvents(pod, st, notes, now)
+	later, laterNotes := c.kubeletStatus(pod, st, now.Add(farFuture))
+	if !podStatusEqual(&status, &later) {
+		return
+	}
+	for _, n := range laterNotes {
+		if !st.notes[noteKeyOf(n)] {
+			return
+		}
+	}
+	c.active.remove(key)
+}
+
+// afterPodStatus reacts to a pod status change: a finished pod frees
+// its node slot; a change of phase or readiness wakes its controller.
+func (c *cluster) afterPodStatus(key podKey, old, pod *corev1.Pod, st *podState) {
+	if phase := pod.Status.Phase; (phase == corev1.PodSucceeded || phase == corev1.PodFailed) && !st.terminal {
+		st.terminal = true
+		c.releaseNodeSlot(st.node)
+		c.active.remove(key)
+	}
+	if old.Status.Phase != pod.Status.Phase || podIsReady(old) != podIsReady(pod) {
+		c.enqueueController(pod)
+	}
+}
+
+// podIsReady reports the pod's Ready condition.
+func podIsReady(pod *corev1.Pod) bool {
+	if cond := findCondition(pod.Status.Conditions, corev1.PodReady); cond != nil {
+		return cond.Status == corev1.ConditionTrue
+	}
+	ready, total := model.PodReady(pod)
+	return total > 0 && ready == total && pod.Status.Phase == corev1.PodRunning
+}
+
+// containerEvents records Pulled, Created and Started for every
+// container that started (or restarted) between old and next.
+func (c *cluster) containerEvents(pod *corev1.Pod, old, next *corev1.PodStatus, st *podState) {
+	emit := func(ctrs []corev1.Container, oldList, newList []corev1.ContainerStatus, field string) {
+		for _, ctr := range ctrs {
+			o := findContainerStatus(oldList, ctr.Name)
+			n := findContainerStatus(newList, ctr.Name)
+			if n == nil || !containerStarted(n) {
+				continue
+			}
+			if o != nil && containerStarted(o) && n.RestartCount <= o.RestartCount {
+				continue
+			}
+			ref := podRef(pod, fmt.Sprintf("%s{%s}", field, ctr.Name))
+			c.recordEvent(ref, corev1.EventTypeNormal, "Pulled", fmt.Sprintf("Container image %q already present on machine", ctr.Image), "kubelet", st.node)
+			c.recordEvent(ref, corev1.EventTypeNormal, "Created", "Created container "+ctr.Name, "kubelet", st.node)
+			c.recordEvent(ref, corev1.EventTypeNormal, "Started", "Started container "+ctr.Name, "kubelet", st.node)
+		}
+	}
+	emit(pod.Spec.InitContainers, old.InitContainerStatuses, next.InitContainerStatuses, "spec.initContainers")
+	emit(pod.Spec.Containers, old.ContainerStatuses, next.ContainerStatuses, "spec.containers")
+}
+
+func containerStarted(cs *corev1.ContainerStatus) bool {
+	return cs.State.Running != nil || cs.State.Terminated != nil
+}
+
+func findContainerStatus(list []corev1.ContainerStatus, name string) *corev1.ContainerStatus {
+	for i := range list {
+		if list[i].Name == name {
+			return &list[i]
+		}
+	}
+	return nil
+}
+
+func noteKeyOf(n model.LifecycleNote) noteKey {
+	return noteKey{at: n.At, container: n.Container, reason: n.Reason, message: n.Message}
+}
+
+// noteEvents records a Warning event for each lifecycle note that is due
+// and not yet recorded (for example NoNetwork: an app container started
+// before its proxy was ready).
+func (c *cluster) noteEvents(pod *corev1.Pod, st *podState, notes []model.LifecycleNote, now time.Time) {
+	elapsed := now.Sub(st.scheduledAt)
+	for _, n := range notes {
+		if n.At > elapsed {
+			continue
+		}
+		k := noteKeyOf(n)
+		if st.notes[k] {
+			continue
+		}
+		if st.notes == nil {
+			st.notes = map[noteKey]bool{}
+		}
+		st.notes[k] = true
+		c.recordEvent(podRef(pod, containerFieldPath(pod, n.Container)), corev1.EventTypeWarning, n.Reason, n.Message, "kubelet", st.node)
+	}
+}
+
+func containerFieldPath(pod *corev1.Pod, name string) string {
+	if name == "" {
+		return ""
+	}
+	for _, ctr := range pod.Spec.InitContainers {
+		if ctr.Name == name {
+			return fmt.Sprintf("spec.initContainers{%s}", name)
+		}
+	}
+	return fmt.Sprintf("spec.containers{%s}", name)
+}

@@ -1,0 +1,374 @@
+package sim
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/util/validation"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/kubernetes/fake"
+
+	"github.com/meshtwin/meshtwin/asm"
+	"github.com/meshtwin/meshtwin/model"
+)
+
+// Options configure a Sim.
+type Options struct {
+	// Seed fixes every random choice: generated names, UIDs.
+	Seed int64
+	// Start is the virtual clock's first reading; zero means
+	// 2026-01-01T00:00:00Z (DefaultStart).
+	Start time.Time
+	// Timing is the pod lifecycle; zero means model.DefaultTiming().
+	Timing model.Timing
+}
+
+// Sim is the in-memory backend: a mesh control plane and data-plane
+// clusters, each behind a fake clientset that behaves like an API server
+// with its admission chain, scheduler, kubelet and controllers, all on
+// one virtual clock.
+//
+// A Sim is safe for concurrent use; its clientsets serialise requests.
+type Sim struct {
+	// mu guards everything below and every cluster's state. Reactors
+	// take it after the clientset's own lock; Sim methods that call a
+	// clientset release it first.
+	mu       sync.Mutex
+	clock    *clock
+	rng      *rand.Rand
+	timing   model.Timing
+	step     time.Duration
+	clusters map[string]*cluster
+	nextIdx  int
+	cp       *controlPlane
+	kinds    map[schema.GroupVersionResource]schema.GroupVersionKind
+
+	// mesh is written once, under mu, and read without it so that a
+	// reactor can read the mesh config before it takes mu.
+	mesh atomic.Pointer[asm.Instance]
+}
+
+// controlPlane is the mesh instance's API server: namespaces only.
+type controlPlane struct {
+	api *apiServer
+	// user is what Client("asm") returns: every namespace update or
+	// patch through it is pushed to the data plane (B06).
+	user *fake.Clientset
+	// internal is the mesh instance's own view of the same store; it
+	// does not push, so the instance can read and write while a push
+	// is under way.
+	internal *fake.Clientset
+}
+
+// New returns an empty simulator: no mesh, no clusters.
+func New(opts Options) *Sim {
+	timing := opts.Timing
+	if timing == (model.Timing{}) {
+		timing = model.DefaultTiming()
+	}
+	seed := uint64(opts.Seed)
+	return &Sim{
+		clock:    newClock(opts.Start),
+		rng:      rand.New(rand.NewPCG(seed, seed^0x6d657368747769)),
+		timing:   timing,
+		step:     stepFor(timing.InitContainerRun, timing.ContainerStart, timing.AppReady, timing.ProxyReady, timing.JobRun),
+		clusters: map[string]*cluster{},
+	}
+}
+
+// Now returns the virtual time.
+func (s *Sim) Now() time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.clock.Now()
+}
+
+// Timing returns the pod lifecycle the kubelets follow.
+func (s *Sim) Timing() model.Timing { return s.timing }
+
+// Advance moves the virtual clock forward by d in steps, so that every
+// pod transition in between is observed (and its events recorded) and
+// the controllers react to it: rollouts proceed, Jobs complete. Pod
+// creations that failed are retried once at the end.
+func (s *Sim) Advance(ctx context.Context, d time.Duration) error {
+	if d < 0 {
+		return fmt.Errorf("advance: the clock cannot go back (%s)", d)
+	}
+	req := s.request()
+	s.mu.Lock()
+	clusters := s.sortedClusters()
+	s.mu.Unlock()
+	for _, c := range clusters {
+		// The fake clientset records every action; forget them so
+		// that a long simulation does not keep every request alive.
+		c.cs.ClearActions()
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	end := s.clock.Now().Add(d)
+	for s.clock.Now().Before(end) {
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("advance: %w", err)
+		}
+		busy := false
+		for _, c := range clusters {
+			if c.active.len() > 0 {
+				busy = true
+				break
+			}
+		}
+		if !busy {
+			s.clock.set(end)
+			break
+		}
+		next := s.clock.Now().Add(s.step)
+		if next.After(end) {
+			next = end
+		}
+		s.clock.set(next)
+		for _, c := range clusters {
+			c.kubeletStep()
+			c.settle(req)
+		}
+	}
+	for _, c := range clusters {
+		c.retryFailed(req)
+		c.settle(req)
+	}
+	return nil
+}
+
+// CreateMesh creates the mesh instance and its control plane (the "asm"
+// kubectl context). There is at most one mesh.
+func (s *Sim) CreateMesh(_ context.Context, cfg model.MeshConfig) error {
+	if cfg.Version.IsZero() {
+		return errors.New("create mesh: a version is required (for example 1.22.2.35)")
+	}
+	if cfg.Profile == "" {
+		cfg.Profile = model.ProfileASM
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if inst := s.mesh.Load(); inst != nil {
+		return fmt.Errorf("a mesh already exists (version %s)", inst.Config().Version)
+	}
+	api := newAPIServer(s, model.ContextASM, nil)
+	for _, ns := range []string{metav1NamespaceDefault, "kube-system", "kube-public", "kube-node-lease", "istio-system"} {
+		if _, err := api.createBuiltinNamespace(ns); err != nil {
+			return fmt.Errorf("create mesh: %w", err)
+		}
+	}
+	cp := &controlPlane{api: api}
+	cp.user = api.newClientset(true)
+	cp.internal = api.newClientset(false)
+	s.cp = cp
+	s.mesh.Store(asm.New(cp.internal, cfg))
+	return nil
+}
+
+// Mesh returns the mesh instance.
+func (s *Sim) Mesh() (*asm.Instance, error) {
+	if inst := s.mesh.Load(); inst != nil {
+		return inst, nil
+	}
+	return nil, errors.New("no mesh exists yet: create one first")
+}
+
+// CreateCluster creates a data-plane cluster that is not in the mesh yet.
+// Defaults: Kubernetes 1.30, region cn-beijing, zone i, two worker nodes
+// named like ACK's (cn-beijing.192.168.0.1); Nodes < 0 means none. With
+// VirtualNode the cluster also runs ack-virtual-node (one
+// virtual-kubelet-<region>-<zone> node).
+func (s *Sim) CreateCluster(_ context.Context, spec model.ClusterSpec) error {
+	if msgs := validation.IsDNS1123Label(spec.Name); len(msgs) > 0 {
+		return fmt.Errorf("create cluster: invalid name %q: %s", spec.Name, strings.Join(msgs, "; "))
+	}
+	if spec.Name == model.ContextASM {
+		return fmt.Errorf("create cluster: the name %q is reserved for the mesh control plane", spec.Name)
+	}
+	if spec.KubeVersion.IsZero() {
+		spec.KubeVersion = model.KubeVersion{Major: 1, Minor: 30}
+	}
+	if spec.Region == "" {
+		spec.Region = "cn-beijing"
+	}
+	if spec.Zone == "" {
+		spec.Zone = "i"
+	}
+	switch {
+	case spec.Nodes == 0:
+		spec.Nodes = 2
+	case spec.Nodes < 0:
+		spec.Nodes = 0
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.clusters[spec.Name]; ok {
+		return fmt.Errorf("create cluster: cluster %q already exists", spec.Name)
+	}
+	c, err := newCluster(s, spec, s.nextIdx)
+	if err != nil {
+		return fmt.Errorf("create cluster %q: %w", spec.Name, err)
+	}
+	s.nextIdx++
+	s.clusters[spec.Name] = c
+	return nil
+}
+
+// AddVirtualNode deploys ack-virtual-node in a cluster that lacks it;
+// pending pods are scheduled again at once.
+func (s *Sim) AddVirtualNode(_ context.Context, clusterName string) error {
+	req := s.request()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c, err := s.clusterLocked(clusterName)
+	if err != nil {
+		return err
+	}
+	if err := c.addVirtualNode(req); err != nil {
+		return fmt.Errorf("add virtual node to cluster %q: %w", clusterName, err)
+	}
+	c.settle(req)
+	return nil
+}
+
+// JoinCluster adds a created cluster to the mesh: the instance learns
+// about it, and istio-system and the sidecar injector's webhook appear
+// in it.
+func (s *Sim) JoinCluster(ctx context.Context, name string) error {
+	inst, err := s.Mesh()
+	if err != nil {
+		return fmt.Errorf("add cluster %q to the mesh: %w", name, err)
+	}
+	s.mu.Lock()
+	c, err := s.clusterLocked(name)
+	if err == nil && c.joined {
+		err = fmt.Errorf("cluster %q is already in the mesh", name)
+	}
+	s.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	if err := inst.AddCluster(ctx, name, c.cs, c.info); err != nil {
+		return fmt.Errorf("add cluster %q to the mesh: %w", name, err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := c.join(); err != nil {
+		return fmt.Errorf("add cluster %q to the mesh: %w", name, err)
+	}
+	return nil
+}
+
+// Clusters lists every created cluster, sorted.
+func (s *Sim) Clusters() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.clusterNamesLocked()
+}
+
+// ClusterInfo describes one created cluster.
+func (s *Sim) ClusterInfo(name string) (model.ClusterInfo, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c, err := s.clusterLocked(name)
+	if err != nil {
+		return model.ClusterInfo{}, err
+	}
+	return c.infoCopy(), nil
+}
+
+// Client returns the clientset of a kubectl context: a cluster's name,
+// or "asm" for the mesh instance's control plane.
+func (s *Sim) Client(contextName string) (kubernetes.Interface, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if contextName == model.ContextASM && s.cp != nil {
+		return s.cp.user, nil
+	}
+	if c, ok := s.clusters[contextName]; ok {
+		return c.cs, nil
+	}
+	known := s.clusterNamesLocked()
+	if s.cp != nil {
+		known = append([]string{model.ContextASM}, known...)
+	}
+	return nil, fmt.Errorf("context %q not found (known: %s)", contextName, knownList(known))
+}
+
+// InstallWebhook registers a third-party mutating webhook in a cluster;
+// it mutates pods after the mesh's injector, in registration order. A
+// MutatingWebhookConfiguration of the same name shows it; deleting that
+// object uninstalls the webhook.
+func (s *Sim) InstallWebhook(_ context.Context, clusterName string, w model.Webhook) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c, err := s.clusterLocked(clusterName)
+	if err != nil {
+		return err
+	}
+	if err := c.installWebhook(w); err != nil {
+		return fmt.Errorf("install webhook %q in cluster %q: %w", w.Name, clusterName, err)
+	}
+	return nil
+}
+
+// ---- helpers ----
+
+// request is what one API request (or one Advance) reads from outside
+// the simulator's lock: the mesh config at that moment.
+type request struct {
+	mesh   model.MeshConfig
+	meshOK bool
+}
+
+// request snapshots the mesh config; call it without holding s.mu.
+func (s *Sim) request() *request {
+	inst := s.mesh.Load()
+	if inst == nil {
+		return &request{}
+	}
+	return &request{mesh: inst.Config(), meshOK: true}
+}
+
+func (s *Sim) clusterLocked(name string) (*cluster, error) {
+	if c, ok := s.clusters[name]; ok {
+		return c, nil
+	}
+	return nil, fmt.Errorf("cluster %q not found (known: %s)", name, knownList(s.clusterNamesLocked()))
+}
+
+func (s *Sim) clusterNamesLocked() []string {
+	names := make([]string, 0, len(s.clusters))
+	for n := range s.clusters {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+func (s *Sim) sortedClusters() []*cluster {
+	out := make([]*cluster, 0, len(s.clusters))
+	for _, n := range s.clusterNamesLocked() {
+		out = append(out, s.clusters[n])
+	}
+	return out
+}
+
+func knownList(names []string) string {
+	if len(names) == 0 {
+		return "none"
+	}
+	return strings.Join(names, ", ")
+}
+
+const metav1NamespaceDefault = corev1.NamespaceDefault
