@@ -18,4 +18,4 @@ bench:
 
 # The README's first command.
 example:
-	$(GO) run ./cmd/sim run --echo examples/003-eci-virtual-nodes.sh
+	$(GO) run ./cmd/sim run --echo examples/003-eci-virtual-nodes.txt
