@@ -101,6 +101,11 @@ func DecideSidecarMode(pod *corev1.Pod, mesh MeshConfig, cluster ClusterInfo) Mo
 	}
 	kube := cluster.KubeVersion
 	if mesh.Profile == ProfileIstio {
+		istio := mesh.Version
+		if !istio.IsZero() && !istio.AtLeast(MinIstioNativeDefaultVersion()) {
+			return ModeDecision{Mode: ModeTraditional, Rule: ModeRuleIstioDefault,
+				Reason: fmt.Sprintf("enableNativeSidecar is unset and Istio %d.%d is older than 1.27, the first upstream release that turns native sidecars on by itself, so the sidecar is traditional", istio.Major, istio.Minor)}
+		}
 		if kube.AtLeast(1, 33) {
 			return ModeDecision{Mode: ModeNative, Rule: ModeRuleIstioDefault,
 				Reason: fmt.Sprintf("enableNativeSidecar is unset and Kubernetes %s is 1.33 or later, so upstream Istio makes the sidecar native", kube)}

@@ -62,6 +62,11 @@ func MinECIVersion() ASMVersion { return ASMVersion{1, 7, 5, 41} }
 // global namespaces (B24).
 func MinHomingVersion() ASMVersion { return ASMVersion{1, 17, 2, 37} }
 
+// MinIstioNativeDefaultVersion is the first upstream Istio release (as a
+// four-part version) that makes sidecars native by itself, where every node
+// runs Kubernetes 1.33 or later (profile istio, B30).
+func MinIstioNativeDefaultVersion() ASMVersion { return ASMVersion{Major: 1, Minor: 27} }
+
 // MinNativeSidecarVersion is the oldest ASM release that turns native
 // sidecars on by default (B30).
 func MinNativeSidecarVersion() ASMVersion { return ASMVersion{1, 22, 0, 0} }

@@ -19,6 +19,11 @@ import (
 // the release the native-sidecar seed shows.
 const defaultASMVersion = "1.22.2.35"
 
+// defaultIstioVersion is the version `mesh create --profile istio` uses
+// without --version: the first upstream release with native sidecars by
+// default, written in four parts.
+const defaultIstioVersion = "1.27.0.0"
+
 type meshCreateOptions struct {
 	version       string
 	profile       string
@@ -35,6 +40,9 @@ func (s *Session) meshCreate(e *cmdEnv, o meshCreateOptions) error {
 	profile := model.Profile(o.profile)
 	if profile != model.ProfileASM && profile != model.ProfileIstio {
 		errs = append(errs, fmt.Errorf("--profile: unknown profile %q: want asm or istio", o.profile))
+	}
+	if profile == model.ProfileIstio && !e.fs.Changed("version") {
+		version = model.MustASMVersion(defaultIstioVersion)
 	}
 	cfg := model.MeshConfig{Version: version, Profile: profile}
 	if e.fs.Changed("enable-native-sidecar") {
@@ -54,7 +62,11 @@ func (s *Session) meshCreate(e *cmdEnv, o meshCreateOptions) error {
 	if cfg.EnableNativeSidecar != nil {
 		extra = fmt.Sprintf(", enableNativeSidecar=%t", *cfg.EnableNativeSidecar)
 	}
-	fmt.Fprintf(e.out, "mesh created: ASM %s (profile %s%s)\n", version, profile, extra)
+	product := "ASM"
+	if profile == model.ProfileIstio {
+		product = "Istio"
+	}
+	fmt.Fprintf(e.out, "mesh created: %s %s (profile %s%s)\n", product, version, profile, extra)
 	return nil
 }
 

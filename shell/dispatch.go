@@ -61,7 +61,7 @@ func commandTable() []commandSpec {
 			example: "mesh create --version 1.22.2.35 --profile asm",
 			flags: func(fs *pflag.FlagSet) runner {
 				var o meshCreateOptions
-				fs.StringVar(&o.version, "version", defaultASMVersion, "ASM version of the instance, four numbers")
+				fs.StringVar(&o.version, "version", defaultASMVersion, "version of the instance, four numbers (with --profile istio the default is "+defaultIstioVersion+")")
 				fs.StringVar(&o.profile, "profile", "asm", "whose rules to follow: asm (Alibaba Cloud ASM) or istio (upstream Istio >= 1.27)")
 				fs.StringVar(&o.nativeSidecar, "enable-native-sidecar", "", "set asmmeshconfig spec.enableNativeSidecar: true or false (unset: the version's default)")
 				return func(e *cmdEnv) error { return e.s.meshCreate(e, o) }

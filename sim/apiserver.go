@@ -158,7 +158,24 @@ func (a *apiServer) react(action testing.Action, push bool) (bool, runtime.Objec
 		req = a.sim.request()
 	}
 	s := a.sim
+	obj, pushNS, err := a.handleLocked(req, action, push)
+	if pushNS != nil {
+		if inst := s.mesh.Load(); inst != nil {
+			if _, perr := inst.Push(context.Background(), pushNS); perr != nil {
+				return true, obj, apierrors.NewInternalError(fmt.Errorf("push namespace %q to the data plane: %w", pushNS.Name, perr))
+			}
+		}
+	}
+	return true, obj, err
+}
+
+// handleLocked serves one request under the simulator's lock, released
+// even if a reactor panics, and returns the namespace to push (B06) when a
+// control-plane namespace was edited.
+func (a *apiServer) handleLocked(req *request, action testing.Action, push bool) (runtime.Object, *corev1.Namespace, error) {
+	s := a.sim
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	obj, err := a.handle(req, action)
 	if a.cluster != nil && req != nil {
 		a.cluster.settle(req)
@@ -169,15 +186,7 @@ func (a *apiServer) react(action testing.Action, push bool) (bool, runtime.Objec
 			pushNS = ns.DeepCopy()
 		}
 	}
-	s.mu.Unlock()
-	if pushNS != nil {
-		if inst := s.mesh.Load(); inst != nil {
-			if _, perr := inst.Push(context.Background(), pushNS); perr != nil {
-				return true, obj, apierrors.NewInternalError(fmt.Errorf("push namespace %q to the data plane: %w", pushNS.Name, perr))
-			}
-		}
-	}
-	return true, obj, err
+	return obj, pushNS, err
 }
 
 func (a *apiServer) reactWatch(action testing.Action) (bool, watch.Interface, error) {
@@ -378,24 +387,13 @@ func validateMeta(gvr schema.GroupVersionResource, m metav1.Object) field.ErrorL
 	nameFn := apivalidation.NameIsDNSSubdomain
 	switch gvr.Resource {
 	case "namespaces":
-		nameFn = namespaceName
+		nameFn = apivalidation.ValidateNamespaceName
 	case "services":
 		nameFn = apivalidation.NameIsDNS1035Label
 	case "roles", "rolebindings", "clusterroles", "clusterrolebindings":
 		nameFn = path.ValidatePathSegmentName
 	}
 	return apivalidation.ValidateObjectMetaAccessor(m, !clusterScoped(gvr.Resource), nameFn, field.NewPath("metadata"))
-}
-
-// namespaceName applies the model's namespace name rule (B02).
-func namespaceName(name string, prefix bool) []string {
-	if prefix {
-		name = strings.TrimSuffix(name, "-") + "x"
-	}
-	if err := model.ValidateNamespaceName(name); err != nil {
-		return []string{err.Error()}
-	}
-	return nil
 }
 
 // prepareCreate defaults, admits and validates one kind of object.

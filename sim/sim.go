@@ -180,7 +180,7 @@ func (s *Sim) Mesh() (*asm.Instance, error) {
 	if inst := s.mesh.Load(); inst != nil {
 		return inst, nil
 	}
-	return nil, errors.New("no mesh exists yet: create one first")
+	return nil, errors.New("no mesh exists yet: create one first (mesh create)")
 }
 
 // CreateCluster creates a data-plane cluster that is not in the mesh yet.

@@ -1,0 +1,142 @@
+Feature: Diagnostics: analyze the mesh and explain a pod
+  `analyze` reports injection problems like istioctl analyze; `explain pod`
+  says, one sentence each, which rule decided a pod's injection, sidecar
+  mode and node, like istioctl x check-inject.
+
+  Background:
+    Given the commands:
+      """
+      mesh create --version 1.22.2.35
+      cluster create c1 --kubernetes-version 1.30 --region cn-beijing --zone i --virtual-node
+      mesh add-cluster c1
+      kubectl label namespace default istio-injection=enabled --overwrite
+      """
+
+  @B35
+  Scenario: A namespace without an injection label is reported as information
+    Given the commands:
+      """
+      kubectl create namespace plain
+      """
+    When I run "analyze"
+    Then the output contains "Info [IST0102] (Namespace plain (cluster c1)) Namespace is not enabled for injection. Fix: kubectl label namespace plain istio-injection=enabled"
+    And the output does not contain "[IST0102] (Namespace default (cluster c1))"
+
+  @B35 @B14
+  Scenario: A pod missing its proxy in an injected namespace is a warning that says to restart it
+    Given the commands:
+      """
+      kubectl create namespace demo
+      kubectl run old -n demo --image nginx
+      kubectl label namespace demo istio-injection=enabled
+      kubectl run new -n demo --image nginx
+      advance 1m
+      """
+    When I run "analyze"
+    Then the output contains "Warning [IST0103] (Pod demo/old (cluster c1)) Pod is missing the istio-proxy container. Fix: restart or redeploy the workload"
+    And the output does not contain "Pod demo/new"
+
+  @B35
+  Scenario: A namespace with both istio-injection and istio.io/rev is flagged as conflicting
+    Given the commands:
+      """
+      kubectl create namespace demo
+      kubectl label namespace demo istio-injection=enabled istio.io/rev=canary
+      """
+    When I run "analyze"
+    Then the output contains "Warning [IST0123] (Namespace demo (cluster c1))"
+    And the output contains "istio-injection=enabled and istio.io/rev=canary"
+
+  @B35
+  Scenario: Drift between the instance's and a cluster's injection labels is reported
+    Given the commands:
+      """
+      kubectl create namespace demo
+      asm namespace create demo
+      asm namespace enable-injection demo
+      kubectl label namespace demo istio-injection=disabled --overwrite
+      """
+    When I run "analyze"
+    Then the output contains "Warning [ASM0001] (Namespace demo (cluster c1))"
+    And the output contains "instance has istio-injection=enabled, cluster has istio-injection=disabled"
+    When I run:
+      """
+      asm sync to-clusters
+      analyze
+      """
+    Then the output does not contain "ASM0001"
+
+  @B35
+  Scenario: analyze changes nothing
+    Given the commands:
+      """
+      kubectl create namespace plain
+      kubectl run web -n plain --image nginx
+      """
+    When I run "analyze"
+    Then it succeeds
+    And nothing changed
+
+  @B36
+  Scenario: explain gives one line each for injection, mode and node
+    Given the commands:
+      """
+      kubectl run nginx --image nginx -l alibabacloud.com/eci=true
+      advance 1m
+      """
+    When I run "explain pod nginx"
+    Then the output is:
+      """
+      Injection: the pod has istio-proxy: namespace "default" has istio-injection=enabled.
+      Mode: the sidecar is native (istio-proxy is in initContainers with restartPolicy: Always): enableNativeSidecar is unset and ASM 1.22.2.35 on Kubernetes 1.30 defaults to native sidecars (ASM 1.22 or later and Kubernetes 1.30 or later).
+      Placement: the pod runs on ECI virtual node virtual-kubelet-cn-beijing-i: the pod has label alibabacloud.com/eci=true, so the ECI webhook gave it nodeSelector type=virtual-kubelet.
+      """
+
+  @B36
+  Scenario: explain names the opt-out that kept a pod out of the mesh
+    Given the commands:
+      """
+      kubectl run web --image nginx -l sidecar.istio.io/inject=false
+      advance 1m
+      """
+    When I run "explain pod web"
+    Then the output contains "Injection: the pod has no istio-proxy: the pod opts out with label sidecar.istio.io/inject=false"
+    And the output contains "Placement: the pod runs on regular node"
+
+  @B36
+  Scenario: explain answers for a pod about to be created, without creating it
+    When I run:
+      """
+      explain pod web -f - <<EOF
+      apiVersion: v1
+      kind: Pod
+      metadata:
+        name: web
+        namespace: default
+        labels:
+          alibabacloud.com/eci: "true"
+      spec:
+        containers:
+        - name: web
+          image: nginx
+      EOF
+      """
+    Then the output contains "Injection: the pod would be injected: namespace "default" has istio-injection=enabled."
+    And the output contains "Mode: the sidecar would be native"
+    And the output contains "Placement: the pod would run on ECI virtual node virtual-kubelet-cn-beijing-i"
+    And nothing changed
+
+  @B36 @B15
+  Scenario: explain shows the warning for an ignored sidecar.istio.io/inject value
+    Given the commands:
+      """
+      kubectl run web --image nginx -l sidecar.istio.io/inject=yes
+      """
+    When I run "explain pod web"
+    Then the output contains "Warning: pod label sidecar.istio.io/inject="yes" is ignored"
+
+  @B36 @validation
+  Scenario: explain of a pod that does not exist fails like kubectl
+    When I run "explain pod ghost"
+    Then it fails with "pods "ghost" not found"
+    And nothing changed

@@ -1,0 +1,229 @@
+Feature: Meshed pods on ECI virtual nodes
+  Two independent labels: istio-injection=enabled on the namespace decides
+  injection; alibabacloud.com/eci=true on the pod or the namespace decides
+  scheduling onto an ECI-backed virtual node.
+
+  Rule: ASM 1.22 and a cluster with ack-virtual-node
+
+    Background:
+      Given the commands:
+        """
+        mesh create --version 1.22.2.35
+        cluster create c1 --kubernetes-version 1.30 --region cn-beijing --zone i --virtual-node
+        mesh add-cluster c1
+        """
+
+    @B17 @B18 @B20
+    Scenario: A pod label schedules one meshed pod onto the virtual node (seed 003)
+      Given the commands:
+        """
+        kubectl label namespace default istio-injection=enabled --overwrite
+        """
+      When I run "kubectl get ns default --show-labels"
+      Then the output is:
+        """
+        NAME      STATUS   AGE   LABELS
+        default   Active   *     istio-injection=enabled,kubernetes.io/metadata.name=default
+        """
+      When I run "kubectl run nginx -n default --image nginx -l alibabacloud.com/eci=true"
+      Then the output is:
+        """
+        pod/nginx created
+        """
+      When the clock advances by 10m
+      And I run "kubectl get pod -n default -o wide | grep virtual-kubelet"
+      Then the output is:
+        """
+        nginx   2/2   Running   0   *   192.168.*   virtual-kubelet-cn-beijing-i   <none>   <none>
+        """
+
+    @B20 @B06
+    Scenario: Namespaces enabled in the console carry provider=asm in the cluster (seed 003)
+      Given the commands:
+        """
+        kubectl create namespace vk
+        asm namespace create vk
+        """
+      When I run:
+        """
+        asm namespace enable-injection default
+        asm namespace enable-injection vk
+        """
+      Then it succeeds
+      When I run "kubectl get ns vk --show-labels"
+      Then the output is:
+        """
+        NAME   STATUS   AGE   LABELS
+        vk     Active   *     istio-injection=enabled,kubernetes.io/metadata.name=vk,provider=asm
+        """
+      When I run "kubectl get ns default --show-labels"
+      Then the "LABELS" column for "default" is "istio-injection=enabled,kubernetes.io/metadata.name=default,provider=asm"
+
+    @B17
+    Scenario: The ECI label alone runs the pod on the virtual node without a sidecar
+      Given the commands:
+        """
+        kubectl create namespace plain
+        """
+      When I run:
+        """
+        kubectl run nginx -n plain --image nginx -l alibabacloud.com/eci=true
+        advance 10m
+        kubectl get pod nginx -n plain -o wide
+        """
+      Then the "READY" column for "nginx" is "1/1"
+      And the "NODE" column for "nginx" is "virtual-kubelet-cn-beijing-i"
+
+    @B17
+    Scenario: The injection label alone meshes the pod on a regular node
+      Given the commands:
+        """
+        kubectl create namespace meshed
+        kubectl label namespace meshed istio-injection=enabled
+        """
+      When I run:
+        """
+        kubectl run nginx -n meshed --image nginx
+        advance 10m
+        kubectl get pod nginx -n meshed -o wide
+        """
+      Then the "READY" column for "nginx" is "2/2"
+      And the "STATUS" column for "nginx" is "Running"
+      And the output does not contain "virtual-kubelet"
+
+    @B18
+    Scenario: Only the labelled pod runs on ECI; its neighbours stay on regular nodes
+      Given the commands:
+        """
+        kubectl label namespace default istio-injection=enabled --overwrite
+        """
+      When I run:
+        """
+        kubectl run nginx --image nginx -l alibabacloud.com/eci=true
+        kubectl run web --image nginx
+        advance 10m
+        kubectl get pod -o wide
+        """
+      Then the "NODE" column for "nginx" is "virtual-kubelet-cn-beijing-i"
+      And the "READY" column for "web" is "2/2"
+      When I run "kubectl get pod web -o wide"
+      Then the output does not contain "virtual-kubelet"
+
+    @B19 @B20
+    Scenario: A namespace label runs every new pod of the namespace on ECI (seed 003)
+      Given the commands:
+        """
+        kubectl create namespace vk
+        kubectl label namespace vk istio-injection=enabled
+        """
+      When I run "kubectl label namespace vk alibabacloud.com/eci=true"
+      Then the output is:
+        """
+        namespace/vk labeled
+        """
+      When I run "kubectl -n vk run nginx --image nginx"
+      Then the output is:
+        """
+        pod/nginx created
+        """
+      When the clock advances by 10m
+      And I run "kubectl -n vk get pod -o wide | grep virtual-kubelet"
+      Then the output is:
+        """
+        nginx   2/2   Running   0   *   192.168.*   virtual-kubelet-cn-beijing-i   <none>   <none>
+        """
+
+    @B19
+    Scenario: Pods that existed before the namespace label stay where they are
+      Given the commands:
+        """
+        kubectl create namespace vk
+        kubectl -n vk run old --image nginx
+        advance 10m
+        """
+      When I run:
+        """
+        kubectl label namespace vk alibabacloud.com/eci=true
+        kubectl -n vk run new --image nginx
+        advance 10m
+        kubectl -n vk get pod -o wide
+        """
+      Then the "NODE" column for "new" is "virtual-kubelet-cn-beijing-i"
+      And the "STATUS" column for "old" is "Running"
+      When I run "kubectl -n vk get pod old -o wide"
+      Then the output does not contain "virtual-kubelet"
+
+    @B20
+    Scenario: The virtual node is named after the cluster's region and zone
+      Given the commands:
+        """
+        cluster create c2 --kubernetes-version 1.30 --region cn-hangzhou --zone k --virtual-node
+        mesh add-cluster c2
+        """
+      When I run "kubectl --context c2 get nodes"
+      Then the output contains "virtual-kubelet-cn-hangzhou-k"
+      When I run "kubectl --context c1 get nodes"
+      Then the output contains "virtual-kubelet-cn-beijing-i"
+
+    @B21
+    Scenario: Without ack-virtual-node an ECI pod stays Pending and says why
+      Given the commands:
+        """
+        cluster create c2 --kubernetes-version 1.30 --region cn-beijing --zone i
+        mesh add-cluster c2
+        """
+      When I run:
+        """
+        kubectl --context c2 run nginx --image nginx -l alibabacloud.com/eci=true
+        advance 10m
+        kubectl --context c2 get pods
+        """
+      Then the "STATUS" column for "nginx" is "Pending"
+      When I run "kubectl --context c2 describe pod nginx"
+      Then the output contains "FailedScheduling"
+      And the output contains "didn't match Pod's node affinity/selector"
+      When I run "explain pod nginx --context c2"
+      Then the output contains "ack-virtual-node"
+
+  Rule: ECI pods are meshed only from ASM 1.7.5.41
+
+    @B21
+    Scenario: With ASM older than 1.7.5.41 an ECI pod runs on the virtual node but is not meshed
+      Given the commands:
+        """
+        mesh create --version 1.7.5.40
+        cluster create c1 --kubernetes-version 1.30 --region cn-beijing --zone i --virtual-node
+        mesh add-cluster c1
+        kubectl label namespace default istio-injection=enabled --overwrite
+        """
+      When I run:
+        """
+        kubectl run nginx --image nginx -l alibabacloud.com/eci=true
+        kubectl run web --image nginx
+        advance 10m
+        kubectl get pod -o wide
+        """
+      Then the "NODE" column for "nginx" is "virtual-kubelet-cn-beijing-i"
+      And the "READY" column for "nginx" is "1/1"
+      And the "READY" column for "web" is "2/2"
+      When I run "explain pod nginx"
+      Then the output contains "1.7.5.40"
+      And the output contains "1.7.5.41"
+
+    @B21
+    Scenario: From ASM 1.7.5.41 an ECI pod is meshed
+      Given the commands:
+        """
+        mesh create --version 1.7.5.41
+        cluster create c1 --kubernetes-version 1.30 --region cn-beijing --zone i --virtual-node
+        mesh add-cluster c1
+        kubectl label namespace default istio-injection=enabled --overwrite
+        """
+      When I run:
+        """
+        kubectl run nginx --image nginx -l alibabacloud.com/eci=true
+        advance 10m
+        kubectl get pod nginx -o wide
+        """
+      Then the "NODE" column for "nginx" is "virtual-kubelet-cn-beijing-i"
+      And the "READY" column for "nginx" is "2/2"

@@ -1,0 +1,241 @@
+package steps
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"github.com/meshtwin/meshtwin/shell"
+)
+
+// World is the state of one scenario: the backend and the shell session
+// running on it, what the last `When` step printed and returned, and the
+// snapshot of the whole observable state taken just before the latest
+// block of `When` steps.
+type World struct {
+	backend shell.Backend
+	session *shell.Session
+
+	// ran is true once a `When` step ran; command is what it ran.
+	ran     bool
+	command string
+	stdout  string
+	stderr  string
+	err     error
+
+	// before is the state before the latest block of When steps; beforeErr
+	// says why it could not be taken.
+	before    *Snapshot
+	beforeErr error
+	// inWhen is true while consecutive When (or And/But after When)
+	// steps run, so one snapshot covers the whole block; snapshotDue says
+	// the block's snapshot is still to be taken.
+	inWhen      bool
+	snapshotDue bool
+
+	// timeout bounds every call into the backend.
+	timeout time.Duration
+}
+
+// DefaultStepTimeout bounds how long one step may wait for the backend.
+const DefaultStepTimeout = 2 * time.Minute
+
+// NewWorld returns a world on backend b with a fresh session; a step that
+// waits longer than timeout for the backend fails (0 means
+// DefaultStepTimeout).
+func NewWorld(b shell.Backend, opts shell.Options, timeout time.Duration) *World {
+	if timeout <= 0 {
+		timeout = DefaultStepTimeout
+	}
+	return &World{backend: b, session: shell.NewSession(b, opts), timeout: timeout}
+}
+
+// Backend is the scenario's backend.
+func (w *World) Backend() shell.Backend { return w.backend }
+
+// Session is the scenario's shell session.
+func (w *World) Session() *shell.Session { return w.session }
+
+// Stdout is what the last `When` step wrote on standard output.
+func (w *World) Stdout() string { return w.stdout }
+
+// Stderr is what the last `When` step wrote on standard error.
+func (w *World) Stderr() string { return w.stderr }
+
+// Err is the error the last `When` step's command returned, nil when it
+// succeeded.
+func (w *World) Err() error { return w.err }
+
+// worldKey is the context key a scenario's World is stored under.
+type worldKey struct{}
+
+// WithWorld returns a context carrying w.
+func WithWorld(ctx context.Context, w *World) context.Context {
+	return context.WithValue(ctx, worldKey{}, w)
+}
+
+// FromContext returns the World of the scenario ctx belongs to, so a
+// team's own steps can share it.
+func FromContext(ctx context.Context) (*World, bool) {
+	w, ok := ctx.Value(worldKey{}).(*World)
+	return w, ok && w != nil
+}
+
+func worldOf(ctx context.Context) (*World, error) {
+	w, ok := FromContext(ctx)
+	if !ok {
+		return nil, fmt.Errorf("steps: no World in the scenario's context: register the vocabulary with steps.Register")
+	}
+	return w, nil
+}
+
+// beginWhen is called before every When step: the first of a block
+// marks that the snapshot for `Then nothing changed` is due. It is taken
+// when that step runs, so a step skipped after a failure touches nothing.
+func (w *World) beginWhen() {
+	if w.inWhen {
+		return
+	}
+	w.inWhen = true
+	w.snapshotDue = true
+}
+
+// endWhen marks the end of a block of When steps.
+func (w *World) endWhen() { w.inWhen = false }
+
+// takeDueSnapshot takes the snapshot of the state before the current block
+// of When steps, once per block.
+func (w *World) takeDueSnapshot(ctx context.Context) error {
+	if !w.snapshotDue {
+		return nil
+	}
+	w.snapshotDue = false
+	var snap *Snapshot
+	var snapErr error
+	if err := w.guard("taking a snapshot of the state", func() { snap, snapErr = TakeSnapshot(ctx, w.backend) }); err != nil {
+		return err
+	}
+	w.before, w.beforeErr = snap, snapErr
+	return nil
+}
+
+// guard runs fn, which talks to the backend, and turns a panic into an
+// error and a backend that does not answer within the step timeout into a
+// failed step instead of a hung suite.
+func (w *World) guard(what string, fn func()) error {
+	done := make(chan error, 1)
+	go func() {
+		defer func() {
+			if r := recover(); r != nil {
+				done <- fmt.Errorf("%s panicked: %v\n%s", what, r, debug.Stack())
+			}
+		}()
+		fn()
+		done <- nil
+	}()
+	timer := time.NewTimer(w.timeout)
+	defer timer.Stop()
+	select {
+	case err := <-done:
+		return err
+	case <-timer.C:
+		return fmt.Errorf("%s did not finish within %s: the backend seems stuck", what, w.timeout)
+	}
+}
+
+// runCommands runs a script for a Given step: every command must succeed.
+func (w *World) runCommands(ctx context.Context, script string) error {
+	var out, errOut bytes.Buffer
+	var err error
+	if gerr := w.guard("the Given commands", func() {
+		err = w.session.RunScript(ctx, script, shell.ScriptOptions{Echo: true, Name: "Given the commands"}, &out, &errOut)
+	}); gerr != nil {
+		return gerr
+	}
+	if err != nil {
+		return fmt.Errorf("expected every command to succeed, got %v\n%s", err, showStreams(out.String(), errOut.String()))
+	}
+	return nil
+}
+
+// record runs one command line or a script for a When step and keeps
+// what it printed; the command failing is not a step failure.
+func (w *World) record(ctx context.Context, command string, script bool) error {
+	if err := w.takeDueSnapshot(ctx); err != nil {
+		return err
+	}
+	var out, errOut bytes.Buffer
+	var err error
+	if gerr := w.guard(fmt.Sprintf("running %q", command), func() {
+		if script {
+			err = w.session.RunScript(ctx, command, shell.ScriptOptions{Name: "When I run"}, &out, &errOut)
+		} else {
+			err = w.session.Exec(ctx, command, nil, &out, &errOut)
+		}
+	}); gerr != nil {
+		return gerr
+	}
+	w.ran = true
+	w.command = command
+	w.stdout = out.String()
+	w.stderr = errOut.String()
+	w.err = err
+	return nil
+}
+
+// advance moves the backend's clock for a When step.
+func (w *World) advance(ctx context.Context, d time.Duration) error {
+	if err := w.takeDueSnapshot(ctx); err != nil {
+		return err
+	}
+	var err error
+	if gerr := w.guard("advancing the clock", func() { err = w.backend.Advance(ctx, d) }); gerr != nil {
+		return gerr
+	}
+	w.ran = true
+	w.command = "advance " + d.String()
+	w.stdout, w.stderr = "", ""
+	w.err = err
+	if err != nil {
+		w.stderr = err.Error() + "\n"
+	}
+	return nil
+}
+
+// requireRan fails a Then step that has no When step to look at.
+func (w *World) requireRan() error {
+	if !w.ran {
+		return fmt.Errorf("no command ran yet: a Then step needs a preceding `When I run ...` step")
+	}
+	return nil
+}
+
+// shown is the last command with what it printed, for step failures.
+func (w *World) shown() string {
+	status := "succeeded"
+	if w.err != nil {
+		status = fmt.Sprintf("failed: %v", w.err)
+	}
+	return fmt.Sprintf("command: %s\nresult: %s\n%s", w.command, status, showStreams(w.stdout, w.stderr))
+}
+
+// showStreams renders both output streams, indented, for error messages.
+func showStreams(stdout, stderr string) string {
+	return "stdout:\n" + indent(stdout) + "stderr:\n" + indent(stderr)
+}
+
+func indent(s string) string {
+	if s == "" {
+		return "    (empty)\n"
+	}
+	var b strings.Builder
+	for _, line := range strings.Split(strings.TrimRight(s, "\n"), "\n") {
+		b.WriteString("    | ")
+		b.WriteString(line)
+		b.WriteString("\n")
+	}
+	return b.String()
+}
