@@ -289,6 +289,49 @@ Feature: Native and traditional sidecars
       And the output does not contain "NoNetwork"
 
     @B32
+    Scenario: A traditional proxy stops before the app, cutting it off while it shuts down
+      Given the commands:
+        """
+        kubectl --context asm patch asmmeshconfig default --type=merge --patch='{"spec":{"enableNativeSidecar":false}}'
+        kubectl run web --image nginx
+        advance 1m
+        """
+      When I run "kubectl delete pod web"
+      Then the output is:
+        """
+        pod "web" deleted
+        """
+      When I run "kubectl get events --field-selector reason=ProxyStoppedFirst"
+      Then the "TYPE" column for "*" is "Warning"
+      And the output contains "pod/web"
+      And the output contains "istio-proxy stopped before container "web", so it had no network while it shut down"
+
+    @B32
+    Scenario: Graceful shutdown keeps a traditional proxy until the app is done
+      Given the commands:
+        """
+        kubectl --context asm patch asmmeshconfig default --type=merge --patch='{"spec":{"enableNativeSidecar":false}}'
+        kubectl run web --image nginx --annotations 'proxy.istio.io/config={"proxyMetadata":{"EXIT_ON_ZERO_ACTIVE_CONNECTIONS":"true"}}'
+        advance 1m
+        kubectl delete pod web
+        """
+      When I run "kubectl get events --field-selector involvedObject.name=web"
+      Then the output contains "Killing"
+      And the output does not contain "ProxyStoppedFirst"
+
+    @B32
+    Scenario: A native sidecar stops after the app, so deleting the pod cuts nothing off
+      Given the commands:
+        """
+        kubectl run web --image nginx
+        advance 1m
+        kubectl delete pod web
+        """
+      When I run "kubectl get events --field-selector involvedObject.name=web"
+      Then the output contains "Killing"
+      And the output does not contain "ProxyStoppedFirst"
+
+    @B32
     Scenario: Lifecycle settings for a native sidecar are ignored
       Given the commands:
         """

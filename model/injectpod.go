@@ -91,23 +91,29 @@ func IsInjected(pod *corev1.Pod) bool {
 // annotation sets holdApplicationUntilProxyStarts: true (graceful startup),
 // in YAML or JSON form.
 func HoldsApplication(pod *corev1.Pod) bool {
+	return configFlagTrue(pod, holdApplicationUntilStarted)
+}
+
+// configFlagTrue reports whether the proxy.istio.io/config annotation sets
+// key to true, in YAML or JSON form, quoted or not.
+func configFlagTrue(pod *corev1.Pod, key string) bool {
 	if pod == nil {
 		return false
 	}
 	cfg := pod.Annotations[AnnotationProxyConfig]
 	for {
-		i := strings.Index(cfg, holdApplicationUntilStarted)
+		i := strings.Index(cfg, key)
 		if i < 0 {
 			return false
 		}
-		rest := strings.TrimLeft(cfg[i+len(holdApplicationUntilStarted):], "\"' \t")
+		rest := strings.TrimLeft(cfg[i+len(key):], "\"' \t")
 		if strings.HasPrefix(rest, ":") {
 			rest = strings.TrimLeft(rest[1:], "\"' \t")
 			if strings.HasPrefix(rest, "true") {
 				return true
 			}
 		}
-		cfg = cfg[i+len(holdApplicationUntilStarted):]
+		cfg = cfg[i+len(key):]
 	}
 }
 

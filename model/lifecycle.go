@@ -17,6 +17,7 @@ const (
 	NoteJobNeverCompletes       = "JobNeverCompletes"
 	NoteLifecycleSettingIgnored = "LifecycleSettingIgnored"
 	NoteSidecarStopped          = "SidecarStopped"
+	NoteProxyStoppedFirst       = "ProxyStoppedFirst"
 )
 
 // DefaultTiming is the lifecycle the simulator uses unless told otherwise.
@@ -418,3 +419,37 @@ func QOSClass(pod *corev1.Pod) corev1.PodQOSClass {
 	}
 	return corev1.PodQOSBurstable
 }
+
+// ShutdownNotes says what a pod's containers lose when the pod is deleted
+// while it runs (B32). In traditional mode istio-proxy is told to stop
+// together with the app containers and exits first, so each app container
+// has no network while it shuts down, unless graceful shutdown is set
+// (GracefulShutdown). A native sidecar is stopped only after the app
+// containers have exited: nothing is lost, whatever the sidecar's lifecycle
+// settings say.
+func ShutdownNotes(pod *corev1.Pod) []LifecycleNote {
+	mode, injected := PodSidecarMode(pod)
+	if !injected || mode == ModeNative || GracefulShutdown(pod) {
+		return nil
+	}
+	var notes []LifecycleNote
+	for _, c := range pod.Spec.Containers {
+		if c.Name == ProxyContainerName {
+			continue
+		}
+		notes = append(notes, LifecycleNote{Container: c.Name, Reason: NoteProxyStoppedFirst,
+			Message: fmt.Sprintf("istio-proxy stopped before container %q, so it had no network while it shut down (graceful shutdown: set EXIT_ON_ZERO_ACTIVE_CONNECTIONS in %s, or use a native sidecar)",
+				c.Name, AnnotationProxyConfig)})
+	}
+	return notes
+}
+
+// GracefulShutdown reports whether the pod's proxy.istio.io/config
+// annotation holds istio-proxy until the app's connections are done:
+// proxyMetadata EXIT_ON_ZERO_ACTIVE_CONNECTIONS set to true, in YAML or
+// JSON form.
+func GracefulShutdown(pod *corev1.Pod) bool {
+	return configFlagTrue(pod, exitOnZeroActiveConnections)
+}
+
+const exitOnZeroActiveConnections = "EXIT_ON_ZERO_ACTIVE_CONNECTIONS"

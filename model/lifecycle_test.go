@@ -284,3 +284,47 @@ func TestQOSClass(t *testing.T) {
 		})
 	}
 }
+
+func TestShutdownNotes(t *testing.T) {
+	t.Parallel()
+	traditional := func(ann map[string]string) *corev1.Pod {
+		p := newTestPod("demo", "web", func(p *corev1.Pod) { p.Annotations = ann })
+		out, _, err := InjectPod(p, InjectParams{Mesh: MeshConfig{Version: MustASMVersion("1.22.2.35"), Profile: ProfileASM, EnableNativeSidecar: new(false)},
+			Cluster: ClusterInfo{Name: "c1", KubeVersion: MustKubeVersion("1.30")}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	native, _, err := InjectPod(newTestPod("demo", "web"), InjectParams{Mesh: MeshConfig{Version: MustASMVersion("1.22.2.35"), Profile: ProfileASM},
+		Cluster: ClusterInfo{Name: "c1", KubeVersion: MustKubeVersion("1.30")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		pod  *corev1.Pod
+		want int
+	}{
+		{name: "traditional cuts the app off", pod: traditional(nil), want: 1},
+		{name: "graceful shutdown (JSON)", pod: traditional(map[string]string{AnnotationProxyConfig: `{"proxyMetadata":{"EXIT_ON_ZERO_ACTIVE_CONNECTIONS":"true"}}`}), want: 0},
+		{name: "graceful shutdown (YAML)", pod: traditional(map[string]string{AnnotationProxyConfig: "proxyMetadata:\n  EXIT_ON_ZERO_ACTIVE_CONNECTIONS: 'true'\n"}), want: 0},
+		{name: "graceful shutdown off", pod: traditional(map[string]string{AnnotationProxyConfig: `{"proxyMetadata":{"EXIT_ON_ZERO_ACTIVE_CONNECTIONS":"false"}}`}), want: 1},
+		{name: "native stops after the app", pod: native, want: 0},
+		{name: "not injected", pod: newTestPod("demo", "web"), want: 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			notes := ShutdownNotes(tt.pod)
+			if len(notes) != tt.want {
+				t.Fatalf("got %d notes %+v, want %d", len(notes), notes, tt.want)
+			}
+			for _, n := range notes {
+				if n.Reason != NoteProxyStoppedFirst || n.Container == ProxyContainerName {
+					t.Errorf("unexpected note %+v", n)
+				}
+			}
+		})
+	}
+}

@@ -134,6 +134,25 @@ func (c *cluster) bindRequest(ns string, b *corev1.Binding) error {
 func (c *cluster) afterDelete(ref objectRef, obj runtime.Object) {
 	switch o := obj.(type) {
 	case *corev1.Pod:
+		if st := c.pods[podKey{o.Namespace, o.Name}]; st != nil && o.Status.Phase == corev1.PodRunning {
+			// The kubelet stops the app containers, then the native
+			// sidecars (restartable init containers).
+			var stopping []string
+			for _, ctr := range o.Spec.Containers {
+				stopping = append(stopping, ctr.Name)
+			}
+			for _, ctr := range o.Spec.InitContainers {
+				if ctr.RestartPolicy != nil && *ctr.RestartPolicy == corev1.ContainerRestartPolicyAlways {
+					stopping = append(stopping, ctr.Name)
+				}
+			}
+			for _, name := range stopping {
+				c.recordEvent(podRef(o, containerFieldPath(o, name)), corev1.EventTypeNormal, "Killing", "Stopping container "+name, "kubelet", st.node)
+			}
+			for _, n := range model.ShutdownNotes(o) {
+				c.recordEvent(podRef(o, containerFieldPath(o, n.Container)), corev1.EventTypeWarning, n.Reason, n.Message, "kubelet", st.node)
+			}
+		}
 		c.podDeleted(podKey{o.Namespace, o.Name})
 		c.enqueueController(o)
 	case *corev1.Node:
