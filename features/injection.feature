@@ -465,3 +465,19 @@ Feature: Automatic sidecar injection in the data plane
       """
       istio-init istio-proxy/web
       """
+
+  @B15 @B36
+  Scenario: explain names istio-injection=disabled as the rule that kept an opted-in pod out
+    Given the commands:
+      """
+      kubectl label namespace demo istio-injection=disabled
+      kubectl run web -n demo --image nginx -l sidecar.istio.io/inject=true
+      advance 30s
+      """
+    When I run "kubectl get pod web -n demo"
+    Then the "READY" column for "web" is "1/1"
+    When I run "explain pod web -n demo"
+    Then the output contains:
+      """
+      Injection: the pod has no istio-proxy: namespace "demo" has istio-injection=disabled, which excludes every pod in it whatever the pod says.
+      """
