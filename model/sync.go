@@ -348,21 +348,10 @@ func applyToInstance(inst *InstanceState, ch Change) {
 	if !ok {
 		g = GlobalNamespace{Name: ch.Namespace}
 	}
-	labels := maps.Clone(g.Labels)
-	if labels == nil {
-		labels = map[string]string{}
-	}
-	switch ch.Kind {
-	case ChangeCreateNamespace:
-		maps.Copy(labels, ch.Labels)
-	case ChangeSetLabel:
-		labels[ch.Key] = ch.Value
-	case ChangeRemoveLabel:
-		delete(labels, ch.Key)
-	case ChangeSetHoming:
+	if ch.Kind == ChangeSetHoming {
 		g.Homing = slices.Clone(ch.Homing)
 	}
-	g.Labels = labels
+	g.Labels = changedLabels(g.Labels, ch)
 	inst.Namespaces[ch.Namespace] = g
 }
 
@@ -370,19 +359,25 @@ func applyToCluster(c *ClusterNamespaces, ch Change) {
 	if c.Namespaces == nil {
 		c.Namespaces = map[string]map[string]string{}
 	}
-	labels := maps.Clone(c.Namespaces[ch.Namespace])
-	if labels == nil {
-		labels = map[string]string{}
+	c.Namespaces[ch.Namespace] = changedLabels(c.Namespaces[ch.Namespace], ch)
+}
+
+// changedLabels returns a copy of a namespace's labels (never nil) with
+// the label change ch makes; other kinds of change leave the copy as is.
+func changedLabels(labels map[string]string, ch Change) map[string]string {
+	out := maps.Clone(labels)
+	if out == nil {
+		out = map[string]string{}
 	}
 	switch ch.Kind {
 	case ChangeCreateNamespace:
-		maps.Copy(labels, ch.Labels)
+		maps.Copy(out, ch.Labels)
 	case ChangeSetLabel:
-		labels[ch.Key] = ch.Value
+		out[ch.Key] = ch.Value
 	case ChangeRemoveLabel:
-		delete(labels, ch.Key)
+		delete(out, ch.Key)
 	}
-	c.Namespaces[ch.Namespace] = labels
+	return out
 }
 
 // newPlan sorts changes by (Where, Namespace, Kind, Key).

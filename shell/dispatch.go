@@ -51,6 +51,21 @@ type commandSpec struct {
 	flags func(fs *pflag.FlagSet) runner
 }
 
+// noFlags is the flags of a command that declares none: it always runs run.
+func noFlags(run runner) func(fs *pflag.FlagSet) runner {
+	return func(*pflag.FlagSet) runner { return run }
+}
+
+// dryRunFlag is the flags of a command whose only flag is --dry-run: run
+// gets its value.
+func dryRunFlag(run func(e *cmdEnv, dryRun bool) error) func(fs *pflag.FlagSet) runner {
+	return func(fs *pflag.FlagSet) runner {
+		var dryRun bool
+		fs.BoolVar(&dryRun, "dry-run", false, "print the plan and change nothing")
+		return func(e *cmdEnv) error { return run(e, dryRun) }
+	}
+}
+
 // commandTable is every command a script can run, in help order.
 func commandTable() []commandSpec {
 	return []commandSpec{
@@ -72,9 +87,7 @@ func commandTable() []commandSpec {
 			short:   "Add a created cluster to the mesh (its data plane)",
 			long:    "The first cluster added becomes the current kubectl context when none is set.",
 			example: "mesh add-cluster c1",
-			flags: func(fs *pflag.FlagSet) runner {
-				return func(e *cmdEnv) error { return e.s.meshAddCluster(e) }
-			},
+			flags:   noFlags(func(e *cmdEnv) error { return e.s.meshAddCluster(e) }),
 		},
 		{
 			path: "cluster create", synopsis: "NAME", minArgs: 1, maxArgs: 1,
@@ -105,25 +118,19 @@ func commandTable() []commandSpec {
 			path: "asm namespace delete", synopsis: "NAME", minArgs: 1, maxArgs: 1,
 			short:   "Delete a global namespace from the mesh instance (clusters keep theirs)",
 			example: "asm namespace delete demo",
-			flags: func(fs *pflag.FlagSet) runner {
-				return func(e *cmdEnv) error { return e.s.asmNamespaceDelete(e) }
-			},
+			flags:   noFlags(func(e *cmdEnv) error { return e.s.asmNamespaceDelete(e) }),
 		},
 		{
 			path: "asm namespace enable-injection", synopsis: "NAME", minArgs: 1, maxArgs: 1,
 			short:   "Enable automatic sidecar injection: label istio-injection=enabled, pushed to the namespace's clusters",
 			example: "asm namespace enable-injection demo",
-			flags: func(fs *pflag.FlagSet) runner {
-				return func(e *cmdEnv) error { return e.s.asmNamespaceInjection(e, true) }
-			},
+			flags:   noFlags(func(e *cmdEnv) error { return e.s.asmNamespaceInjection(e, true) }),
 		},
 		{
 			path: "asm namespace disable-injection", synopsis: "NAME", minArgs: 1, maxArgs: 1,
 			short:   "Disable automatic sidecar injection: label istio-injection=disabled, pushed to the namespace's clusters",
 			example: "asm namespace disable-injection demo",
-			flags: func(fs *pflag.FlagSet) runner {
-				return func(e *cmdEnv) error { return e.s.asmNamespaceInjection(e, false) }
-			},
+			flags:   noFlags(func(e *cmdEnv) error { return e.s.asmNamespaceInjection(e, false) }),
 		},
 		{
 			path: "asm namespace set-homing", synopsis: "NAME", minArgs: 1, maxArgs: 1,
@@ -142,9 +149,7 @@ func commandTable() []commandSpec {
 				"when none is set: the namespace then belongs to every cluster of the mesh. ACTION is the injection\n" +
 				"button the console offers, the opposite of the current state.",
 			example: "asm namespace list",
-			flags: func(fs *pflag.FlagSet) runner {
-				return func(e *cmdEnv) error { return e.s.asmNamespaceList(e) }
-			},
+			flags:   noFlags(func(e *cmdEnv) error { return e.s.asmNamespaceList(e) }),
 		},
 		{
 			path: "asm sync from-cluster", synopsis: "CLUSTER", minArgs: 1, maxArgs: 1,
@@ -152,11 +157,7 @@ func commandTable() []commandSpec {
 			long: "Creates the namespaces the instance lacks, copies istio-injection and istio.io/rev, and adds\n" +
 				"the cluster to the homing clusters of every namespace it has. Prints the plan it carried out.",
 			example: "asm sync from-cluster c1 --dry-run",
-			flags: func(fs *pflag.FlagSet) runner {
-				var dryRun bool
-				fs.BoolVar(&dryRun, "dry-run", false, "print the plan and change nothing")
-				return func(e *cmdEnv) error { return e.s.asmSyncFrom(e, dryRun) }
-			},
+			flags:   dryRunFlag(func(e *cmdEnv, dryRun bool) error { return e.s.asmSyncFrom(e, dryRun) }),
 		},
 		{
 			path: "asm sync to-clusters", maxArgs: 0,
@@ -164,19 +165,13 @@ func commandTable() []commandSpec {
 			long: "Creates missing namespaces and copies istio-injection and istio.io/rev, in the homing clusters\n" +
 				"of each namespace only. Never deletes a namespace or another label.",
 			example: "asm sync to-clusters --dry-run",
-			flags: func(fs *pflag.FlagSet) runner {
-				var dryRun bool
-				fs.BoolVar(&dryRun, "dry-run", false, "print the plan and change nothing")
-				return func(e *cmdEnv) error { return e.s.asmSyncTo(e, dryRun) }
-			},
+			flags:   dryRunFlag(func(e *cmdEnv, dryRun bool) error { return e.s.asmSyncTo(e, dryRun) }),
 		},
 		{
 			path: "kubectl", synopsis: "COMMAND [ARGS]", maxArgs: -1, raw: true,
 			short:   "Run kubectl against the current context (a cluster, or --context asm for the mesh instance)",
 			example: "kubectl get pods -n demo -o wide",
-			flags: func(fs *pflag.FlagSet) runner {
-				return func(e *cmdEnv) error { return e.s.kubectl(e.ctx, e.args, e.stdin, e.out, e.errOut) }
-			},
+			flags:   noFlags(func(e *cmdEnv) error { return e.s.kubectl(e.ctx, e.args, e.stdin, e.out, e.errOut) }),
 		},
 		{
 			path: "istioctl kube-inject", maxArgs: 0,

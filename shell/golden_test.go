@@ -14,7 +14,7 @@ import (
 	"github.com/meshtwin/meshtwin/sim"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden files of testdata/console from the current output")
+var update = flag.Bool("update", false, "rewrite the golden files of testdata/console and testdata/kubectl from the current output")
 
 // TestConsoleGolden runs each testdata/console/*.sh on a fresh simulator
 // with --echo and --keep-going, standard output and errors together as a
@@ -22,12 +22,21 @@ var update = flag.Bool("update", false, "rewrite the golden files of testdata/co
 // `go test ./shell/ -run TestConsoleGolden -update` rewrites them.
 func TestConsoleGolden(t *testing.T) {
 	t.Parallel()
-	scripts, err := filepath.Glob(filepath.Join("testdata", "console", "*.sh"))
+	checkGoldenScripts(t, filepath.Join("testdata", "console"))
+}
+
+// checkGoldenScripts runs each dir/*.sh, in a parallel subtest named after
+// it, with runGolden (relative paths resolve in dir) and compares what it
+// printed with the .golden file next to it. With -update it rewrites the
+// .golden files instead.
+func checkGoldenScripts(t *testing.T, dir string) {
+	t.Helper()
+	scripts, err := filepath.Glob(filepath.Join(dir, "*.sh"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(scripts) == 0 {
-		t.Fatal("no scripts in testdata/console")
+		t.Fatal("no scripts in " + dir)
 	}
 	for _, script := range scripts {
 		name := strings.TrimSuffix(filepath.Base(script), ".sh")
@@ -37,7 +46,7 @@ func TestConsoleGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got := runGolden(t, filepath.Base(script), string(text))
+			got := runGolden(t, dir, filepath.Base(script), string(text))
 			golden := strings.TrimSuffix(script, ".sh") + ".golden"
 			if *update {
 				if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
@@ -60,11 +69,12 @@ func TestConsoleGolden(t *testing.T) {
 	}
 }
 
-// runGolden runs a script the way `sim run --echo --keep-going` does and
+// runGolden runs a script the way `sim run --echo --keep-going` does, on a
+// fresh simulator (seed 1) with relative paths resolving in dir, and
 // returns what it printed, with its final status.
-func runGolden(t *testing.T, name, text string) string {
+func runGolden(t *testing.T, dir, name, text string) string {
 	t.Helper()
-	s := shell.NewSession(sim.New(sim.Options{Seed: 1}), shell.Options{Seed: 1, Dir: filepath.Join("testdata", "console")})
+	s := shell.NewSession(sim.New(sim.Options{Seed: 1}), shell.Options{Seed: 1, Dir: dir})
 	var buf bytes.Buffer
 	err := s.RunScript(context.Background(), text, shell.ScriptOptions{Echo: true, KeepGoing: true, Name: name}, &buf, &buf)
 	if err != nil {

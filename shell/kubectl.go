@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -20,7 +22,7 @@ import (
 
 // kubectlCommandNames are kubectl's own top-level commands in the order
 // kubectl registers them (its help groups), which is the order of its
-// "did you mean" suggestions. Only some are emulated (see kubectlRun.run).
+// "did you mean" suggestions. Only some are emulated (see kubectlCommands).
 var kubectlCommandNames = []string{
 	"create", "expose", "run", "set", "explain", "get", "edit", "delete",
 	"rollout", "scale", "autoscale", "certificate", "cluster-info", "top",
@@ -31,11 +33,29 @@ var kubectlCommandNames = []string{
 	"version", "options",
 }
 
-// kubectlEmulated are the commands this emulation runs, for help.
-var kubectlEmulated = []string{
-	"annotate", "apply", "config", "create", "delete", "describe", "get",
-	"label", "patch", "replace", "rollout", "run", "scale",
+// kubectlCommands are the commands this emulation runs.
+var kubectlCommands = map[string]func(k *kubectlRun, args []string) error{
+	"get":      (*kubectlRun).get,
+	"describe": (*kubectlRun).describe,
+	"create":   (*kubectlRun).create,
+	"run":      (*kubectlRun).runPod,
+	"apply":    (*kubectlRun).apply,
+	"replace":  (*kubectlRun).replace,
+	"delete":   (*kubectlRun).delete,
+	"label": func(k *kubectlRun, args []string) error {
+		return k.label(args, kubeLabelMode)
+	},
+	"annotate": func(k *kubectlRun, args []string) error {
+		return k.label(args, kubeAnnotateMode)
+	},
+	"rollout": (*kubectlRun).rollout,
+	"patch":   (*kubectlRun).patch,
+	"scale":   (*kubectlRun).scale,
+	"config":  (*kubectlRun).config,
 }
+
+// kubectlEmulated are the names of kubectlCommands, sorted, for help.
+var kubectlEmulated = slices.Sorted(maps.Keys(kubectlCommands))
 
 // kubectl runs one kubectl command line (args excludes the word
 // "kubectl") against the backend's client for the current context. On
@@ -105,38 +125,11 @@ func (k *kubectlRun) run(args []string) error {
 		k.writeRootHelp()
 		return nil
 	}
-	switch name {
-	case "get":
-		return k.get(rest)
-	case "describe":
-		return k.describe(rest)
-	case "create":
-		return k.create(rest)
-	case "run":
-		return k.runPod(rest)
-	case "apply":
-		return k.apply(rest)
-	case "replace":
-		return k.replace(rest)
-	case "delete":
-		return k.delete(rest)
-	case "label":
-		return k.label(rest, kubeLabelMode)
-	case "annotate":
-		return k.label(rest, kubeAnnotateMode)
-	case "rollout":
-		return k.rollout(rest)
-	case "patch":
-		return k.patch(rest)
-	case "scale":
-		return k.scale(rest)
-	case "config":
-		return k.config(rest)
+	if cmd, ok := kubectlCommands[name]; ok {
+		return cmd(k, rest)
 	}
-	for _, c := range kubectlCommandNames {
-		if c == name {
-			return fmt.Errorf("meshtwin does not emulate \"kubectl %s\"; emulated commands: %s", name, strings.Join(kubectlEmulated, ", "))
-		}
+	if slices.Contains(kubectlCommandNames, name) {
+		return fmt.Errorf("meshtwin does not emulate \"kubectl %s\"; emulated commands: %s", name, strings.Join(kubectlEmulated, ", "))
 	}
 	return kubectlUnknownCommand(name, "kubectl", kubectlCommandNames)
 }

@@ -27,22 +27,8 @@ const kubeWaitLimit = 2 * time.Minute
 func (k *kubectlRun) apply(args []string) error {
 	fs := k.newFlags("kubectl apply")
 	files := fs.StringSliceP("filename", "f", nil, "The files that contain the configurations to apply; - reads standard input")
-	pos, err := k.parse(args)
+	cs, manifests, err := k.fileManifests(args, files, true, "apply")
 	if err != nil || k.help {
-		return err
-	}
-	if len(pos) > 0 {
-		return k.usageErrorf("Unexpected args: %v", pos)
-	}
-	if len(*files) == 0 {
-		return errors.New("must specify one of -f and -k")
-	}
-	cs, err := k.client()
-	if err != nil {
-		return err
-	}
-	manifests, err := k.readManifests(*files, true, "apply")
-	if err != nil {
 		return err
 	}
 	var errs []error
@@ -55,6 +41,32 @@ func (k *kubectlRun) apply(args []string) error {
 		fmt.Fprintf(k.out, "%s/%s %s\n", m.res.nameKind(), m.name, result)
 	}
 	return joinKubectlErrors(errs)
+}
+
+// fileManifests parses the flags of a command whose objects come only from
+// -f files (apply, create -f, replace): it rejects positional arguments and
+// a missing -f, then reads the manifests. With --help it stops after
+// parsing and returns nothing.
+func (k *kubectlRun) fileManifests(args []string, files *[]string, needName bool, verb string) (kubernetes.Interface, []kubeManifest, error) {
+	pos, err := k.parse(args)
+	if err != nil || k.help {
+		return nil, nil, err
+	}
+	if len(pos) > 0 {
+		return nil, nil, k.usageErrorf("Unexpected args: %v", pos)
+	}
+	if len(*files) == 0 {
+		return nil, nil, errors.New("must specify one of -f and -k")
+	}
+	cs, err := k.client()
+	if err != nil {
+		return nil, nil, err
+	}
+	manifests, err := k.readManifests(*files, needName, verb)
+	if err != nil {
+		return nil, nil, err
+	}
+	return cs, manifests, nil
 }
 
 // applyOne creates or patches one object and says which: created,
@@ -145,22 +157,8 @@ func (k *kubectlRun) createFromFiles(args []string) error {
 	fs := k.newFlags("kubectl create")
 	files := fs.StringSliceP("filename", "f", nil, "Filename or - to use to create the resource")
 	save := fs.Bool("save-config", false, "If true, the configuration of current object will be saved in its annotation")
-	pos, err := k.parse(args)
+	cs, manifests, err := k.fileManifests(args, files, false, "create")
 	if err != nil || k.help {
-		return err
-	}
-	if len(pos) > 0 {
-		return k.usageErrorf("Unexpected args: %v", pos)
-	}
-	if len(*files) == 0 {
-		return errors.New("must specify one of -f and -k")
-	}
-	cs, err := k.client()
-	if err != nil {
-		return err
-	}
-	manifests, err := k.readManifests(*files, false, "create")
-	if err != nil {
 		return err
 	}
 	var errs []error
@@ -193,22 +191,8 @@ func (k *kubectlRun) replace(args []string) error {
 	files := fs.StringSliceP("filename", "f", nil, "The files that contain the configurations to replace; - reads standard input")
 	force := fs.Bool("force", false, "If true, immediately remove resources from API and bypass graceful deletion; then re-create them")
 	grace := fs.Int("grace-period", -1, "Period of time in seconds given to the resource to terminate gracefully (with --force)")
-	pos, err := k.parse(args)
+	cs, manifests, err := k.fileManifests(args, files, true, "replace")
 	if err != nil || k.help {
-		return err
-	}
-	if len(pos) > 0 {
-		return k.usageErrorf("Unexpected args: %v", pos)
-	}
-	if len(*files) == 0 {
-		return errors.New("must specify one of -f and -k")
-	}
-	cs, err := k.client()
-	if err != nil {
-		return err
-	}
-	manifests, err := k.readManifests(*files, true, "replace")
-	if err != nil {
 		return err
 	}
 	var errs []error
@@ -308,10 +292,7 @@ func (k *kubectlRun) delete(args []string) error {
 		if err != nil {
 			return err
 		}
-		named := false
-		for _, a := range rargs {
-			named = named || a.name != ""
-		}
+		named := anyNamed(rargs)
 		if !named && !*all && *selector == "" {
 			return fmt.Errorf("resource(s) were provided, but no name was specified")
 		}

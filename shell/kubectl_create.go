@@ -3,6 +3,7 @@ package shell
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -35,10 +36,8 @@ func (k *kubectlRun) create(args []string) error {
 	case "job":
 		return k.createJob(rest)
 	}
-	for _, c := range kubectlCreateCommands {
-		if c == name {
-			return fmt.Errorf("meshtwin does not emulate \"kubectl create %s\"; emulated: namespace, deployment, job, -f FILE", name)
-		}
+	if slices.Contains(kubectlCreateCommands, name) {
+		return fmt.Errorf("meshtwin does not emulate \"kubectl create %s\"; emulated: namespace, deployment, job, -f FILE", name)
 	}
 	k.newFlags("kubectl create")
 	return k.usageErrorf("Unexpected args: %v", append([]string{name}, rest...))
@@ -123,6 +122,24 @@ func (k *kubectlRun) oneName(pos []string) (string, error) {
 	return pos[0], nil
 }
 
+// parseNameCommand parses the flags of a generator that takes NAME [--
+// COMMAND [ARGS...]] and returns the name and the command after "--". With
+// --help it returns nothing.
+func (k *kubectlRun) parseNameCommand(args []string) (name string, command []string, err error) {
+	pos, err := k.parse(args)
+	if err != nil || k.help {
+		return "", nil, err
+	}
+	if at := k.fs.ArgsLenAtDash(); at >= 0 {
+		pos, command = pos[:at], pos[at:]
+	}
+	name, err = k.oneName(pos)
+	if err != nil {
+		return "", nil, err
+	}
+	return name, command, nil
+}
+
 func (k *kubectlRun) createNamespace(args []string) error {
 	k.newFlags("kubectl create namespace")
 	f := k.addCreateFlags()
@@ -155,16 +172,8 @@ func (k *kubectlRun) createDeployment(args []string) error {
 	replicas := fs.Int32P("replicas", "r", 1, "Number of replicas to create. Default is 1.")
 	port := fs.Int32("port", -1, "The containerPort that this deployment exposes.")
 	f := k.addCreateFlags()
-	pos, err := k.parse(args)
+	name, command, err := k.parseNameCommand(args)
 	if err != nil || k.help {
-		return err
-	}
-	var command []string
-	if at := fs.ArgsLenAtDash(); at >= 0 {
-		pos, command = pos[:at], pos[at:]
-	}
-	name, err := k.oneName(pos)
-	if err != nil {
 		return err
 	}
 	if len(*images) == 0 {
@@ -202,16 +211,8 @@ func (k *kubectlRun) createJob(args []string) error {
 	fs := k.newFlags("kubectl create job")
 	image := fs.String("image", "", "Image name to run.")
 	f := k.addCreateFlags()
-	pos, err := k.parse(args)
+	name, command, err := k.parseNameCommand(args)
 	if err != nil || k.help {
-		return err
-	}
-	var command []string
-	if at := fs.ArgsLenAtDash(); at >= 0 {
-		pos, command = pos[:at], pos[at:]
-	}
-	name, err := k.oneName(pos)
-	if err != nil {
 		return err
 	}
 	if *image == "" {

@@ -33,11 +33,7 @@ func (k *kubectlRun) describe(args []string) error {
 	if len(pos) == 0 {
 		return errors.New("You must specify the type of resource to describe. Use \"kubectl api-resources\" for a complete list of supported resources.")
 	}
-	cs, err := k.client()
-	if err != nil {
-		return err
-	}
-	rargs, err := k.parseResourceArgs(pos)
+	cs, rargs, err := k.clientAndResources(pos)
 	if err != nil {
 		return err
 	}

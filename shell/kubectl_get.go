@@ -173,18 +173,11 @@ func (k *kubectlRun) get(args []string) error {
 		fmt.Fprintln(k.errOut)
 		return k.usageErrorf("Required resource not specified.\nUse \"kubectl explain <resource>\" for a detailed description of that resource (e.g. kubectl explain pods).")
 	}
-	cs, err := k.client()
+	cs, rargs, err := k.clientAndResources(pos)
 	if err != nil {
 		return err
 	}
-	rargs, err := k.parseResourceArgs(pos)
-	if err != nil {
-		return err
-	}
-	named := false
-	for _, a := range rargs {
-		named = named || a.name != ""
-	}
+	named := anyNamed(rargs)
 	if named && (*selector != "" || *fieldSelector != "") {
 		return errors.New("name cannot be provided when a selector is specified")
 	}

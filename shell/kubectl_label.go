@@ -74,21 +74,16 @@ func (k *kubectlRun) label(args []string, mode kubeLabelCommand) error {
 	if err != nil {
 		return err
 	}
-	cs, err := k.client()
+	cs, rargs, err := k.clientAndResources(resArgs)
 	if err != nil {
 		return err
 	}
-	rargs, err := k.parseResourceArgs(resArgs)
-	if err != nil {
-		return err
-	}
-	named := false
 	for _, a := range rargs {
-		named = named || a.name != ""
 		if a.res.meshConfig {
 			return fmt.Errorf("meshtwin does not emulate \"kubectl %s\" on asmmeshconfigs", word)
 		}
 	}
+	named := anyNamed(rargs)
 	if !named && !*all && *selector == "" {
 		return k.usageErrorf("resource(s) were provided, but no name was specified")
 	}

@@ -52,11 +52,7 @@ func (k *kubectlRun) patch(args []string) error {
 	if err != nil {
 		return err
 	}
-	cs, err := k.client()
-	if err != nil {
-		return err
-	}
-	rargs, err := k.parseResourceArgs(pos)
+	cs, rargs, err := k.clientAndResources(pos)
 	if err != nil {
 		return err
 	}
@@ -145,11 +141,7 @@ func (k *kubectlRun) scale(args []string) error {
 	if len(pos) == 0 {
 		return k.usageErrorf("You must provide one or more resources by argument or filename.")
 	}
-	cs, err := k.client()
-	if err != nil {
-		return err
-	}
-	rargs, err := k.parseResourceArgs(pos)
+	cs, rargs, err := k.clientAndResources(pos)
 	if err != nil {
 		return err
 	}

@@ -75,51 +75,46 @@ func kubeTableHeaders(r *kubeResource, o kubeTableOptions) []string {
 	if o.withNamespace && r.namespaced {
 		h = append(h, "NAMESPACE")
 	}
+	// cols are the kind's columns; wide, those -o wide adds after them.
+	var cols, wide []string
 	switch r.kind {
 	case "Namespace":
-		h = append(h, "NAME", "STATUS", "AGE")
+		cols = []string{"NAME", "STATUS", "AGE"}
 	case "Pod":
-		h = append(h, "NAME", "READY", "STATUS", "RESTARTS", "AGE")
-		if o.wide {
-			h = append(h, "IP", "NODE", "NOMINATED NODE", "READINESS GATES")
-		}
+		cols = []string{"NAME", "READY", "STATUS", "RESTARTS", "AGE"}
+		wide = []string{"IP", "NODE", "NOMINATED NODE", "READINESS GATES"}
 	case "Deployment":
-		h = append(h, "NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE")
-		if o.wide {
-			h = append(h, "CONTAINERS", "IMAGES", "SELECTOR")
-		}
+		cols = []string{"NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE"}
+		wide = []string{"CONTAINERS", "IMAGES", "SELECTOR"}
 	case "ReplicaSet":
-		h = append(h, "NAME", "DESIRED", "CURRENT", "READY", "AGE")
-		if o.wide {
-			h = append(h, "CONTAINERS", "IMAGES", "SELECTOR")
-		}
+		cols = []string{"NAME", "DESIRED", "CURRENT", "READY", "AGE"}
+		wide = []string{"CONTAINERS", "IMAGES", "SELECTOR"}
 	case "Job":
-		h = append(h, "NAME", "STATUS", "COMPLETIONS", "DURATION", "AGE")
-		if o.wide {
-			h = append(h, "CONTAINERS", "IMAGES", "SELECTOR")
-		}
+		cols = []string{"NAME", "STATUS", "COMPLETIONS", "DURATION", "AGE"}
+		wide = []string{"CONTAINERS", "IMAGES", "SELECTOR"}
 	case "Node":
-		h = append(h, "NAME", "STATUS", "ROLES", "AGE", "VERSION")
-		if o.wide {
-			h = append(h, "INTERNAL-IP", "EXTERNAL-IP", "OS-IMAGE", "KERNEL-VERSION", "CONTAINER-RUNTIME")
-		}
+		cols = []string{"NAME", "STATUS", "ROLES", "AGE", "VERSION"}
+		wide = []string{"INTERNAL-IP", "EXTERNAL-IP", "OS-IMAGE", "KERNEL-VERSION", "CONTAINER-RUNTIME"}
 	case "Event":
+		// -o wide reorders the columns of events, so it is a list of its own.
 		if o.wide {
-			h = append(h, "LAST SEEN", "TYPE", "REASON", "OBJECT", "SUBOBJECT", "SOURCE", "MESSAGE", "FIRST SEEN", "COUNT", "NAME")
+			cols = []string{"LAST SEEN", "TYPE", "REASON", "OBJECT", "SUBOBJECT", "SOURCE", "MESSAGE", "FIRST SEEN", "COUNT", "NAME"}
 		} else {
-			h = append(h, "LAST SEEN", "TYPE", "REASON", "OBJECT", "MESSAGE")
+			cols = []string{"LAST SEEN", "TYPE", "REASON", "OBJECT", "MESSAGE"}
 		}
 	case "Service":
-		h = append(h, "NAME", "TYPE", "CLUSTER-IP", "EXTERNAL-IP", "PORT(S)", "AGE")
-		if o.wide {
-			h = append(h, "SELECTOR")
-		}
+		cols = []string{"NAME", "TYPE", "CLUSTER-IP", "EXTERNAL-IP", "PORT(S)", "AGE"}
+		wide = []string{"SELECTOR"}
 	case "ConfigMap":
-		h = append(h, "NAME", "DATA", "AGE")
+		cols = []string{"NAME", "DATA", "AGE"}
 	case "ServiceAccount":
-		h = append(h, "NAME", "SECRETS", "AGE")
+		cols = []string{"NAME", "SECRETS", "AGE"}
 	default:
-		h = append(h, "NAME", "AGE")
+		cols = []string{"NAME", "AGE"}
+	}
+	h = append(h, cols...)
+	if o.wide {
+		h = append(h, wide...)
 	}
 	for _, key := range o.labelColumns {
 		parts := strings.Split(key, "/")

@@ -3,6 +3,7 @@ package shell
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -238,6 +239,25 @@ func multipleTypesRequested(args []resourceArg, words []string) bool {
 type resourceArg struct {
 	res  *kubeResource
 	name string
+}
+
+// anyNamed reports whether any of rargs names one object.
+func anyNamed(rargs []resourceArg) bool {
+	return slices.ContainsFunc(rargs, func(a resourceArg) bool { return a.name != "" })
+}
+
+// clientAndResources returns the client of the current context and the
+// resources args name (see parseResourceArgs).
+func (k *kubectlRun) clientAndResources(args []string) (kubernetes.Interface, []resourceArg, error) {
+	cs, err := k.client()
+	if err != nil {
+		return nil, nil, err
+	}
+	rargs, err := k.parseResourceArgs(args)
+	if err != nil {
+		return nil, nil, err
+	}
+	return cs, rargs, nil
 }
 
 // parseResourceArgs reads kubectl's two spellings: `TYPE[,TYPE...]

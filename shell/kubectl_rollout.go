@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -41,34 +42,46 @@ func (k *kubectlRun) rollout(args []string) error {
 	case "status":
 		return k.rolloutStatus(rest)
 	}
-	for _, c := range kubectlRolloutCommands {
-		if c == name {
-			return fmt.Errorf("meshtwin does not emulate \"kubectl rollout %s\"; emulated: restart, status", name)
-		}
+	if slices.Contains(kubectlRolloutCommands, name) {
+		return fmt.Errorf("meshtwin does not emulate \"kubectl rollout %s\"; emulated: restart, status", name)
 	}
 	k.newFlags("kubectl rollout")
 	return k.nestedUnknownCommand(append([]string{name}, rest...))
 }
 
-// rolloutDeployments resolves the deployments a rollout command names.
-func (k *kubectlRun) rolloutDeployments(cs kubernetes.Interface, pos []string, selector string, restart bool) ([]*appsv1.Deployment, []error, error) {
-	rargs, err := k.parseResourceArgs(pos)
+// rolloutDeployments parses the flags of a rollout command and resolves
+// the deployments it names (with the -l selector, when the command has
+// one): it returns the client, the deployments and the errors of those not
+// found. With --help it returns nothing.
+func (k *kubectlRun) rolloutDeployments(args []string, selector *string, restart bool) (kubernetes.Interface, []*appsv1.Deployment, []error, error) {
+	pos, err := k.parse(args)
+	if err != nil || k.help {
+		return nil, nil, nil, err
+	}
+	if len(pos) == 0 {
+		return nil, nil, nil, errors.New("required resource not specified")
+	}
+	cs, rargs, err := k.clientAndResources(pos)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	for _, a := range rargs {
 		if a.res.kind == "Deployment" {
 			continue
 		}
 		if !restart {
-			return nil, nil, fmt.Errorf("no status viewer has been implemented for %s", a.res.kind)
+			return nil, nil, nil, fmt.Errorf("no status viewer has been implemented for %s", a.res.kind)
 		}
 		gr := a.res.groupResource()
-		return nil, nil, fmt.Errorf("%s %q restarting is not supported", gr.String(), a.name)
+		return nil, nil, nil, fmt.Errorf("%s %q restarting is not supported", gr.String(), a.name)
 	}
-	sections, missing, err := k.fetch(cs, rargs, kubeQuery{selector: selector})
+	sel := ""
+	if selector != nil {
+		sel = *selector
+	}
+	sections, missing, err := k.fetch(cs, rargs, kubeQuery{selector: sel})
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	var deps []*appsv1.Deployment
 	for _, s := range sections {
@@ -76,25 +89,14 @@ func (k *kubectlRun) rolloutDeployments(cs kubernetes.Interface, pos []string, s
 			deps = append(deps, obj.(*appsv1.Deployment))
 		}
 	}
-	return deps, missing, nil
+	return cs, deps, missing, nil
 }
 
 func (k *kubectlRun) rolloutRestart(args []string) error {
 	fs := k.newFlags("kubectl rollout restart")
 	selector := fs.StringP("selector", "l", "", "Selector (label query) to filter on")
-	pos, err := k.parse(args)
+	cs, deps, errs, err := k.rolloutDeployments(args, selector, true)
 	if err != nil || k.help {
-		return err
-	}
-	if len(pos) == 0 {
-		return errors.New("required resource not specified")
-	}
-	cs, err := k.client()
-	if err != nil {
-		return err
-	}
-	deps, errs, err := k.rolloutDeployments(cs, pos, *selector, true)
-	if err != nil {
 		return err
 	}
 	if len(deps) == 0 && len(errs) == 0 {
@@ -162,19 +164,8 @@ func (k *kubectlRun) rolloutStatus(args []string) error {
 	fs := k.newFlags("kubectl rollout status")
 	watch := fs.BoolP("watch", "w", true, "Watch the status of the rollout until it's done.")
 	timeout := fs.Duration("timeout", 0, "The length of time to wait before ending watch, zero means a 10m limit on the virtual clock")
-	pos, err := k.parse(args)
+	cs, deps, missing, err := k.rolloutDeployments(args, nil, false)
 	if err != nil || k.help {
-		return err
-	}
-	if len(pos) == 0 {
-		return errors.New("required resource not specified")
-	}
-	cs, err := k.client()
-	if err != nil {
-		return err
-	}
-	deps, missing, err := k.rolloutDeployments(cs, pos, "", false)
-	if err != nil {
 		return err
 	}
 	if len(missing) > 0 {

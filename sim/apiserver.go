@@ -412,27 +412,29 @@ func (a *apiServer) prepareCreate(req *request, gvr schema.GroupVersionResource,
 		o.Generation = 1
 		o.Status = appsv1.DeploymentStatus{}
 		defaultDeployment(o)
-		if errs := validateDeployment(o, nil); len(errs) > 0 {
-			return nil, apierrors.NewInvalid(gk, o.Name, errs)
-		}
+		return admitted(obj, gk, o.Name, validateDeployment(o, nil))
 	case *appsv1.ReplicaSet:
 		o.Generation = 1
 		o.Status = appsv1.ReplicaSetStatus{}
 		defaultReplicaSet(o)
-		if errs := validateReplicaSet(o, nil); len(errs) > 0 {
-			return nil, apierrors.NewInvalid(gk, o.Name, errs)
-		}
+		return admitted(obj, gk, o.Name, validateReplicaSet(o, nil))
 	case *batchv1.Job:
 		o.Generation = 1
 		o.Status = batchv1.JobStatus{}
 		defaultJob(o)
-		if errs := validateJob(o, nil); len(errs) > 0 {
-			return nil, apierrors.NewInvalid(gk, o.Name, errs)
-		}
+		return admitted(obj, gk, o.Name, validateJob(o, nil))
 	case *corev1.Event:
 		if o.Count == 0 {
 			o.Count = 1
 		}
+	}
+	return obj, nil
+}
+
+// admitted returns obj, or an Invalid error when validation found errs.
+func admitted(obj runtime.Object, gk schema.GroupKind, name string, errs field.ErrorList) (runtime.Object, error) {
+	if len(errs) > 0 {
+		return nil, apierrors.NewInvalid(gk, name, errs)
 	}
 	return obj, nil
 }
@@ -455,6 +457,15 @@ func (a *apiServer) afterCreate(req *request, gvr schema.GroupVersionResource, o
 		_, _ = a.create(req, gvrSAs, o.Name, sa, false)
 	case *corev1.Pod:
 		c.podCreated(o)
+	default:
+		c.objectChanged(obj)
+	}
+}
+
+// objectChanged tells the controllers that a node or a workload (a
+// deployment, replica set or job) was created or updated.
+func (c *cluster) objectChanged(obj runtime.Object) {
+	switch o := obj.(type) {
 	case *corev1.Node:
 		c.nodesChanged()
 	case *appsv1.Deployment:
@@ -577,30 +588,27 @@ func (a *apiServer) prepareUpdate(cur, obj runtime.Object) field.ErrorList {
 	case *appsv1.Deployment:
 		old := cur.(*appsv1.Deployment)
 		defaultDeployment(o)
-		if errs := validateDeployment(o, old); len(errs) > 0 {
-			return errs
-		}
-		if !apiequality.Semantic.DeepEqual(old.Spec, o.Spec) {
-			o.Generation = old.Generation + 1
-		}
+		return bumpGeneration(validateDeployment(o, old), old.Spec, o.Spec, old.Generation, &o.Generation)
 	case *appsv1.ReplicaSet:
 		old := cur.(*appsv1.ReplicaSet)
 		defaultReplicaSet(o)
-		if errs := validateReplicaSet(o, old); len(errs) > 0 {
-			return errs
-		}
-		if !apiequality.Semantic.DeepEqual(old.Spec, o.Spec) {
-			o.Generation = old.Generation + 1
-		}
+		return bumpGeneration(validateReplicaSet(o, old), old.Spec, o.Spec, old.Generation, &o.Generation)
 	case *batchv1.Job:
 		old := cur.(*batchv1.Job)
 		defaultJob(o)
-		if errs := validateJob(o, old); len(errs) > 0 {
-			return errs
-		}
-		if !apiequality.Semantic.DeepEqual(old.Spec, o.Spec) {
-			o.Generation = old.Generation + 1
-		}
+		return bumpGeneration(validateJob(o, old), old.Spec, o.Spec, old.Generation, &o.Generation)
+	}
+	return nil
+}
+
+// bumpGeneration returns errs when an update failed validation; otherwise
+// it sets *gen one past oldGen if the spec changed, and returns nil.
+func bumpGeneration(errs field.ErrorList, oldSpec, newSpec any, oldGen int64, gen *int64) field.ErrorList {
+	if len(errs) > 0 {
+		return errs
+	}
+	if !apiequality.Semantic.DeepEqual(oldSpec, newSpec) {
+		*gen = oldGen + 1
 	}
 	return nil
 }
@@ -610,18 +618,11 @@ func (a *apiServer) afterUpdate(_ *request, _ runtime.Object, obj runtime.Object
 	if c == nil {
 		return
 	}
-	switch o := obj.(type) {
-	case *corev1.Node:
-		c.nodesChanged()
-	case *appsv1.Deployment:
-		c.enqueue(gvrDeployments, o.Namespace, o.Name)
-	case *appsv1.ReplicaSet:
-		c.enqueue(gvrReplicaSets, o.Namespace, o.Name)
-	case *batchv1.Job:
-		c.enqueue(gvrJobs, o.Namespace, o.Name)
-	case *corev1.Pod:
+	if o, ok := obj.(*corev1.Pod); ok {
 		c.enqueueController(o)
+		return
 	}
+	c.objectChanged(obj)
 }
 
 func (a *apiServer) patch(req *request, gvr schema.GroupVersionResource, ns string, act testing.PatchActionImpl) (runtime.Object, error) {

@@ -81,7 +81,7 @@ func TakeSnapshot(ctx context.Context, b shell.Backend) (*Snapshot, error) {
 		contexts = append(contexts, model.ContextASM)
 		cfg := inst.Config()
 		add("mesh version=%s profile=%s enableNativeSidecar=%s clusters=[%s]",
-			cfg.Version, cfg.Profile, renderBoolPtr(cfg.EnableNativeSidecar), strings.Join(inst.Clusters(), ","))
+			cfg.Version, cfg.Profile, renderPtr(cfg.EnableNativeSidecar), strings.Join(inst.Clusters(), ","))
 		nss, err := inst.Namespaces(ctx)
 		if err != nil {
 			return nil, fmt.Errorf("snapshot: mesh namespaces: %w", err)
@@ -151,7 +151,7 @@ func contextLines(ctx context.Context, name string, cs kubernetes.Interface) ([]
 	} else if served {
 		for _, d := range deps.Items {
 			add("deployment", d.ObjectMeta, fmt.Sprintf(" replicas=%s template-labels=%s template-annotations=%s containers=%s",
-				renderInt32Ptr(d.Spec.Replicas), renderMap(d.Spec.Template.Labels), renderMap(d.Spec.Template.Annotations),
+				renderPtr(d.Spec.Replicas), renderMap(d.Spec.Template.Labels), renderMap(d.Spec.Template.Annotations),
 				renderContainers(d.Spec.Template.Spec.Containers)))
 		}
 	}
@@ -160,7 +160,7 @@ func contextLines(ctx context.Context, name string, cs kubernetes.Interface) ([]
 		return nil, err
 	} else if served {
 		for _, rs := range rss.Items {
-			add("replicaset", rs.ObjectMeta, fmt.Sprintf(" replicas=%s", renderInt32Ptr(rs.Spec.Replicas)))
+			add("replicaset", rs.ObjectMeta, fmt.Sprintf(" replicas=%s", renderPtr(rs.Spec.Replicas)))
 		}
 	}
 	jobs, err := cs.BatchV1().Jobs("").List(ctx, all)
@@ -169,7 +169,7 @@ func contextLines(ctx context.Context, name string, cs kubernetes.Interface) ([]
 	} else if served {
 		for _, j := range jobs.Items {
 			add("job", j.ObjectMeta, fmt.Sprintf(" completions=%s containers=%s",
-				renderInt32Ptr(j.Spec.Completions), renderContainers(j.Spec.Template.Spec.Containers)))
+				renderPtr(j.Spec.Completions), renderContainers(j.Spec.Template.Spec.Containers)))
 		}
 	}
 	svcs, err := cs.CoreV1().Services("").List(ctx, all)
@@ -219,7 +219,13 @@ func renderContainers(cs []corev1.Container) string {
 	return "[" + strings.Join(parts, ",") + "]"
 }
 
-func renderMap(m map[string]string) string {
+func renderMap(m map[string]string) string { return renderSorted(m, "%q") }
+
+func renderGates(m map[string]bool) string { return renderSorted(m, "%t") }
+
+// renderSorted renders m as {KEY=VALUE,...} in key order, each value
+// formatted with verb.
+func renderSorted[V any](m map[string]V, verb string) string {
 	keys := make([]string, 0, len(m))
 	for k := range m {
 		keys = append(keys, k)
@@ -227,34 +233,15 @@ func renderMap(m map[string]string) string {
 	sort.Strings(keys)
 	parts := make([]string, 0, len(keys))
 	for _, k := range keys {
-		parts = append(parts, fmt.Sprintf("%s=%q", k, m[k]))
+		parts = append(parts, fmt.Sprintf("%s="+verb, k, m[k]))
 	}
 	return "{" + strings.Join(parts, ",") + "}"
 }
 
-func renderGates(m map[string]bool) string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	parts := make([]string, 0, len(keys))
-	for _, k := range keys {
-		parts = append(parts, fmt.Sprintf("%s=%t", k, m[k]))
-	}
-	return "{" + strings.Join(parts, ",") + "}"
-}
-
-func renderBoolPtr(b *bool) string {
-	if b == nil {
+// renderPtr renders *p, or "unset" when p is nil.
+func renderPtr[T any](p *T) string {
+	if p == nil {
 		return "unset"
 	}
-	return fmt.Sprint(*b)
-}
-
-func renderInt32Ptr(n *int32) string {
-	if n == nil {
-		return "unset"
-	}
-	return fmt.Sprint(*n)
+	return fmt.Sprint(*p)
 }

@@ -142,11 +142,8 @@ func whenAdvance(ctx context.Context, duration string) error {
 }
 
 func thenSucceeds(ctx context.Context) error {
-	w, err := worldOf(ctx)
+	w, err := ranWorld(ctx)
 	if err != nil {
-		return err
-	}
-	if err := w.requireRan(); err != nil {
 		return err
 	}
 	if w.err != nil {
@@ -156,11 +153,8 @@ func thenSucceeds(ctx context.Context) error {
 }
 
 func thenFails(ctx context.Context) error {
-	w, err := worldOf(ctx)
+	w, err := ranWorld(ctx)
 	if err != nil {
-		return err
-	}
-	if err := w.requireRan(); err != nil {
 		return err
 	}
 	if w.err == nil {
@@ -170,11 +164,8 @@ func thenFails(ctx context.Context) error {
 }
 
 func thenFailsWith(ctx context.Context, text string) error {
-	w, err := worldOf(ctx)
+	w, err := ranWorld(ctx)
 	if err != nil {
-		return err
-	}
-	if err := w.requireRan(); err != nil {
 		return err
 	}
 	if w.err == nil {
@@ -187,11 +178,8 @@ func thenFailsWith(ctx context.Context, text string) error {
 }
 
 func thenOutputIs(ctx context.Context, doc *godog.DocString) error {
-	w, err := worldOf(ctx)
+	w, err := ranWorld(ctx)
 	if err != nil {
-		return err
-	}
-	if err := w.requireRan(); err != nil {
 		return err
 	}
 	if ok, diff := shell.MatchOutput(doc.Content, w.stdout); !ok {
@@ -201,11 +189,8 @@ func thenOutputIs(ctx context.Context, doc *godog.DocString) error {
 }
 
 func thenOutputContains(ctx context.Context, text string) error {
-	w, err := worldOf(ctx)
+	w, err := ranWorld(ctx)
 	if err != nil {
-		return err
-	}
-	if err := w.requireRan(); err != nil {
 		return err
 	}
 	if !strings.Contains(w.stdout, text) {
@@ -215,11 +200,8 @@ func thenOutputContains(ctx context.Context, text string) error {
 }
 
 func thenOutputDoesNotContain(ctx context.Context, text string) error {
-	w, err := worldOf(ctx)
+	w, err := ranWorld(ctx)
 	if err != nil {
-		return err
-	}
-	if err := w.requireRan(); err != nil {
 		return err
 	}
 	if strings.Contains(w.stdout, text) {
@@ -229,11 +211,8 @@ func thenOutputDoesNotContain(ctx context.Context, text string) error {
 }
 
 func thenOutputContainsDoc(ctx context.Context, doc *godog.DocString) error {
-	w, err := worldOf(ctx)
+	w, err := ranWorld(ctx)
 	if err != nil {
-		return err
-	}
-	if err := w.requireRan(); err != nil {
 		return err
 	}
 	if !ContainsLines(w.stdout, doc.Content) {
@@ -243,11 +222,8 @@ func thenOutputContainsDoc(ctx context.Context, doc *godog.DocString) error {
 }
 
 func thenColumn(ctx context.Context, column, row, want string) error {
-	w, err := worldOf(ctx)
+	w, err := ranWorld(ctx)
 	if err != nil {
-		return err
-	}
-	if err := w.requireRan(); err != nil {
 		return err
 	}
 	got, err := ColumnValues(w.stdout, column, row)
@@ -263,11 +239,8 @@ func thenColumn(ctx context.Context, column, row, want string) error {
 }
 
 func thenNothingChanged(ctx context.Context) error {
-	w, err := worldOf(ctx)
+	w, err := ranWorld(ctx)
 	if err != nil {
-		return err
-	}
-	if err := w.requireRan(); err != nil {
 		return err
 	}
 	if w.before == nil && w.beforeErr == nil {

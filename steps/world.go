@@ -213,6 +213,19 @@ func (w *World) requireRan() error {
 	return nil
 }
 
+// ranWorld is the scenario's World once a command has run: what every step
+// that checks the last command starts with.
+func ranWorld(ctx context.Context) (*World, error) {
+	w, err := worldOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := w.requireRan(); err != nil {
+		return nil, err
+	}
+	return w, nil
+}
+
 // shown is the last command with what it printed, for step failures.
 func (w *World) shown() string {
 	status := "succeeded"
