@@ -6,6 +6,7 @@ import (
 	"time"
 
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
+	coordinationv1 "k8s.io/api/coordination/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/resource"
@@ -127,8 +128,8 @@ func newCluster(s *Sim, spec model.ClusterSpec, index int) (*cluster, error) {
 		ip := c.nextNodeIP()
 		node := model.NewNode(fmt.Sprintf("%s.%s", spec.Region, ip))
 		c.decorateNode(node, ip, false)
-		if _, err := c.api.create(req, gvrNodes, "", node, false); err != nil {
-			return nil, fmt.Errorf("add node: %w", err)
+		if err := c.addNode(req, node); err != nil {
+			return nil, err
 		}
 	}
 	if spec.VirtualNode {
@@ -159,8 +160,27 @@ func (c *cluster) addVirtualNode(req *request) error {
 	}
 	node := model.NewVirtualNode(c.info.Region, c.info.Zone)
 	c.decorateNode(node, c.nextNodeIP(), true)
+	return c.addNode(req, node)
+}
+
+// addNode registers a node the way its kubelet does: the Node object and
+// its heartbeat Lease in kube-node-lease.
+func (c *cluster) addNode(req *request, node *corev1.Node) error {
 	if _, err := c.api.create(req, gvrNodes, "", node, false); err != nil {
-		return fmt.Errorf("add virtual node: %w", err)
+		return fmt.Errorf("add node %q: %w", node.Name, err)
+	}
+	holder := node.Name
+	renew := metav1.NewMicroTime(c.sim.clock.Now())
+	lease := &coordinationv1.Lease{
+		ObjectMeta: metav1.ObjectMeta{Name: node.Name, Namespace: corev1.NamespaceNodeLease},
+		Spec: coordinationv1.LeaseSpec{
+			HolderIdentity:       &holder,
+			LeaseDurationSeconds: new(int32(40)),
+			RenewTime:            &renew,
+		},
+	}
+	if _, err := c.api.create(req, gvrLeases, corev1.NamespaceNodeLease, lease, false); err != nil {
+		return fmt.Errorf("add lease of node %q: %w", node.Name, err)
 	}
 	return nil
 }
@@ -208,12 +228,21 @@ func (c *cluster) decorateNode(n *corev1.Node, ip string, virtual bool) {
 		n.Status.NodeInfo.OperatingSystem = "linux"
 		n.Status.NodeInfo.Architecture = "amd64"
 	}
+	now := metav1.NewTime(c.sim.clock.Now())
 	if len(n.Status.Conditions) == 0 {
-		now := metav1.NewTime(c.sim.clock.Now())
 		n.Status.Conditions = []corev1.NodeCondition{{
 			Type: corev1.NodeReady, Status: corev1.ConditionTrue, Reason: "KubeletReady",
-			Message: "kubelet is posting ready status", LastHeartbeatTime: now, LastTransitionTime: now,
+			Message: "kubelet is posting ready status",
 		}}
+	}
+	for i := range n.Status.Conditions {
+		cond := &n.Status.Conditions[i]
+		if cond.LastHeartbeatTime.IsZero() {
+			cond.LastHeartbeatTime = now
+		}
+		if cond.LastTransitionTime.IsZero() {
+			cond.LastTransitionTime = now
+		}
 	}
 	if n.Status.Capacity == nil {
 		pods := "110"
