@@ -397,20 +397,24 @@ func QOSClass(pod *corev1.Pod) corev1.PodQOSClass {
 	if pod == nil {
 		return corev1.PodQOSBestEffort
 	}
-	all := append(append([]corev1.Container{}, pod.Spec.InitContainers...), pod.Spec.Containers...)
-	anySet, guaranteed := false, len(all) > 0
-	for _, c := range all {
-		for _, r := range []corev1.ResourceName{corev1.ResourceCPU, corev1.ResourceMemory} {
-			req, hasReq := c.Resources.Requests[r]
-			lim, hasLim := c.Resources.Limits[r]
-			if hasReq || hasLim {
-				anySet = true
-			}
-			if !hasLim || (hasReq && req.Cmp(lim) != 0) {
-				guaranteed = false
+	anySet, guaranteed := false, len(pod.Spec.InitContainers)+len(pod.Spec.Containers) > 0
+	check := func(ctrs []corev1.Container) {
+		for i := range ctrs {
+			res := &ctrs[i].Resources
+			for _, r := range [...]corev1.ResourceName{corev1.ResourceCPU, corev1.ResourceMemory} {
+				req, hasReq := res.Requests[r]
+				lim, hasLim := res.Limits[r]
+				if hasReq || hasLim {
+					anySet = true
+				}
+				if !hasLim || (hasReq && req.Cmp(lim) != 0) {
+					guaranteed = false
+				}
 			}
 		}
 	}
+	check(pod.Spec.InitContainers)
+	check(pod.Spec.Containers)
 	switch {
 	case !anySet:
 		return corev1.PodQOSBestEffort
