@@ -112,11 +112,18 @@ func Analyze(in AnalyzeInput) []Finding {
 			if !ok || analyzerSkips(pod.Namespace) {
 				continue
 			}
-			if d := DecideInjection(InjectionRequest{Namespace: pod.Namespace, NamespaceLabels: labels, Pod: pod, Mesh: in.Mesh}); d.Inject {
+			switch d := DecideInjection(InjectionRequest{Namespace: pod.Namespace, NamespaceLabels: labels, Pod: pod, Mesh: in.Mesh}); {
+			case d.Inject:
 				out = append(out, Finding{Code: CodePodMissingProxy, Level: LevelWarning,
 					Resource: podResource(pod.Namespace, pod.Name, cluster),
 					Message:  "pod is missing the istio-proxy container",
 					Fix:      "restart or redeploy the workload"})
+			case d.Rule == RuleECIVersionTooOld:
+				out = append(out, Finding{Code: CodePodMissingProxy, Level: LevelWarning,
+					Resource: podResource(pod.Namespace, pod.Name, cluster),
+					Message: fmt.Sprintf("pod is missing the istio-proxy container: it runs on ECI and ASM %s does not mesh ECI pods",
+						in.Mesh.Version),
+					Fix: fmt.Sprintf("upgrade the mesh to ASM %s or later, then restart or redeploy the workload", MinECIVersion())})
 			}
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -119,6 +120,11 @@ func (s *Session) clusterCreate(e *cmdEnv, o clusterCreateOptions) error {
 	spec := model.ClusterSpec{
 		Name: name, KubeVersion: kv, Region: o.region, Zone: o.zone,
 		Nodes: o.nodes, VirtualNode: o.virtualNode, FeatureGates: gates,
+	}
+	if o.nodes == 0 {
+		// A zero ClusterSpec.Nodes asks for the backend's default; the
+		// user asked for no regular node at all.
+		spec.Nodes = -1
 	}
 	if err := s.backend.CreateCluster(e.ctx, spec); err != nil {
 		return err
@@ -282,7 +288,7 @@ func (s *Session) asmNamespaceSetHoming(e *cmdEnv, clusters []string) error {
 	if err := inst.SetHoming(e.ctx, name, clusters); err != nil {
 		return err
 	}
-	fmt.Fprintf(e.out, "homing clusters of namespace %q set to %s\n", name, strings.Join(sortedCopy(clusters), ", "))
+	fmt.Fprintf(e.out, "homing clusters of namespace %q set to %s\n", name, strings.Join(slices.Compact(sortedCopy(clusters)), ", "))
 	return nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -195,6 +196,9 @@ func (s *Session) analyze(e *cmdEnv, o analyzeOptions) error {
 		if o.context == model.ContextASM {
 			return fmt.Errorf("analyze: context %q is the mesh instance's control plane; its namespaces are compared with every cluster's when --context is not given", o.context)
 		}
+		if !slices.Contains(members, o.context) {
+			return fmt.Errorf("analyze: %w", model.NewUnknownClusterError(o.context, members))
+		}
 		clusters = []string{o.context}
 		subject = "cluster " + o.context
 	}
@@ -205,17 +209,15 @@ func (s *Session) analyze(e *cmdEnv, o analyzeOptions) error {
 		}
 		in.Clusters = append(in.Clusters, snap)
 	}
-	// Drift needs every member the instance's namespaces may belong to.
-	if o.context == "" || contains(members, o.context) {
-		nss, err := inst.Namespaces(e.ctx)
-		if err != nil {
-			return fmt.Errorf("analyze: %w", err)
-		}
-		in.Instance = []model.GlobalNamespace{}
-		for _, ns := range nss {
-			if o.namespace == "" || ns.Name == o.namespace {
-				in.Instance = append(in.Instance, ns)
-			}
+	// The instance's namespaces, for drift against the analyzed clusters.
+	nss, err := inst.Namespaces(e.ctx)
+	if err != nil {
+		return fmt.Errorf("analyze: %w", err)
+	}
+	in.Instance = []model.GlobalNamespace{}
+	for _, ns := range nss {
+		if o.namespace == "" || ns.Name == o.namespace {
+			in.Instance = append(in.Instance, ns)
 		}
 	}
 	if o.namespace != "" {
@@ -249,15 +251,6 @@ func upperFirst(s string) string {
 		return s
 	}
 	return string(unicode.ToUpper(r)) + s[n:]
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // clusterSnapshot reads what Analyze needs of one cluster; namespace, when

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strings"
 
@@ -325,7 +326,7 @@ func (s *Session) unknownCommand(table []commandSpec, argv []string, out, errOut
 		return nil
 	}
 	hint := suggestion(argv[depth], subs, "; its commands are: ")
-	if depth == 1 && contains(topLevelNames(table), argv[1]) {
+	if depth == 1 && slices.Contains(topLevelNames(table), argv[1]) {
 		// `istioctl analyze`: this shell runs it as a command of its own.
 		hint = fmt.Sprintf(": run it as %q, without %q", strings.Join(argv[1:], " "), argv[0])
 	}

@@ -140,13 +140,10 @@ func (k *kubectlRun) label(args []string, mode kubeLabelCommand) error {
 					patch[key] = nil
 				}
 			}
-			// kubectl label says when nothing changed; annotate does not.
+			// kubectl label says what changed; annotate does not.
 			verb := "annotated"
 			if mode == kubeLabelMode {
-				verb = "labeled"
-				if len(patch) == 0 {
-					verb = "not labeled"
-				}
+				verb = labelChangeVerb(patch)
 			}
 			if len(patch) > 0 {
 				body, err := json.Marshal(map[string]any{"metadata": map[string]any{field: patch}})
@@ -163,6 +160,30 @@ func (k *kubectlRun) label(args []string, mode kubeLabelCommand) error {
 		}
 	}
 	return joinKubectlErrors(append(missing, errs...))
+}
+
+// labelChangeVerb is kubectl label's word for a change: "labeled" when
+// labels were only added or changed, "unlabeled" when only removed,
+// "label(s) changed" for both, "not labeled" for none. patch maps a key to
+// its new value, or to nil for a removal.
+func labelChangeVerb(patch map[string]any) string {
+	added, removed := false, false
+	for _, v := range patch {
+		if v == nil {
+			removed = true
+		} else {
+			added = true
+		}
+	}
+	switch {
+	case added && removed:
+		return "label(s) changed"
+	case added:
+		return "labeled"
+	case removed:
+		return "unlabeled"
+	}
+	return "not labeled"
 }
 
 func kubeMetaMap(m interface {

@@ -62,8 +62,17 @@ func (s *Session) RunScript(ctx context.Context, script string, opts ScriptOptio
 		return reportParseError(err, errOut)
 	}
 	var failed error
+	tail := &lastByteWriter{w: out, last: '\n'}
+	if opts.Echo {
+		out = tail
+	}
 	for _, c := range cmds {
 		if opts.Echo {
+			// Output without a final newline (kubectl's jsonpath) must
+			// not swallow the next prompt, or the transcript breaks.
+			if tail.last != '\n' {
+				fmt.Fprintln(out)
+			}
 			fmt.Fprintf(out, "$ %s\n", c.Text)
 		}
 		if err := s.runCommand(ctx, c, nil, out, errOut); err != nil {
@@ -437,4 +446,18 @@ func basicToGoRegexp(p string) string {
 		}
 	}
 	return b.String()
+}
+
+// lastByteWriter remembers the last byte written through it.
+type lastByteWriter struct {
+	w    io.Writer
+	last byte
+}
+
+func (l *lastByteWriter) Write(p []byte) (int, error) {
+	n, err := l.w.Write(p)
+	if n > 0 {
+		l.last = p[n-1]
+	}
+	return n, err
 }
