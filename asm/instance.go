@@ -206,6 +206,10 @@ func (i *Instance) setInjection(ctx context.Context, name, value string) error {
 	if err != nil {
 		return err
 	}
+	// The console's switch pushes istio-injection even when the instance
+	// already had that value, so a cluster that drifted is set right.
+	before := maps.Clone(ns.Labels)
+	delete(before, model.LabelInjection)
 	if ns.Labels[model.LabelInjection] != value {
 		ns = ns.DeepCopy()
 		if ns.Labels == nil {
@@ -216,7 +220,7 @@ func (i *Instance) setInjection(ctx context.Context, name, value string) error {
 			return err
 		}
 	}
-	_, err = i.Push(ctx, ns)
+	_, err = i.Push(ctx, before, ns)
 	return err
 }
 

@@ -217,7 +217,7 @@ func TestPushInsideReactor(t *testing.T) {
 	var pushErr error
 	m.cp.PrependReactor("update", "namespaces", func(a k8stesting.Action) (bool, runtime.Object, error) {
 		ns := a.(k8stesting.UpdateAction).GetObject().(*corev1.Namespace)
-		_, pushErr = m.inst.Push(ctx, ns)
+		_, pushErr = m.inst.Push(ctx, nil, ns)
 		return false, nil, nil
 	})
 	done := make(chan error, 1)

@@ -78,7 +78,11 @@ func (i *Instance) applySyncFrom(ctx context.Context, plan model.Plan, targets m
 		if err != nil {
 			return fmt.Errorf("push namespace %q: %w", name, err)
 		}
-		if _, err := i.Push(ctx, ns); err != nil {
+		var before map[string]string
+		if old := targets[model.PlanInstance].objs[name]; old != nil {
+			before = old.Labels
+		}
+		if _, err := i.Push(ctx, before, ns); err != nil {
 			return err
 		}
 	}
@@ -170,14 +174,15 @@ func (i *Instance) planSyncTo(ctx context.Context) (model.Plan, map[string]targe
 	return model.PlanSyncTo(inst, clusters), targets, nil
 }
 
-// Push applies the injection labels of an instance namespace, as ns holds
-// them, to the namespaces of the same name that already exist in its
-// homing clusters; it creates none (B06). Backends call it after every edit
-// of an instance namespace; EnableInjection and DisableInjection call it
-// themselves. It reads only ns and the member clusters, never the
-// control plane, so it may run inside a control-plane reactor. A namespace
-// being deleted is not pushed.
-func (i *Instance) Push(ctx context.Context, ns *corev1.Namespace) (model.Plan, error) {
+// Push carries an edit of an instance namespace to the data plane (B06):
+// each injection label that differs between before (the namespace's labels
+// before the edit) and ns (the namespace after it) is changed the same way
+// on the namespaces of that name that already exist in its homing
+// clusters; none is created. Backends call it after every edit of an
+// instance namespace; the console operations call it themselves. It reads
+// only ns and the member clusters, never the control plane, so it may run
+// inside a control-plane reactor. A namespace being deleted is not pushed.
+func (i *Instance) Push(ctx context.Context, before map[string]string, ns *corev1.Namespace) (model.Plan, error) {
 	if ns == nil || ns.DeletionTimestamp != nil {
 		return model.Plan{}, nil
 	}
@@ -208,7 +213,7 @@ func (i *Instance) Push(ctx context.Context, ns *corev1.Namespace) (model.Plan, 
 		clusters = append(clusters, cn)
 		targets[r.name] = target{client: r.client, objs: objs}
 	}
-	plan := model.PlanPush(inst, g.Name, clusters)
+	plan := model.PlanPush(inst, g.Name, before, clusters)
 	if err := apply(ctx, plan, targets); err != nil {
 		return plan, fmt.Errorf("push namespace %q: %w", g.Name, err)
 	}

@@ -220,7 +220,7 @@ func TestSyncSkipsTerminating(t *testing.T) {
 	if p, err := m.inst.PlanSyncTo(ctx); err != nil || !p.Empty() {
 		t.Fatalf("sync to plans %v (%v)", p, err)
 	}
-	if p, err := m.inst.Push(ctx, gone("leaving")); err != nil || !p.Empty() {
+	if p, err := m.inst.Push(ctx, nil, gone("leaving")); err != nil || !p.Empty() {
 		t.Fatalf("push plans %v (%v)", p, err)
 	}
 }

@@ -267,3 +267,29 @@ Feature: Namespaces of the ASM instance
     Then it succeeds
     When I run "kubectl --context c1 get namespace demo --show-labels"
     Then the "LABELS" column for "demo" is "kubernetes.io/metadata.name=demo"
+
+  @B06
+  Scenario: An edit that does not touch the injection labels leaves the cluster's injection labels alone
+    Given the commands:
+      """
+      kubectl --context c1 create namespace demo
+      kubectl --context c1 label namespace demo istio-injection=enabled
+      asm namespace create demo
+      """
+    When I run "kubectl --context asm label namespace demo team=payments"
+    Then it succeeds
+    When I run "kubectl --context c1 get namespace demo --show-labels"
+    Then the "LABELS" column for "demo" is "istio-injection=enabled,kubernetes.io/metadata.name=demo"
+
+  @B06
+  Scenario: A push changes only the label the edit changed
+    Given the commands:
+      """
+      kubectl --context c1 create namespace demo
+      kubectl --context c1 label namespace demo istio.io/rev=canary provider=team-x
+      asm namespace create demo
+      """
+    When I run "asm namespace enable-injection demo"
+    Then it succeeds
+    When I run "kubectl --context c1 get namespace demo --show-labels"
+    Then the "LABELS" column for "demo" is "istio-injection=enabled,istio.io/rev=canary,kubernetes.io/metadata.name=demo,provider=team-x"

@@ -217,7 +217,7 @@ func PlanSyncFromWithPush(inst InstanceState, c ClusterNamespaces, clusters []Cl
 	plan.ApplyTo(&after, nil)
 	changes := slices.Clone(plan.Changes)
 	for _, name := range edited {
-		changes = append(changes, PlanPush(after, name, clusters).Changes...)
+		changes = append(changes, PlanPush(after, name, inst.Namespaces[name].Labels, clusters).Changes...)
 	}
 	return newPlan(changes)
 }
@@ -257,47 +257,73 @@ func PlanSyncTo(inst InstanceState, clusters []ClusterNamespaces) Plan {
 				continue
 			}
 			have, exists := c.Namespaces[name]
-			changes = append(changes, planNamespaceTo(c.Cluster, name, g.Labels, have, exists, true)...)
+			if !exists {
+				labels := injectionLabels(g.Labels)
+				labels[LabelProvider] = ProviderASM
+				changes = append(changes, Change{Where: c.Cluster, Kind: ChangeCreateNamespace, Namespace: name, Labels: labels})
+				continue
+			}
+			changes = append(changes, relabel(c.Cluster, name, InjectionLabelKeys(), g.Labels, have)...)
 		}
 	}
 	return newPlan(changes)
 }
 
-// PlanPush plans the automatic push of one instance namespace's injection
-// labels to its homing clusters after an edit (B06). It relabels like
-// PlanSyncTo but only namespaces that already exist in those clusters: it
-// never creates one (B01). A namespace the instance lacks, or a system
-// namespace, gives an empty plan.
-func PlanPush(inst InstanceState, namespace string, clusters []ClusterNamespaces) Plan {
+// PlanPush plans the automatic push of an edit of one instance namespace
+// (B06): each injection label the edit changed is changed the same way (set
+// to its new value, or removed) on the namespaces of that name that already
+// exist in the namespace's homing clusters. before is the namespace's
+// labels before the edit; inst holds the namespace after it. Injection
+// labels the edit did not touch are left as each cluster has them, other
+// labels are never touched (provider=asm is added where absent), and no
+// namespace is ever created (B01). A namespace the instance lacks, a system
+// namespace, or an edit of no injection label gives an empty plan.
+func PlanPush(inst InstanceState, namespace string, before map[string]string, clusters []ClusterNamespaces) Plan {
 	g, ok := inst.Namespaces[namespace]
 	if !ok || SyncSkipsNamespace(namespace) {
+		return Plan{}
+	}
+	var edited []string
+	for _, k := range InjectionLabelKeys() {
+		bv, bok := before[k]
+		av, aok := g.Labels[k]
+		if bok != aok || bv != av {
+			edited = append(edited, k)
+		}
+	}
+	if len(edited) == 0 {
 		return Plan{}
 	}
 	homes := HomingOf(g, inst.Clusters)
 	var changes []Change
 	for _, c := range clusters {
-		if !slices.Contains(homes, c.Cluster) {
+		have, exists := c.Namespaces[namespace]
+		if !exists || !slices.Contains(homes, c.Cluster) {
 			continue
 		}
-		have, exists := c.Namespaces[namespace]
-		changes = append(changes, planNamespaceTo(c.Cluster, namespace, g.Labels, have, exists, false)...)
+		changes = append(changes, relabel(c.Cluster, namespace, edited, g.Labels, have)...)
 	}
 	return newPlan(changes)
 }
 
-// planNamespaceTo plans making one cluster namespace carry the injection
-// labels want holds.
-func planNamespaceTo(cluster, name string, want, have map[string]string, exists, create bool) []Change {
-	if !exists {
-		if !create {
-			return nil
-		}
-		labels := injectionLabels(want)
-		labels[LabelProvider] = ProviderASM
-		return []Change{{Where: cluster, Kind: ChangeCreateNamespace, Namespace: name, Labels: labels}}
+// withProvider adds provider=asm to a namespace's non-empty list of
+// changes when the namespace has no provider label yet: the mark of a
+// namespace the instance touched (B06). A provider the namespace already
+// has is not overwritten: sync never changes a label that is not an
+// injection label.
+func withProvider(changes []Change, cluster, name string, have map[string]string) []Change {
+	if _, ok := have[LabelProvider]; len(changes) == 0 || ok {
+		return changes
 	}
+	return append(changes, Change{Where: cluster, Kind: ChangeSetLabel, Namespace: name, Key: LabelProvider, Value: ProviderASM})
+}
+
+// relabel plans making the given injection labels of an existing cluster
+// namespace equal to want's: set where they differ, removed where want has
+// none.
+func relabel(cluster, name string, keys []string, want, have map[string]string) []Change {
 	var changes []Change
-	for _, k := range InjectionLabelKeys() {
+	for _, k := range keys {
 		w, wok := want[k]
 		h, hok := have[k]
 		switch {
@@ -307,10 +333,7 @@ func planNamespaceTo(cluster, name string, want, have map[string]string, exists,
 			changes = append(changes, Change{Where: cluster, Kind: ChangeRemoveLabel, Namespace: name, Key: k})
 		}
 	}
-	if len(changes) > 0 && have[LabelProvider] != ProviderASM {
-		changes = append(changes, Change{Where: cluster, Kind: ChangeSetLabel, Namespace: name, Key: LabelProvider, Value: ProviderASM})
-	}
-	return changes
+	return withProvider(changes, cluster, name, have)
 }
 
 // ApplyTo carries out the plan on in-memory states: changes whose Where is

@@ -400,13 +400,49 @@ func TestSyncPropertyOperationSequences(t *testing.T) {
 					}
 				}
 			},
-			"push": func(t *rapid.T) {
+			"edit instance label, then push": func(t *rapid.T) {
 				name := pickInstanceNS(t)
+				g := w.inst.Namespaces[name]
+				before := maps.Clone(g.Labels)
+				g.Labels = maps.Clone(g.Labels)
+				if g.Labels == nil {
+					g.Labels = map[string]string{}
+				}
+				editLabel(t, g.Labels)
+				w.inst.Namespaces[name] = g
 				order := rapid.Permutation(propClusterPool()).Draw(t, "order")
-				p := w.step(t, "push "+name, func() Plan { return PlanPush(w.inst, name, w.clusterStates(order)) })
+				p := w.step(t, "push "+name, func() Plan { return PlanPush(w.inst, name, before, w.clusterStates(order)) })
 				for _, ch := range p.Changes {
 					if ch.Kind == ChangeCreateNamespace || ch.Where == PlanInstance || ch.Namespace != name {
 						t.Fatalf("push made an unexpected change: %v", ch)
+					}
+					if IsInjectionLabel(ch.Key) && before[ch.Key] == g.Labels[ch.Key] {
+						if _, had := before[ch.Key]; had == hasKey(g.Labels, ch.Key) {
+							t.Fatalf("push changed %s, which the edit did not touch: %v", ch.Key, ch)
+						}
+					}
+				}
+				if SyncSkipsNamespace(name) {
+					return
+				}
+				// B06: every existing namespace of a homing cluster now has
+				// the edited labels as the instance has them.
+				for _, c := range HomingOf(g, w.inst.Clusters) {
+					cn := w.clusters[c]
+					if cn == nil {
+						continue
+					}
+					have, ok := cn.Namespaces[name]
+					if !ok {
+						continue
+					}
+					for _, k := range InjectionLabelKeys() {
+						if before[k] == g.Labels[k] && hasKey(before, k) == hasKey(g.Labels, k) {
+							continue
+						}
+						if have[k] != g.Labels[k] || hasKey(have, k) != hasKey(g.Labels, k) {
+							t.Fatalf("B06: cluster %s namespace %s has %s=%q after the push; the instance has %q", c, name, k, have[k], g.Labels[k])
+						}
 					}
 				}
 			},
@@ -415,4 +451,9 @@ func TestSyncPropertyOperationSequences(t *testing.T) {
 			},
 		})
 	})
+}
+
+func hasKey(m map[string]string, k string) bool {
+	_, ok := m[k]
+	return ok
 }

@@ -167,17 +167,21 @@ func TestPlanPush(t *testing.T) {
 		{Cluster: "c3", Namespaces: map[string]map[string]string{"demo": {LabelInjection: "enabled"}}},
 	}
 	cases := []struct {
-		name, ns, want string
+		name, ns string
+		before   map[string]string
+		want     string
 	}{
-		{"relabels existing namespaces of homing clusters", "demo",
+		{"relabels existing namespaces of homing clusters", "demo", map[string]string{LabelInjection: "enabled"},
 			"cluster c1: set label istio-injection=disabled on namespace demo\n" +
 				"cluster c1: set label provider=asm on namespace demo"},
-		{"unknown namespace", "nope", "no changes"},
+		{"an edit of other labels pushes nothing", "demo", map[string]string{LabelInjection: "disabled", "team": "a"}, "no changes"},
+		{"a removed label is removed where it is", "demo", map[string]string{LabelInjection: "disabled", LabelRevision: "canary"}, "no changes"},
+		{"unknown namespace", "nope", nil, "no changes"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			if got := PlanPush(inst, tc.ns, clusters).String(); got != tc.want {
+			if got := PlanPush(inst, tc.ns, tc.before, clusters).String(); got != tc.want {
 				t.Errorf("plan:\n%s\nwant:\n%s", got, tc.want)
 			}
 		})
@@ -301,5 +305,31 @@ func TestPlanApplyTo(t *testing.T) {
 	}
 	if clusters["c2"].Namespaces["x"]["k"] != "v" {
 		t.Errorf("c2 not added: %+v", clusters["c2"])
+	}
+}
+
+func TestPlanPushTouchesOnlyTheEditedLabels(t *testing.T) {
+	t.Parallel()
+	inst := instanceOf("1.22.2.35", []string{"c1", "c2"},
+		GlobalNamespace{Name: "shop", Labels: map[string]string{LabelInjection: "enabled", "team": "payments"}},
+	)
+	clusters := []ClusterNamespaces{
+		{Cluster: "c1", Namespaces: map[string]map[string]string{"shop": {LabelRevision: "canary", LabelProvider: "team-x"}}},
+		{Cluster: "c2", Namespaces: map[string]map[string]string{"shop": {LabelInjection: "enabled", LabelRevision: "stable"}}},
+	}
+	// The edit enabled injection: c1 gets it, keeps its revision and its
+	// own provider; c2 already has it.
+	got := PlanPush(inst, "shop", map[string]string{"team": "payments"}, clusters).String()
+	want := "cluster c1: set label istio-injection=enabled on namespace shop"
+	if got != want {
+		t.Errorf("plan:\n%s\nwant:\n%s", got, want)
+	}
+	// The edit removed the revision: removed where present, nothing else.
+	got = PlanPush(inst, "shop", map[string]string{LabelInjection: "enabled", LabelRevision: "stable", "team": "payments"}, clusters).String()
+	want = "cluster c1: remove label istio.io/rev from namespace shop\n" +
+		"cluster c2: remove label istio.io/rev from namespace shop\n" +
+		"cluster c2: set label provider=asm on namespace shop"
+	if got != want {
+		t.Errorf("plan:\n%s\nwant:\n%s", got, want)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"strings"
 
@@ -158,35 +159,58 @@ func (a *apiServer) react(action testing.Action, push bool) (bool, runtime.Objec
 		req = a.sim.request()
 	}
 	s := a.sim
-	obj, pushNS, err := a.handleLocked(req, action, push)
-	if pushNS != nil {
+	obj, edit, err := a.handleLocked(req, action, push)
+	if edit != nil {
 		if inst := s.mesh.Load(); inst != nil {
-			if _, perr := inst.Push(context.Background(), pushNS); perr != nil {
-				return true, obj, apierrors.NewInternalError(fmt.Errorf("push namespace %q to the data plane: %w", pushNS.Name, perr))
+			if _, perr := inst.Push(context.Background(), edit.before, edit.after); perr != nil {
+				return true, obj, apierrors.NewInternalError(fmt.Errorf("push namespace %q to the data plane: %w", edit.after.Name, perr))
 			}
 		}
 	}
 	return true, obj, err
 }
 
+// namespaceEdit is an edit of a control-plane namespace, to push (B06).
+type namespaceEdit struct {
+	before map[string]string // the labels before the edit
+	after  *corev1.Namespace
+}
+
 // handleLocked serves one request under the simulator's lock, released
-// even if a reactor panics, and returns the namespace to push (B06) when a
-// control-plane namespace was edited.
-func (a *apiServer) handleLocked(req *request, action testing.Action, push bool) (runtime.Object, *corev1.Namespace, error) {
+// even if a reactor panics, and returns the edit to push (B06) when a
+// control-plane namespace was updated or patched.
+func (a *apiServer) handleLocked(req *request, action testing.Action, push bool) (runtime.Object, *namespaceEdit, error) {
 	s := a.sim
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	edit := push && (action.GetVerb() == "update" || action.GetVerb() == "patch") && action.GetResource() == gvrNamespaces
+	var before map[string]string
+	if edit {
+		name := ""
+		if n, ok := action.(interface{ GetName() string }); ok {
+			name = n.GetName()
+		}
+		if u, ok := action.(testing.UpdateAction); ok {
+			if m, err := meta.Accessor(u.GetObject()); err == nil {
+				name = m.GetName()
+			}
+		}
+		if old, ok := a.tracker.peek(gvrNamespaces, "", name).(*corev1.Namespace); ok {
+			before = maps.Clone(old.Labels)
+		}
+	}
 	obj, err := a.handle(req, action)
 	if a.cluster != nil && req != nil {
 		a.cluster.settle(req)
 	}
-	var pushNS *corev1.Namespace
-	if push && err == nil && (action.GetVerb() == "update" || action.GetVerb() == "patch") {
-		if ns, ok := obj.(*corev1.Namespace); ok {
-			pushNS = ns.DeepCopy()
-		}
+	if !edit || err != nil {
+		return obj, nil, err
 	}
-	return obj, pushNS, err
+	ns, ok := obj.(*corev1.Namespace)
+	if !ok {
+		return obj, nil, err
+	}
+	return obj, &namespaceEdit{before: before, after: ns.DeepCopy()}, nil
 }
 
 func (a *apiServer) reactWatch(action testing.Action) (bool, watch.Interface, error) {
