@@ -127,13 +127,31 @@ Feature: Diagnostics: analyze the mesh and explain a pod
     And nothing changed
 
   @B36 @B15
-  Scenario: explain shows the warning for an ignored sidecar.istio.io/inject value
+  Scenario: explain says that a sidecar.istio.io/inject value other than y, yes, true or on opts the pod out
+    Given the commands:
+      """
+      kubectl run web --image nginx -l sidecar.istio.io/inject=no
+      advance 1m
+      """
+    When I run "kubectl get pods"
+    Then the "READY" column for "web" is "1/1"
+    When I run "explain pod web"
+    Then the output contains "Injection: the pod has no istio-proxy: the pod opts out with label sidecar.istio.io/inject=no ("no" is not one of y, yes, true, on, the values that ask for injection), although namespace "default" has istio-injection=enabled."
+    And the output contains "Advice: remove the pod's label sidecar.istio.io/inject=no (or set it to true), then recreate it: kubectl get pod web -n default -o yaml | kubectl replace --force -f -"
+    And the output does not contain "Warning:"
+
+  @B36 @B15
+  Scenario: explain warns that sidecar.istio.io/inject=yes counts only where the namespace selects the pod
     Given the commands:
       """
       kubectl run web --image nginx -l sidecar.istio.io/inject=yes
+      advance 1m
       """
+    When I run "kubectl get pods"
+    Then the "READY" column for "web" is "2/2"
     When I run "explain pod web"
-    Then the output contains "Warning: pod label sidecar.istio.io/inject="yes" is ignored"
+    Then the output contains "Injection: the pod has istio-proxy: namespace "default" has istio-injection=enabled."
+    And the output contains "Warning: pod label sidecar.istio.io/inject=yes counts as "true" here, but where a namespace has no injection label only the exact value "true" opts a pod in"
 
   @B36 @validation
   Scenario: explain of a pod that does not exist fails like kubectl

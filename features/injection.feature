@@ -295,11 +295,24 @@ Feature: Automatic sidecar injection in the data plane
       | team=payments    |                                    | "sidecar.istio.io/inject": "true"  | 1/1   |
       | team=payments    | "sidecar.istio.io/inject": "true"  | "sidecar.istio.io/inject": "false" | 2/2   |
 
-    Examples: only the exact strings true and false count
-      | namespace labels        | pod labels                        | pod annotations | ready |
-      | team=payments           | "sidecar.istio.io/inject": "yes"  |                 | 1/1   |
-      | istio-injection=enabled | "sidecar.istio.io/inject": "no"   |                 | 2/2   |
-      | istio-injection=enabled | "sidecar.istio.io/inject": "False"|                 | 2/2   |
+    Examples: the opt-in selector needs a label of exactly true
+      | namespace labels | pod labels                                                 | pod annotations                   | ready |
+      | team=payments    | "sidecar.istio.io/inject": "yes"                           |                                   | 1/1   |
+      | team=payments    | "sidecar.istio.io/inject": "True"                          | "sidecar.istio.io/inject": "true" | 1/1   |
+      | team=payments    | "istio.io/rev": "default", "sidecar.istio.io/inject": "no" |                                   | 1/1   |
+      | team=payments    | "istio.io/rev": "default", "sidecar.istio.io/inject": "on" |                                   | 2/2   |
+
+    Examples: once selected, the label (else the annotation) must be y, yes, true or on, in any case, or empty
+      | namespace labels        | pod labels                          | pod annotations                    | ready |
+      | istio-injection=enabled | "sidecar.istio.io/inject": "no"     |                                    | 1/1   |
+      | istio-injection=enabled | "sidecar.istio.io/inject": "False"  |                                    | 1/1   |
+      | istio-injection=enabled | "sidecar.istio.io/inject": "True"   |                                    | 2/2   |
+      | istio-injection=enabled | "sidecar.istio.io/inject": "yes"    | "sidecar.istio.io/inject": "false" | 2/2   |
+      | istio-injection=enabled | "sidecar.istio.io/inject": ""       | "sidecar.istio.io/inject": "false" | 2/2   |
+      | istio-injection=enabled | "sidecar.istio.io/inject": "no"     | "sidecar.istio.io/inject": "true"  | 1/1   |
+      | istio-injection=enabled |                                     | "sidecar.istio.io/inject": "off"   | 1/1   |
+      | istio-injection=enabled |                                     | "sidecar.istio.io/inject": "Yes"   | 2/2   |
+      | istio.io/rev=canary     | "sidecar.istio.io/inject": "n"      |                                    | 1/1   |
 
   @B15 @B36
   Scenario: An annotation alone does not opt a pod in, and explain says why
@@ -328,6 +341,32 @@ Feature: Automatic sidecar injection in the data plane
     Then the "READY" column for "web" is "1/1"
     When I run "explain pod web -n demo"
     Then the output contains "the pod opts in only with annotation sidecar.istio.io/inject=true, which the injector's selector does not read (use the label)"
+
+  @B15 @B36
+  Scenario: A label of yes does not opt a pod in where the namespace has no label, and explain says why
+    Given the commands:
+      """
+      kubectl label namespace demo team=payments
+      kubectl run web -n demo --image nginx -l sidecar.istio.io/inject=yes
+      advance 1m
+      """
+    When I run "kubectl get pods -n demo"
+    Then the "READY" column for "web" is "1/1"
+    When I run "explain pod web -n demo"
+    Then the output contains "the pod's label sidecar.istio.io/inject=yes does not opt it in: the injector's selector needs exactly sidecar.istio.io/inject=true"
+
+  @B15 @B36
+  Scenario: A pod with istio.io/rev and a label of no is selected by the revision's injector, which then skips it
+    Given the commands:
+      """
+      kubectl label namespace demo team=payments
+      kubectl run web -n demo --image nginx -l istio.io/rev=default,sidecar.istio.io/inject=no
+      advance 1m
+      """
+    When I run "kubectl get pods -n demo"
+    Then the "READY" column for "web" is "1/1"
+    When I run "explain pod web -n demo"
+    Then the output contains "so revision "default"'s injector is called, but the pod opts out with label sidecar.istio.io/inject=no ("no" is not one of y, yes, true, on, the values that ask for injection)"
 
   @B15
   Scenario: A hostNetwork pod is never injected

@@ -106,6 +106,38 @@ Feature: Native and traditional sidecars
         curl istio-proxy
         """
 
+    @B31 @B12
+    Scenario: Replacing a native pod after the patch re-injects it with a traditional sidecar
+      Given the commands:
+        """
+        kubectl run sleep --image registry.cn-hangzhou.aliyuncs.com/acs/curl:8.1.2 -- sleep infinity
+        advance 1m
+        """
+      When I run "kubectl get pod sleep -o jsonpath='{.spec.initContainers[*].name}|{.spec.containers[*].name}'"
+      Then the output is:
+        """
+        istio-init istio-proxy|sleep
+        """
+      When I run "kubectl --context asm patch asmmeshconfig default --type=merge --patch='{"spec":{"enableNativeSidecar":false}}'"
+      Then it succeeds
+      When I run "kubectl get pod sleep -o yaml | kubectl replace --force -f -"
+      Then it succeeds
+      And the output contains "pod/sleep replaced"
+      When I run "kubectl get pod sleep -o jsonpath='{.spec.initContainers[*].name}|{.spec.containers[*].name}'"
+      Then the output is:
+        """
+        istio-init|sleep istio-proxy
+        """
+      When the clock advances by 30s
+      And I run "kubectl get pods"
+      Then the output is:
+        """
+        NAME    READY   STATUS    RESTARTS   AGE
+        sleep   2/2     Running   0          *
+        """
+      When I run "explain pod sleep"
+      Then the output contains "Mode: the sidecar is traditional"
+
     @B31
     Scenario: The patched mesh config is visible on the control plane
       Given the commands:

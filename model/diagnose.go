@@ -293,7 +293,7 @@ func ExplainPod(in ExplainInput) Explanation {
 		ex.Injection = fmt.Sprintf("the pod would be injected: %s.", d.Reason)
 	case !exists:
 		ex.Injection = fmt.Sprintf("the pod would not be injected: %s.", d.Reason)
-		ex.Advice = notInjectedAdvice(d, ns, labelAdvice)
+		ex.Advice = notInjectedAdvice(d, candidate, ns, labelAdvice)
 	case injected && d.Inject:
 		ex.Injection = fmt.Sprintf("the pod has istio-proxy: %s.", d.Reason)
 	case injected:
@@ -303,7 +303,7 @@ func ExplainPod(in ExplainInput) Explanation {
 		ex.Advice = recreateAdvice(pod, ns)
 	default:
 		ex.Injection = fmt.Sprintf("the pod has no istio-proxy: %s.", d.Reason)
-		if a := notInjectedAdvice(d, ns, labelAdvice); a != "" {
+		if a := notInjectedAdvice(d, candidate, ns, labelAdvice); a != "" {
 			ex.Advice = a + ", then " + recreateAdvice(pod, ns)
 		}
 	}
@@ -313,11 +313,14 @@ func ExplainPod(in ExplainInput) Explanation {
 	return ex
 }
 
-func notInjectedAdvice(d InjectionDecision, ns, labelAdvice string) string {
+func notInjectedAdvice(d InjectionDecision, pod *corev1.Pod, ns, labelAdvice string) string {
 	switch d.Rule {
 	case RuleNoSelectorMatched, RuleNamespaceInjectionUnrecognized, RuleNamespaceInjectionDisabled:
 		return labelAdvice
 	case RulePodOptOutLabel, RulePodAnnotation:
+		if s := readPodInjectSetting(pod, func(string) {}); s.source != "" && s.value != "false" {
+			return fmt.Sprintf("remove the pod's %s (or set it to true)", s.describe())
+		}
 		return fmt.Sprintf("remove the pod's %s=false (label or annotation)", LabelSidecarInject)
 	case RuleECIVersionTooOld:
 		return fmt.Sprintf("upgrade the ASM instance to %s or later", MinECIVersion())

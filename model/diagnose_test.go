@@ -144,6 +144,36 @@ func TestExplainPod(t *testing.T) {
 				Warnings: []string{`namespace "demo" has both istio-injection=enabled and istio.io/rev=canary; istio-injection wins (IST0123)`},
 			},
 		},
+		{
+			name: "label no opts a new pod out of an enabled namespace",
+			pod:  newTestPod("demo", "nginx", withLabel(LabelSidecarInject, "no")),
+			ns:   testNamespace("demo", LabelInjection, "enabled"), nodes: nodes,
+			want: Explanation{
+				Injection:     `the pod would not be injected: the pod opts out with label sidecar.istio.io/inject=no ("no" is not one of y, yes, true, on, the values that ask for injection), although namespace "demo" has istio-injection=enabled.`,
+				Advice:        "remove the pod's label sidecar.istio.io/inject=no (or set it to true)",
+				InjectionRule: RulePodOptOutLabel, PlacementRule: PlacementRegularNode, ModeRule: ModeRuleASMDefault,
+			},
+		},
+		{
+			name: "label yes injects a new pod in an enabled namespace, with a warning",
+			pod:  newTestPod("demo", "nginx", withLabel(LabelSidecarInject, "yes")),
+			ns:   testNamespace("demo", LabelInjection, "enabled"), nodes: nodes,
+			want: Explanation{
+				Injection:     `the pod would be injected: namespace "demo" has istio-injection=enabled.`,
+				InjectionRule: RuleNamespaceInjectionEnabled, PlacementRule: PlacementRegularNode, ModeRule: ModeRuleASMDefault,
+				Warnings: []string{`pod label sidecar.istio.io/inject=yes counts as "true" here, but where a namespace has no injection label only the exact value "true" opts a pod in`},
+			},
+		},
+		{
+			name: "label yes does not opt a new pod in where the namespace has no label",
+			pod:  newTestPod("demo", "nginx", withLabel(LabelSidecarInject, "yes")),
+			ns:   testNamespace("demo"), nodes: nodes,
+			want: Explanation{
+				Injection:     `the pod would not be injected: namespace "demo" has no injection label and the pod's label sidecar.istio.io/inject=yes does not opt it in: the injector's selector needs exactly sidecar.istio.io/inject=true.`,
+				Advice:        "kubectl label namespace demo istio-injection=enabled --overwrite",
+				InjectionRule: RuleNoSelectorMatched, PlacementRule: PlacementRegularNode, ModeRule: ModeRuleASMDefault,
+			},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

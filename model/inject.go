@@ -3,6 +3,7 @@ package model
 import (
 	"fmt"
 	"sort"
+	"strings"
 
 	corev1 "k8s.io/api/core/v1"
 )
@@ -63,31 +64,70 @@ func IsIgnoredNamespace(ns string) bool {
 	return false
 }
 
-// podInjectSetting is the pod's own sidecar.istio.io/inject setting after
-// the label has overridden the annotation.
+// injectWant is what a sidecar.istio.io/inject value asks for, read as
+// Istio's injectRequired reads it.
+type injectWant int
+
+const (
+	wantDefault injectWant = iota // unset or empty: the namespace decides
+	wantInject                    // y, yes, true or on, in any case
+	wantSkip                      // any other value
+)
+
+// parseInjectValue reads a sidecar.istio.io/inject value like Istio's
+// injectRequired: lower-cased, "y", "yes", "true" and "on" ask for
+// injection, "" leaves it to the default, anything else opts out.
+func parseInjectValue(v string) injectWant {
+	switch strings.ToLower(v) {
+	case "y", "yes", "true", "on":
+		return wantInject
+	case "":
+		return wantDefault
+	}
+	return wantSkip
+}
+
+// podInjectSetting is the pod's own sidecar.istio.io/inject setting: the
+// label if the pod has one, whatever its value, else the annotation.
 type podInjectSetting struct {
-	value  string // "true", "false" or "" (unset or ignored)
-	source string // "label" or "annotation"
+	value  string // as written
+	source string // "label", "annotation" or "" (neither)
+	want   injectWant
+}
+
+// describe names the setting, e.g. label sidecar.istio.io/inject=no.
+func (s podInjectSetting) describe() string {
+	return s.source + " " + injectKV(s.value)
+}
+
+// optOut is the phrase for a setting that opts the pod out.
+func (s podInjectSetting) optOut() string {
+	if s.value == "false" {
+		return "the pod opts out with " + s.describe()
+	}
+	return fmt.Sprintf("the pod opts out with %s (%q is not one of y, yes, true, on, the values that ask for injection)", s.describe(), s.value)
+}
+
+// injectKV renders sidecar.istio.io/inject=v, quoting v when it is empty
+// or not a plain word.
+func injectKV(v string) string {
+	if v == "" || strings.ContainsAny(v, " \t\"'=") {
+		return fmt.Sprintf("%s=%q", LabelSidecarInject, v)
+	}
+	return LabelSidecarInject + "=" + v
 }
 
 func readPodInjectSetting(pod *corev1.Pod, warn func(string)) podInjectSetting {
 	lbl, hasLabel := pod.Labels[LabelSidecarInject]
 	ann, hasAnn := pod.Annotations[LabelSidecarInject]
-	valid := func(v string) bool { return v == "true" || v == "false" }
-	if hasLabel && !valid(lbl) {
-		warn(fmt.Sprintf("pod label %s=%q is ignored: only \"true\" or \"false\" count", LabelSidecarInject, lbl))
-	}
-	if hasAnn && !valid(ann) {
-		warn(fmt.Sprintf("pod annotation %s=%q is ignored: only \"true\" or \"false\" count", LabelSidecarInject, ann))
-	}
 	switch {
-	case hasLabel && valid(lbl):
-		if hasAnn && valid(ann) && ann != lbl {
-			warn(fmt.Sprintf("pod label %s=%s overrides its annotation %s=%s", LabelSidecarInject, lbl, LabelSidecarInject, ann))
+	case hasLabel:
+		if hasAnn && parseInjectValue(ann) != parseInjectValue(lbl) {
+			warn(fmt.Sprintf("pod label %s overrides its annotation %s", injectKV(lbl), injectKV(ann)))
 		}
-		return podInjectSetting{value: lbl, source: "label"}
-	case hasAnn && valid(ann):
-		return podInjectSetting{value: ann, source: "annotation"}
+		return podInjectSetting{value: lbl, source: "label", want: parseInjectValue(lbl)}
+	case hasAnn:
+		return podInjectSetting{value: ann, source: "annotation", want: parseInjectValue(ann)}
 	}
 	return podInjectSetting{}
 }
@@ -176,32 +216,49 @@ func decideInjection(ns string, nsLabels map[string]string, pod *corev1.Pod, war
 			warn(fmt.Sprintf("pod label %s=%s is ignored: namespace %q has %s=%s", LabelRevision, podRev, ns, LabelRevision, nsRev))
 		}
 	default:
-		// Neither namespace label: the pod must opt in.
+		// Neither namespace label: only the opt-in webhooks can select the
+		// pod, and their object selectors read labels, exactly.
 		switch {
-		case setting.value == "false":
-			return InjectionDecision{Rule: optOutRule(setting),
-				Reason: fmt.Sprintf("namespace %q has no injection label and the pod opts out with %s %s=false", ns, setting.source, LabelSidecarInject)}
+		case setting.source == "label" && setting.value == "false":
+			return InjectionDecision{Rule: RulePodOptOutLabel,
+				Reason: fmt.Sprintf("namespace %q has no injection label and the pod opts out with label %s", ns, injectKV("false"))}
 		case hasPodRev:
-			return InjectionDecision{Inject: true, Revision: podRev, Rule: RulePodRevision,
-				Reason: fmt.Sprintf("namespace %q has no injection label and the pod has label %s=%s, so revision %q injects it", ns, LabelRevision, podRev, podRev)}
-		case setting.value == "true" && setting.source == "label":
-			return InjectionDecision{Inject: true, Rule: RulePodOptInLabel,
-				Reason: fmt.Sprintf("namespace %q has no injection label and the pod opts in with label %s=true", ns, LabelSidecarInject)}
-		case setting.value == "true":
+			revision = podRev
+			rule = RulePodRevision
+			reason = fmt.Sprintf("namespace %q has no injection label and the pod has label %s=%s, so revision %q injects it", ns, LabelRevision, podRev, podRev)
+		case setting.source == "label" && setting.value == "true":
+			rule = RulePodOptInLabel
+			reason = fmt.Sprintf("namespace %q has no injection label and the pod opts in with label %s", ns, injectKV("true"))
+		case setting.source == "label":
+			return InjectionDecision{Rule: RuleNoSelectorMatched,
+				Reason: fmt.Sprintf("namespace %q has no injection label and the pod's label %s does not opt it in: the injector's selector needs exactly %s", ns, injectKV(setting.value), injectKV("true"))}
+		case setting.want == wantInject:
 			// Istio's object selector reads labels only: with no
 			// namespace label, an annotation alone never reaches the
 			// injector.
 			return InjectionDecision{Rule: RuleNoSelectorMatched,
-				Reason: fmt.Sprintf("namespace %q has no injection label and the pod opts in only with annotation %s=true, which the injector's selector does not read (use the label)", ns, LabelSidecarInject)}
+				Reason: fmt.Sprintf("namespace %q has no injection label and the pod opts in only with annotation %s, which the injector's selector does not read (use the label)", ns, injectKV(setting.value))}
+		default:
+			return InjectionDecision{Rule: RuleNoSelectorMatched,
+				Reason: fmt.Sprintf("namespace %q has no injection label and the pod does not opt in (injection is off by default)", ns)}
 		}
-		return InjectionDecision{Rule: RuleNoSelectorMatched,
-			Reason: fmt.Sprintf("namespace %q has no injection label and the pod does not opt in (injection is off by default)", ns)}
 	}
 
-	// A namespace selector matched: the pod can still opt out.
-	if setting.value == "false" {
+	// A webhook selected the pod (a label of exactly "false" would have
+	// kept it from being called); injectRequired then reads the pod's own
+	// setting.
+	switch {
+	case setting.want == wantSkip && rule == RulePodRevision:
 		return InjectionDecision{Rule: optOutRule(setting),
-			Reason: fmt.Sprintf("the pod opts out with %s %s=false, although %s", setting.source, LabelSidecarInject, reason)}
+			Reason: fmt.Sprintf("namespace %q has no injection label and the pod has label %s=%s, so revision %q's injector is called, but %s",
+				ns, LabelRevision, podRev, podRev, setting.optOut())}
+	case setting.want == wantSkip:
+		return InjectionDecision{Rule: optOutRule(setting),
+			Reason: fmt.Sprintf("%s, although %s", setting.optOut(), lowerFirst(reason))}
+	}
+	if setting.source == "label" && setting.want == wantInject && setting.value != "true" &&
+		(rule == RuleNamespaceInjectionEnabled || rule == RuleNamespaceRevision) {
+		warn(fmt.Sprintf("pod label %s counts as \"true\" here, but where a namespace has no injection label only the exact value \"true\" opts a pod in", injectKV(setting.value)))
 	}
 	return InjectionDecision{Inject: true, Revision: revision, Rule: rule, Reason: reason}
 }
@@ -229,9 +286,8 @@ func ManualInjectionDecision(pod *corev1.Pod) InjectionDecision {
 	case IsIgnoredNamespace(pod.Namespace):
 		d = InjectionDecision{Rule: RuleIgnoredNamespace,
 			Reason: fmt.Sprintf("namespace %q is a system namespace whose pods are never injected", pod.Namespace)}
-	case setting.value == "false":
-		d = InjectionDecision{Rule: optOutRule(setting),
-			Reason: fmt.Sprintf("the pod opts out with %s %s=false", setting.source, LabelSidecarInject)}
+	case setting.want == wantSkip:
+		d = InjectionDecision{Rule: optOutRule(setting), Reason: setting.optOut()}
 	case pod.Spec.HostNetwork:
 		d = InjectionDecision{Rule: RuleHostNetwork, Reason: "the pod uses hostNetwork, so it is never injected"}
 	}

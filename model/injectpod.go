@@ -126,9 +126,74 @@ type sidecarStatus struct {
 	Revision         string   `json:"revision"`
 }
 
+// StripInjection returns a deep copy of pod without what an earlier
+// injection added, as its sidecar.istio.io/status annotation lists it: those
+// containers, init containers and volumes, and the annotation itself, so
+// that InjectPod can inject it afresh (Istio's webhook re-injects a pod that
+// arrives injected, e.g. through kubectl replace, B12). Everything else,
+// including containers the annotation does not name, is kept. A pod without
+// the annotation comes back as an unchanged copy; one whose annotation is
+// not valid JSON loses only the annotation. It returns nil for a nil pod.
+func StripInjection(pod *corev1.Pod) *corev1.Pod {
+	if pod == nil {
+		return nil
+	}
+	out := pod.DeepCopy()
+	raw, ok := out.Annotations[AnnotationSidecarStatus]
+	if !ok {
+		return out
+	}
+	delete(out.Annotations, AnnotationSidecarStatus)
+	var status sidecarStatus
+	if err := json.Unmarshal([]byte(raw), &status); err != nil {
+		return out
+	}
+	out.Spec.InitContainers = withoutContainers(out.Spec.InitContainers, status.InitContainers)
+	out.Spec.Containers = withoutContainers(out.Spec.Containers, status.Containers)
+	if len(status.Volumes) > 0 {
+		out.Spec.Volumes = withoutVolumes(out.Spec.Volumes, status.Volumes)
+	}
+	return out
+}
+
+func withoutContainers(cs []corev1.Container, names []string) []corev1.Container {
+	if len(names) == 0 || len(cs) == 0 {
+		return cs
+	}
+	drop := nameSet(names)
+	var kept []corev1.Container
+	for _, c := range cs {
+		if !drop[c.Name] {
+			kept = append(kept, c)
+		}
+	}
+	return kept
+}
+
+func withoutVolumes(vs []corev1.Volume, names []string) []corev1.Volume {
+	drop := nameSet(names)
+	var kept []corev1.Volume
+	for _, v := range vs {
+		if !drop[v.Name] {
+			kept = append(kept, v)
+		}
+	}
+	return kept
+}
+
+func nameSet(names []string) map[string]bool {
+	m := make(map[string]bool, len(names))
+	for _, n := range names {
+		m[n] = true
+	}
+	return m
+}
+
 // InjectPod returns a copy of pod with the sidecar added in the mode that
 // DecideSidecarMode picks (B08, B16, B29). It fails if the pod is already
-// injected.
+// injected; pass an injected pod through StripInjection first to inject it
+// again. Volumes of the pod that have a sidecar volume's name are replaced
+// by the sidecar's, as Istio's merge by name does.
 func InjectPod(pod *corev1.Pod, p InjectParams) (*corev1.Pod, ModeDecision, error) {
 	if pod == nil {
 		return nil, ModeDecision{}, fmt.Errorf("inject sidecar: no pod")
@@ -178,7 +243,7 @@ func InjectPod(pod *corev1.Pod, p InjectParams) (*corev1.Pod, ModeDecision, erro
 		status.InitContainers = []string{InitContainerName}
 		status.Containers = []string{ProxyContainerName}
 	}
-	out.Spec.Volumes = append(out.Spec.Volumes, sidecarVolumes()...)
+	out.Spec.Volumes = append(withoutVolumes(out.Spec.Volumes, sidecarVolumeNames()), sidecarVolumes()...)
 
 	raw, err := json.Marshal(status)
 	if err != nil {

@@ -211,6 +211,157 @@ func TestInjectPodAlreadyInjected(t *testing.T) {
 	}
 }
 
+func TestStripInjection(t *testing.T) {
+	t.Parallel()
+	hold := withAnnotation(AnnotationProxyConfig, "holdApplicationUntilProxyStarts: true\n")
+	native := InjectParams{Mesh: testMesh("1.22.2.35"), Cluster: testCluster("1.30")}
+	traditional := native
+	traditional.Mesh.EnableNativeSidecar = ptr(false)
+	withVolume := func(name string) podOpt {
+		return func(p *corev1.Pod) { p.Spec.Volumes = append(p.Spec.Volumes, corev1.Volume{Name: name}) }
+	}
+	tests := []struct {
+		name   string
+		pod    *corev1.Pod
+		params InjectParams
+	}{
+		{name: "native", pod: newTestPod("demo", "sleep", withInit("setup"), withContainer("helper")), params: native},
+		{name: "traditional", pod: newTestPod("demo", "sleep", withInit("setup"), withVolume("data")), params: traditional},
+		{name: "traditional with hold", pod: newTestPod("demo", "sleep", hold), params: traditional},
+		{name: "revision", pod: newTestPod("demo", "sleep", withLabel(LabelRevision, "canary")), params: InjectParams{Mesh: native.Mesh, Cluster: native.Cluster, Revision: "canary"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			injected, _, err := InjectPod(tt.pod, tt.params)
+			if err != nil {
+				t.Fatal(err)
+			}
+			before := injected.DeepCopy()
+			got := StripInjection(injected)
+			if !reflect.DeepEqual(before, injected) {
+				t.Fatal("StripInjection modified its input")
+			}
+			if IsInjected(got) {
+				t.Fatalf("stripped pod is still injected: inits %v, containers %v, annotations %v",
+					containerNames(got.Spec.InitContainers), containerNames(got.Spec.Containers), got.Annotations)
+			}
+			if !reflect.DeepEqual(got.Spec.InitContainers, tt.pod.Spec.InitContainers) ||
+				!reflect.DeepEqual(got.Spec.Containers, tt.pod.Spec.Containers) ||
+				!reflect.DeepEqual(got.Spec.Volumes, tt.pod.Spec.Volumes) {
+				t.Errorf("stripped spec differs from the original:\n inits %v, want %v\n containers %v, want %v\n volumes %v, want %v",
+					containerNames(got.Spec.InitContainers), containerNames(tt.pod.Spec.InitContainers),
+					containerNames(got.Spec.Containers), containerNames(tt.pod.Spec.Containers),
+					got.Spec.Volumes, tt.pod.Spec.Volumes)
+			}
+			// Injecting the stripped pod again gives what injecting the
+			// original gives.
+			again, _, err := InjectPod(got, tt.params)
+			if err != nil {
+				t.Fatalf("re-inject: %v", err)
+			}
+			if !reflect.DeepEqual(again.Spec, injected.Spec) {
+				t.Errorf("re-injected spec differs:\n inits %v, want %v\n containers %v, want %v",
+					containerNames(again.Spec.InitContainers), containerNames(injected.Spec.InitContainers),
+					containerNames(again.Spec.Containers), containerNames(injected.Spec.Containers))
+			}
+			if again.Annotations[AnnotationSidecarStatus] != injected.Annotations[AnnotationSidecarStatus] {
+				t.Errorf("status annotation %s, want %s", again.Annotations[AnnotationSidecarStatus], injected.Annotations[AnnotationSidecarStatus])
+			}
+		})
+	}
+}
+
+func TestStripInjectionThenOtherMode(t *testing.T) {
+	t.Parallel()
+	native := InjectParams{Mesh: testMesh("1.22.2.35"), Cluster: testCluster("1.30")}
+	traditional := native
+	traditional.Mesh.EnableNativeSidecar = ptr(false)
+	pod := newTestPod("demo", "sleep", withInit("setup"))
+	first, mode, err := InjectPod(pod, native)
+	if err != nil || mode.Mode != ModeNative {
+		t.Fatalf("first injection: mode %s, err %v", mode.Mode, err)
+	}
+	again, mode, err := InjectPod(StripInjection(first), traditional)
+	if err != nil || mode.Mode != ModeTraditional {
+		t.Fatalf("re-injection: mode %s, err %v", mode.Mode, err)
+	}
+	if g, want := containerNames(again.Spec.InitContainers), []string{InitContainerName, "setup"}; !reflect.DeepEqual(g, want) {
+		t.Errorf("initContainers = %v, want %v", g, want)
+	}
+	if g, want := containerNames(again.Spec.Containers), []string{"nginx", ProxyContainerName}; !reflect.DeepEqual(g, want) {
+		t.Errorf("containers = %v, want %v", g, want)
+	}
+	if n := len(again.Spec.Volumes); n != len(sidecarVolumeNames()) {
+		t.Errorf("%d volumes, want %d", n, len(sidecarVolumeNames()))
+	}
+	if err := ValidatePod(again); err != nil {
+		t.Errorf("re-injected pod is invalid: %v", err)
+	}
+}
+
+func TestStripInjectionEdgeCases(t *testing.T) {
+	t.Parallel()
+	if StripInjection(nil) != nil {
+		t.Error("StripInjection(nil) != nil")
+	}
+	t.Run("not injected", func(t *testing.T) {
+		t.Parallel()
+		pod := newTestPod("demo", "p", withInit("setup"))
+		got := StripInjection(pod)
+		if got == pod || !reflect.DeepEqual(got, pod) {
+			t.Error("want an equal copy")
+		}
+	})
+	t.Run("unlisted proxy is kept", func(t *testing.T) {
+		t.Parallel()
+		pod := newTestPod("demo", "p", withContainer(ProxyContainerName),
+			withAnnotation(AnnotationSidecarStatus, `{"initContainers":["istio-init"],"containers":null,"volumes":null}`))
+		got := StripInjection(pod)
+		if g := containerNames(got.Spec.Containers); !reflect.DeepEqual(g, []string{"nginx", ProxyContainerName}) {
+			t.Errorf("containers = %v", g)
+		}
+		if _, ok := got.Annotations[AnnotationSidecarStatus]; ok {
+			t.Error("status annotation kept")
+		}
+		if !IsInjected(got) {
+			t.Error("a hand-made istio-proxy must still count as injected")
+		}
+	})
+	t.Run("unreadable annotation", func(t *testing.T) {
+		t.Parallel()
+		pod := newTestPod("demo", "p", withAnnotation(AnnotationSidecarStatus, "not json"), withAnnotation("keep", "me"))
+		got := StripInjection(pod)
+		if _, ok := got.Annotations[AnnotationSidecarStatus]; ok || got.Annotations["keep"] != "me" {
+			t.Errorf("annotations = %v", got.Annotations)
+		}
+		if !reflect.DeepEqual(got.Spec, pod.Spec) {
+			t.Error("spec changed")
+		}
+	})
+}
+
+func TestInjectPodReplacesSameNamedVolumes(t *testing.T) {
+	t.Parallel()
+	pod := newTestPod("demo", "p", func(p *corev1.Pod) {
+		p.Spec.Volumes = []corev1.Volume{{Name: "data"}, {Name: "istio-data"}}
+	})
+	got, _, err := InjectPod(pod, InjectParams{Mesh: testMesh("1.22.2.35"), Cluster: testCluster("1.30")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]int{}
+	for _, v := range got.Spec.Volumes {
+		seen[v.Name]++
+	}
+	if seen["data"] != 1 || seen["istio-data"] != 1 || len(got.Spec.Volumes) != 1+len(sidecarVolumeNames()) {
+		t.Errorf("volumes = %v", seen)
+	}
+	if err := ValidatePod(got); err != nil {
+		t.Error(err)
+	}
+}
+
 func TestInjectPodDeterministic(t *testing.T) {
 	t.Parallel()
 	p := InjectParams{Mesh: testMesh("1.22.2.35"), Cluster: testCluster("1.30")}

@@ -27,9 +27,10 @@ const (
 	AnnotationSidecarModeRule = "meshtwin.io/sidecar-mode-rule"
 )
 
-// RuleAlreadyInjected is recorded when a pod arrives already carrying a
-// sidecar (manual injection, or kubectl replace of an injected pod): the
-// injector leaves it alone, as Istio's does.
+// RuleAlreadyInjected is recorded when a pod to be injected arrives with an
+// istio-proxy container that no sidecar.istio.io/status annotation lists
+// (added by hand): the injector leaves it alone. A pod whose sidecar the
+// annotation lists is re-injected instead (model.StripInjection).
 const RuleAlreadyInjected = "already-injected"
 
 // InjectorWebhook is the name the mesh's injector answers to in
@@ -57,15 +58,25 @@ func (c *cluster) admitPod(req *request, pod *corev1.Pod) (*corev1.Pod, error) {
 		delete(pod.Annotations, k)
 	}
 	if c.joined && c.injector && req != nil && req.meshOK {
-		if model.IsInjected(pod) {
-			setAnnotation(pod, AnnotationInjection, RuleAlreadyInjected)
-			setAnnotation(pod, AnnotationInjectionReason, fmt.Sprintf("pod %q already carries annotation %s", pod.Name, model.AnnotationSidecarStatus))
-		} else {
-			dec := model.DecideInjection(model.InjectionRequest{
-				Namespace: pod.Namespace, NamespaceLabels: nsLabels, Pod: pod, Mesh: req.mesh,
-			})
-			if dec.Inject {
-				out, mode, err := model.InjectPod(pod, model.InjectParams{Mesh: req.mesh, Cluster: c.infoCopy(), Revision: dec.Revision})
+		// Istio's webhook decides first; a pod that arrives injected
+		// (kubectl replace of an injected pod, a kube-inject manifest) and
+		// is to be injected is stripped of the sidecar its status
+		// annotation lists and injected afresh, in the mode decided now
+		// (B12, B31). A pod that is not to be injected is kept as it is.
+		dec := model.DecideInjection(model.InjectionRequest{
+			Namespace: pod.Namespace, NamespaceLabels: nsLabels, Pod: pod, Mesh: req.mesh,
+		})
+		rule, reason := dec.Rule, dec.Reason
+		if dec.Inject {
+			fresh := model.StripInjection(pod)
+			if model.IsInjected(fresh) {
+				// An istio-proxy the status annotation does not list
+				// (added by hand): leave the pod alone.
+				rule = RuleAlreadyInjected
+				reason = fmt.Sprintf("pod %q already carries an %s container that no %s annotation lists, so it is left as it is",
+					pod.Name, model.ProxyContainerName, model.AnnotationSidecarStatus)
+			} else {
+				out, mode, err := model.InjectPod(fresh, model.InjectParams{Mesh: req.mesh, Cluster: c.infoCopy(), Revision: dec.Revision})
 				if err != nil {
 					return nil, apierrors.NewInternalError(fmt.Errorf("failed calling webhook %q: %w", InjectorWebhook, err))
 				}
@@ -73,9 +84,9 @@ func (c *cluster) admitPod(req *request, pod *corev1.Pod) (*corev1.Pod, error) {
 				setAnnotation(pod, AnnotationSidecarMode, string(mode.Mode))
 				setAnnotation(pod, AnnotationSidecarModeRule, mode.Rule)
 			}
-			setAnnotation(pod, AnnotationInjection, dec.Rule)
-			setAnnotation(pod, AnnotationInjectionReason, oneLine(dec.Reason))
 		}
+		setAnnotation(pod, AnnotationInjection, rule)
+		setAnnotation(pod, AnnotationInjectionReason, oneLine(reason))
 	}
 
 	// 3. Third-party webhooks.

@@ -401,18 +401,101 @@ func TestReplaceForce(t *testing.T) {
 	if ready(p) != "2/2" || p.UID == old.UID {
 		t.Fatalf("after: %s uid %s (old %s)", ready(p), p.UID, old.UID)
 	}
-	// Replacing an injected pod keeps its sidecar without a second one.
+	// Replacing an injected pod re-injects it: the old sidecar is
+	// stripped, so there is still exactly one.
 	e.must(e.cs.CoreV1().Pods("demo").Delete(e.ctx, "p", metav1.DeleteOptions{}))
 	p.ResourceVersion = ""
 	_, err = e.createPod(p)
 	e.must(err)
 	p = e.pod("demo", "p")
-	if p.Annotations[sim.AnnotationInjection] != sim.RuleAlreadyInjected {
+	if p.Annotations[sim.AnnotationInjection] != model.RuleNamespaceInjectionEnabled {
 		t.Errorf("injection %q", p.Annotations[sim.AnnotationInjection])
+	}
+	if n := countContainers(p, model.ProxyContainerName) + countContainers(p, model.InitContainerName); n != 2 {
+		t.Errorf("%d istio-proxy/istio-init containers, want 2", n)
 	}
 	e.advance(time.Minute)
 	if got := ready(e.pod("demo", "p")); got != "2/2" {
 		t.Errorf("READY %s", got)
+	}
+}
+
+func countContainers(p *corev1.Pod, name string) int {
+	n := 0
+	for _, cs := range [][]corev1.Container{p.Spec.InitContainers, p.Spec.Containers} {
+		for _, c := range cs {
+			if c.Name == name {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+// TestReinjection: a pod that arrives with a sidecar listed in its status
+// annotation is re-injected in the mode decided now when it is to be
+// injected, and kept as it is otherwise (B12, B31).
+func TestReinjection(t *testing.T) {
+	t.Parallel()
+	nativeInjected := func(ns string, extra ...string) *corev1.Pod {
+		t.Helper()
+		p, mode, err := model.InjectPod(newPod(ns, "p", extra...), model.InjectParams{
+			Mesh:    model.MeshConfig{Version: model.MustASMVersion("1.22.2.35")},
+			Cluster: model.ClusterInfo{Name: "c1", KubeVersion: model.MustKubeVersion("1.30")},
+		})
+		if err != nil || mode.Mode != model.ModeNative {
+			t.Fatalf("inject: mode %s, err %v", mode.Mode, err)
+		}
+		return p
+	}
+	names := func(cs []corev1.Container) string {
+		var out []string
+		for _, c := range cs {
+			out = append(out, c.Name)
+		}
+		return strings.Join(out, " ")
+	}
+	tests := []struct {
+		name           string
+		nsLabels       []string
+		podLabels      []string
+		wantRule       string
+		wantInits      string
+		wantContainers string
+		wantMode       string
+	}{
+		{name: "enabled namespace re-injects in the mode decided now", nsLabels: []string{"istio-injection", "enabled"},
+			wantRule: model.RuleNamespaceInjectionEnabled, wantInits: "istio-init", wantContainers: "app istio-proxy", wantMode: "traditional"},
+		{name: "opted-out pod is kept as it is", nsLabels: []string{"istio-injection", "enabled"}, podLabels: []string{"sidecar.istio.io/inject", "no"},
+			wantRule: model.RulePodOptOutLabel, wantInits: "istio-init istio-proxy", wantContainers: "app"},
+		{name: "namespace without a label keeps the pod as it is", nsLabels: nil,
+			wantRule: model.RuleNoSelectorMatched, wantInits: "istio-init istio-proxy", wantContainers: "app"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t, setup{native: ptr(false)})
+			e.namespace("demo", tt.nsLabels...)
+			_, err := e.createPod(nativeInjected("demo", tt.podLabels...))
+			e.must(err)
+			p := e.pod("demo", "p")
+			if p.Annotations[sim.AnnotationInjection] != tt.wantRule {
+				t.Errorf("injection %q (%s), want %q", p.Annotations[sim.AnnotationInjection], p.Annotations[sim.AnnotationInjectionReason], tt.wantRule)
+			}
+			if g := names(p.Spec.InitContainers); g != tt.wantInits {
+				t.Errorf("initContainers %q, want %q", g, tt.wantInits)
+			}
+			if g := names(p.Spec.Containers); g != tt.wantContainers {
+				t.Errorf("containers %q, want %q", g, tt.wantContainers)
+			}
+			if g := p.Annotations[sim.AnnotationSidecarMode]; g != tt.wantMode {
+				t.Errorf("mode annotation %q, want %q", g, tt.wantMode)
+			}
+			e.advance(time.Minute)
+			if got := ready(e.pod("demo", "p")); got != "2/2" {
+				t.Errorf("READY %s", got)
+			}
+		})
 	}
 }
 
@@ -611,5 +694,24 @@ func TestConcurrentUse(t *testing.T) {
 				t.Errorf("pod %s is %s", p.Name, model.PodStatusText(&p))
 			}
 		}
+	}
+}
+
+// TestHandMadeProxyIsLeftAlone: an istio-proxy no status annotation lists
+// cannot be stripped, so the injector leaves the pod as it is.
+func TestHandMadeProxyIsLeftAlone(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, setup{})
+	e.namespace("demo", "istio-injection", "enabled")
+	p := newPod("demo", "p")
+	p.Spec.Containers = append(p.Spec.Containers, corev1.Container{Name: model.ProxyContainerName, Image: "envoy"})
+	_, err := e.createPod(p)
+	e.must(err)
+	got := e.pod("demo", "p")
+	if got.Annotations[sim.AnnotationInjection] != sim.RuleAlreadyInjected {
+		t.Errorf("injection %q", got.Annotations[sim.AnnotationInjection])
+	}
+	if n := countContainers(got, model.ProxyContainerName); n != 1 || countContainers(got, model.InitContainerName) != 0 {
+		t.Errorf("containers %+v", got.Spec)
 	}
 }
