@@ -520,3 +520,41 @@ Feature: Automatic sidecar injection in the data plane
       """
       Injection: the pod has no istio-proxy: namespace "demo" has istio-injection=disabled, which excludes every pod in it whatever the pod says.
       """
+
+  @B15
+  Scenario: A namespace revision injects with that revision and beats the pod's
+    Given the commands:
+      """
+      kubectl label namespace demo istio.io/rev=canary
+      kubectl run web -n demo --image nginx -l istio.io/rev=stable
+      advance 30s
+      """
+    When I run "kubectl get pod web -n demo -o jsonpath='{.metadata.annotations.sidecar\.istio\.io/status}'"
+    Then the output contains ""revision":"canary""
+    And the output does not contain "stable"
+
+  @B15
+  Scenario: With no namespace label, a pod's own revision opts it in
+    Given the commands:
+      """
+      kubectl run web -n demo --image nginx -l istio.io/rev=stable
+      advance 30s
+      """
+    When I run "kubectl get pod web -n demo"
+    Then the "READY" column for "web" is "2/2"
+    When I run "kubectl get pod web -n demo -o jsonpath='{.metadata.annotations.sidecar\.istio\.io/status}'"
+    Then the output contains ""revision":"stable""
+
+  @B15 @B35
+  Scenario: istio-injection=enabled beats istio.io/rev on the same namespace, which analyze flags
+    Given the commands:
+      """
+      kubectl label namespace demo istio-injection=enabled istio.io/rev=canary
+      kubectl run web -n demo --image nginx
+      advance 30s
+      """
+    When I run "kubectl get pod web -n demo -o jsonpath='{.metadata.annotations.sidecar\.istio\.io/status}'"
+    Then the output contains ""revision":"default""
+    When I run "analyze"
+    Then the output contains "[IST0123]"
+    And the output contains "demo"

@@ -453,6 +453,26 @@ Feature: Native and traditional sidecars
         kubectl get pods
         """
       Then the "READY" column for "sleep" is "0/2"
+      And the "STATUS" column for "sleep" is "Init:0/2"
+
+    @B34
+    Scenario: READY counts the native sidecar as soon as it is ready, before the app is
+      Given the commands:
+        """
+        kubectl run sleep --image nginx
+        advance 8s
+        """
+      When I run "kubectl get pods"
+      Then the "READY" column for "sleep" is "1/2"
+      When I run "kubectl get pod sleep -o jsonpath='{.status.initContainerStatuses[1].name} {.status.initContainerStatuses[1].ready} {.status.containerStatuses[0].ready}'"
+      Then the output is:
+        """
+        istio-proxy true false
+        """
+      When the clock advances by 1m
+      And I run "kubectl get pods"
+      Then the "READY" column for "sleep" is "2/2"
+      And the "STATUS" column for "sleep" is "Running"
 
   Rule: Which Kubernetes and ASM versions get native sidecars
 
