@@ -515,3 +515,38 @@ Feature: Native and traditional sidecars
         | 1.27.0.0   | --profile istio | 1.30       |               | sleep istio-proxy\|istio-init | traditional |
         | 1.27.0.0   | --profile istio | 1.33       |               | sleep\|istio-init istio-proxy | native      |
         | 1.26.0.0   | --profile istio | 1.33       |               | sleep istio-proxy\|istio-init | traditional |
+
+    @B32 @B30
+    Scenario: Under upstream Istio's profile istio-init runs last, so the user's init containers keep their network
+      Given the commands:
+        """
+        mesh create --profile istio
+        cluster create c1 --kubernetes-version 1.30
+        mesh add-cluster c1
+        kubectl --context c1 label namespace default istio-injection=enabled
+        """
+      When I run:
+        """
+        kubectl --context c1 apply -f - <<EOF
+        apiVersion: v1
+        kind: Pod
+        metadata:
+          name: web
+        spec:
+          initContainers:
+          - name: fetch-config
+            image: busybox
+          containers:
+          - name: web
+            image: nginx
+        EOF
+        advance 1m
+        """
+      And I run "kubectl --context c1 get pod web -o jsonpath='{.spec.initContainers[*].name}|{.spec.containers[*].name}'"
+      Then the output is:
+        """
+        fetch-config istio-init|web istio-proxy
+        """
+      When I run "kubectl --context c1 describe pod web"
+      Then the output contains "Started container fetch-config"
+      And the output does not contain "init container "fetch-config" runs before istio-proxy starts"

@@ -231,7 +231,16 @@ func InjectPod(pod *corev1.Pod, p InjectParams) (*corev1.Pod, ModeDecision, erro
 		out.Spec.InitContainers = append([]corev1.Container{initC, proxy}, out.Spec.InitContainers...)
 		status.InitContainers = []string{InitContainerName, ProxyContainerName}
 	default:
-		out.Spec.InitContainers = append([]corev1.Container{initC}, out.Spec.InitContainers...)
+		if p.Mesh.Profile == ProfileIstio {
+			// Upstream Istio runs istio-init after the user's init
+			// containers, so they keep their network before iptables
+			// redirects traffic to a proxy that is not running yet.
+			out.Spec.InitContainers = append(out.Spec.InitContainers, initC)
+		} else {
+			// ASM runs it first: the user's init containers run without
+			// network (seed 004).
+			out.Spec.InitContainers = append([]corev1.Container{initC}, out.Spec.InitContainers...)
+		}
 		if hold {
 			proxy.Lifecycle = &corev1.Lifecycle{PostStart: &corev1.LifecycleHandler{
 				Exec: &corev1.ExecAction{Command: []string{"pilot-agent", "wait"}},

@@ -3,8 +3,10 @@ package model
 import (
 	"encoding/json"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 )
@@ -428,6 +430,52 @@ func TestWorkloadName(t *testing.T) {
 			t.Parallel()
 			if got := WorkloadName(tt.pod); got != tt.want {
 				t.Fatalf("WorkloadName = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestTraditionalInitOrderFollowsTheProfile(t *testing.T) {
+	t.Parallel()
+	off := false
+	pod := newTestPod("demo", "web", func(p *corev1.Pod) {
+		p.Spec.InitContainers = []corev1.Container{{Name: "fetch-config", Image: "busybox"}}
+	})
+	tests := []struct {
+		profile Profile
+		want    []string
+		noNet   bool
+	}{
+		{profile: ProfileASM, want: []string{InitContainerName, "fetch-config"}, noNet: true},
+		{profile: ProfileIstio, want: []string{"fetch-config", InitContainerName}, noNet: false},
+	}
+	for _, tt := range tests {
+		t.Run(string(tt.profile), func(t *testing.T) {
+			t.Parallel()
+			out, _, err := InjectPod(pod, InjectParams{
+				Mesh:    MeshConfig{Version: MustASMVersion("1.27.0.0"), Profile: tt.profile, EnableNativeSidecar: &off},
+				Cluster: ClusterInfo{Name: "c1", KubeVersion: MustKubeVersion("1.30")},
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, c := range out.Spec.InitContainers {
+				got = append(got, c.Name)
+			}
+			if !slices.Equal(got, tt.want) {
+				t.Fatalf("init containers %v, want %v", got, tt.want)
+			}
+			start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+			_, notes := PodStatusAt(out, start, start.Add(time.Minute), DefaultTiming(), false)
+			noNet := false
+			for _, n := range notes {
+				if n.Reason == NoteNoNetwork && n.Container == "fetch-config" {
+					noNet = true
+				}
+			}
+			if noNet != tt.noNet {
+				t.Errorf("fetch-config without network: %v, want %v (notes %+v)", noNet, tt.noNet, notes)
 			}
 		})
 	}

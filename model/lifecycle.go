@@ -72,6 +72,7 @@ func planPod(pod *corev1.Pod, t Timing, isJob bool) podPlan {
 	p := podPlan{hasInit: len(pod.Spec.InitContainers) > 0}
 
 	cursor := time.Duration(0)
+	redirected := false // istio-init has set up the traffic redirection
 	for _, c := range pod.Spec.InitContainers {
 		cp := ctrPlan{name: c.Name, image: c.Image, init: true, start: cursor + t.ContainerStart, end: never}
 		if isRestartable(c) {
@@ -91,9 +92,12 @@ func planPod(pod *corev1.Pod, t Timing, isJob bool) podPlan {
 			cp.ready = never
 			cp.end = cp.start + t.InitContainerRun
 			cursor = cp.end
-			if traditional && c.Name != InitContainerName {
+			if traditional && redirected {
 				p.notes = append(p.notes, LifecycleNote{At: cp.start, Container: c.Name, Reason: NoteNoNetwork,
 					Message: fmt.Sprintf("init container %q runs before istio-proxy starts, but istio-init already redirects its traffic to the proxy, so it has no network", c.Name)})
+			}
+			if c.Name == InitContainerName {
+				redirected = true
 			}
 		}
 		p.inits = append(p.inits, cp)
