@@ -37,7 +37,11 @@ func TestCLIGolden(t *testing.T) {
 			// shows the run.
 			var terminal bytes.Buffer
 			code := run(context.Background(), args, strings.NewReader(""), &terminal, &terminal)
-			got := fmt.Sprintf("$ sim %s\n%s(exit code %d)\n", strings.Join(args, " "), terminal.String(), code)
+			shown := terminal.String()
+			if shown != "" && !strings.HasSuffix(shown, "\n") {
+				shown += "\n" // as a shell prompt would start a new line
+			}
+			got := fmt.Sprintf("$ sim %s\n%s(exit code %d)\n", strings.Join(args, " "), shown, code)
 			golden := strings.TrimSuffix(c, ".args") + ".golden"
 			if *update {
 				if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
