@@ -3,6 +3,7 @@ package model
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
@@ -148,46 +149,30 @@ func StripInjection(pod *corev1.Pod) *corev1.Pod {
 	if err := json.Unmarshal([]byte(raw), &status); err != nil {
 		return out
 	}
-	out.Spec.InitContainers = withoutContainers(out.Spec.InitContainers, status.InitContainers)
-	out.Spec.Containers = withoutContainers(out.Spec.Containers, status.Containers)
-	if len(status.Volumes) > 0 {
-		out.Spec.Volumes = withoutVolumes(out.Spec.Volumes, status.Volumes)
-	}
+	out.Spec.InitContainers = withoutNamed(out.Spec.InitContainers, containerName, status.InitContainers)
+	out.Spec.Containers = withoutNamed(out.Spec.Containers, containerName, status.Containers)
+	out.Spec.Volumes = withoutNamed(out.Spec.Volumes, volumeName, status.Volumes)
 	return out
 }
 
-func withoutContainers(cs []corev1.Container, names []string) []corev1.Container {
-	if len(names) == 0 || len(cs) == 0 {
-		return cs
+// withoutNamed returns the items whose name is not among names, keeping
+// their order; items stays untouched, and nothing left is nil.
+func withoutNamed[T any](items []T, name func(T) string, names []string) []T {
+	if len(names) == 0 {
+		return items
 	}
-	drop := nameSet(names)
-	var kept []corev1.Container
-	for _, c := range cs {
-		if !drop[c.Name] {
-			kept = append(kept, c)
+	var kept []T
+	for _, it := range items {
+		if !slices.Contains(names, name(it)) {
+			kept = append(kept, it)
 		}
 	}
 	return kept
 }
 
-func withoutVolumes(vs []corev1.Volume, names []string) []corev1.Volume {
-	drop := nameSet(names)
-	var kept []corev1.Volume
-	for _, v := range vs {
-		if !drop[v.Name] {
-			kept = append(kept, v)
-		}
-	}
-	return kept
-}
+func containerName(c corev1.Container) string { return c.Name }
 
-func nameSet(names []string) map[string]bool {
-	m := make(map[string]bool, len(names))
-	for _, n := range names {
-		m[n] = true
-	}
-	return m
-}
+func volumeName(v corev1.Volume) string { return v.Name }
 
 // InjectPod returns a copy of pod with the sidecar added in the mode that
 // DecideSidecarMode picks (B08, B16, B29). It fails if the pod is already
@@ -252,7 +237,7 @@ func InjectPod(pod *corev1.Pod, p InjectParams) (*corev1.Pod, ModeDecision, erro
 		status.InitContainers = []string{InitContainerName}
 		status.Containers = []string{ProxyContainerName}
 	}
-	out.Spec.Volumes = append(withoutVolumes(out.Spec.Volumes, sidecarVolumeNames()), sidecarVolumes()...)
+	out.Spec.Volumes = append(withoutNamed(out.Spec.Volumes, volumeName, sidecarVolumeNames()), sidecarVolumes()...)
 
 	raw, err := json.Marshal(status)
 	if err != nil {
