@@ -6,7 +6,7 @@ import (
 
 	"k8s.io/client-go/kubernetes"
 
-	"github.com/meshtwin/meshtwin/asm"
+	"github.com/meshtwin/meshtwin/kubectl"
 	"github.com/meshtwin/meshtwin/model"
 )
 
@@ -23,7 +23,9 @@ type Backend interface {
 	// CreateMesh creates the mesh instance; there is at most one.
 	CreateMesh(ctx context.Context, cfg model.MeshConfig) error
 	// Mesh returns the mesh instance, or an error when none was created.
-	Mesh() (*asm.Instance, error)
+	// The instance may run elsewhere (a backend's own process): the
+	// command layer only calls Mesh's methods.
+	Mesh() (Mesh, error)
 
 	// CreateCluster creates a data-plane cluster that is not yet part of
 	// the mesh.
@@ -42,4 +44,42 @@ type Backend interface {
 	// InstallWebhook registers a third-party mutating webhook in a
 	// cluster; it runs after the mesh's own webhooks on pod CREATE.
 	InstallWebhook(ctx context.Context, cluster string, w model.Webhook) error
+}
+
+// Mesh is what the command layer needs of the mesh instance: the console's
+// operations (global namespaces, injection, homing, syncs), its
+// configuration, and the asmmeshconfig kubectl reads and patches.
+// *asm.Instance implements it in process; a backend may run the instance
+// elsewhere and hand out a client that does.
+type Mesh interface {
+	kubectl.MeshConfig
+
+	// Config is the instance's configuration: version, profile, mesh
+	// config.
+	Config() model.MeshConfig
+	// Clusters lists the clusters in the mesh, sorted by name.
+	Clusters() []string
+
+	// CreateNamespace creates a global namespace; no cluster gets one.
+	CreateNamespace(ctx context.Context, name string, labels map[string]string) error
+	// DeleteNamespace deletes a global namespace; clusters keep theirs.
+	DeleteNamespace(ctx context.Context, name string) error
+	// EnableInjection sets istio-injection=enabled and pushes it to the
+	// namespace's homing clusters.
+	EnableInjection(ctx context.Context, name string) error
+	// DisableInjection sets istio-injection=disabled and pushes it.
+	DisableInjection(ctx context.Context, name string) error
+	// SetHoming sets the homing clusters of a global namespace.
+	SetHoming(ctx context.Context, name string, clusters []string) error
+	// Namespaces lists the global namespaces, sorted by name.
+	Namespaces(ctx context.Context) ([]model.GlobalNamespace, error)
+
+	// PlanSyncFrom returns what SyncFrom would do, changing nothing.
+	PlanSyncFrom(ctx context.Context, cluster string) (model.Plan, error)
+	// SyncFrom syncs the injection labels from a cluster to the instance.
+	SyncFrom(ctx context.Context, cluster string) (model.Plan, error)
+	// PlanSyncTo returns what SyncTo would do, changing nothing.
+	PlanSyncTo(ctx context.Context) (model.Plan, error)
+	// SyncTo syncs the injection labels from the instance to its clusters.
+	SyncTo(ctx context.Context) (model.Plan, error)
 }

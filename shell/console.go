@@ -12,7 +12,6 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/meshtwin/meshtwin/asm"
 	"github.com/meshtwin/meshtwin/model"
 )
 
@@ -193,7 +192,7 @@ func formatFeatureGates(gates map[string]bool) string {
 }
 
 // mesh returns the mesh instance, or an error telling how to create one.
-func (s *Session) mesh() (*asm.Instance, error) {
+func (s *Session) mesh() (Mesh, error) {
 	return s.backend.Mesh()
 }
 

@@ -10,6 +10,9 @@ import (
 	"strings"
 
 	"github.com/spf13/pflag"
+
+	"github.com/meshtwin/meshtwin/internal/suggest"
+	"github.com/meshtwin/meshtwin/script"
 )
 
 // cmdEnv is what a command runs with: its positional arguments (flags
@@ -26,7 +29,7 @@ type cmdEnv struct {
 }
 
 // runner runs a command once its flags are parsed. An error it returns
-// that is not an *ExitError is printed as `error: ...` by the dispatcher.
+// that is not an *script.ExitError is printed as `error: ...` by the dispatcher.
 type runner func(e *cmdEnv) error
 
 // commandSpec is one row of the command table: everything help shows,
@@ -242,7 +245,7 @@ func commandTable() []commandSpec {
 				fs.BoolP("count", "c", false, "print the number of matching lines instead")
 				fs.BoolP("quiet", "q", false, "print nothing; only the exit status tells")
 				fs.StringP("regexp", "e", "", "the PATTERN (for patterns that start with -)")
-				return func(e *cmdEnv) error { return runGrep(e) }
+				return func(e *cmdEnv) error { return script.Grep(e.args, e.stdin, e.out, e.errOut) }
 			},
 		},
 	}
@@ -263,7 +266,7 @@ func topLevelNames(table []commandSpec) []string {
 }
 
 // dispatch runs one stage of a pipeline. It returns nil or an
-// *ExitError whose message is already on errOut.
+// *script.ExitError whose message is already on errOut.
 func (s *Session) dispatch(ctx context.Context, argv []string, stdin io.Reader, out, errOut io.Writer) error {
 	if len(argv) == 0 {
 		return nil
@@ -317,7 +320,7 @@ func (s *Session) unknownCommand(table []commandSpec, argv []string, out, errOut
 	if depth == 0 {
 		err := fmt.Errorf("unknown command %q%s", argv[0], suggestion(argv[0], topLevelNames(table), "; commands are: "))
 		fmt.Fprintf(errOut, "error: %v\n", err)
-		return &ExitError{Code: 1, Err: err}
+		return &script.ExitError{Code: 1, Err: err}
 	}
 	group := strings.Join(argv[:depth], " ")
 	subs := subcommands(table, argv[:depth])
@@ -332,7 +335,7 @@ func (s *Session) unknownCommand(table []commandSpec, argv []string, out, errOut
 	}
 	err := fmt.Errorf("unknown command %q for %q%s", argv[depth], group, hint)
 	fmt.Fprintf(errOut, "error: %v\nSee '%s --help' for usage.\n", err, group)
-	return &ExitError{Code: 1, Err: err}
+	return &script.ExitError{Code: 1, Err: err}
 }
 
 func isHelpFlag(a string) bool { return a == "-h" || a == "--help" }
@@ -355,58 +358,10 @@ func subcommands(table []commandSpec, prefix []string) []string {
 // suggestion renders ` (did you mean "x"?)` for the closest candidate,
 // or lists every candidate after orList when none is close.
 func suggestion(word string, candidates []string, orList string) string {
-	if best := Closest(word, candidates); best != "" {
+	if best := suggest.Closest(word, candidates); best != "" {
 		return fmt.Sprintf(" (did you mean %q?)", best)
 	}
 	return orList + strings.Join(candidates, ", ")
-}
-
-// Closest returns the candidate nearest to word when it is a likely typo
-// (at most two edits, a swap of neighbours counting as one, or a prefix),
-// or "".
-func Closest(word string, candidates []string) string {
-	best, bestDist := "", 3
-	for _, c := range candidates {
-		d := editDistance(word, c)
-		if d < bestDist {
-			best, bestDist = c, d
-		}
-	}
-	if best == "" && len(word) >= 2 {
-		for _, c := range candidates {
-			if strings.HasPrefix(c, word) {
-				return c
-			}
-		}
-	}
-	return best
-}
-
-// editDistance is the optimal string alignment distance: insertions,
-// deletions, substitutions and swaps of adjacent characters cost one.
-func editDistance(a, b string) int {
-	ra, rb := []rune(a), []rune(b)
-	d := make([][]int, len(ra)+1)
-	for i := range d {
-		d[i] = make([]int, len(rb)+1)
-		d[i][0] = i
-	}
-	for j := range d[0] {
-		d[0][j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		for j := 1; j <= len(rb); j++ {
-			cost := 1
-			if ra[i-1] == rb[j-1] {
-				cost = 0
-			}
-			d[i][j] = min(d[i-1][j]+1, d[i][j-1]+1, d[i-1][j-1]+cost)
-			if i > 1 && j > 1 && ra[i-1] == rb[j-2] && ra[i-2] == rb[j-1] {
-				d[i][j] = min(d[i][j], d[i-2][j-2]+1)
-			}
-		}
-	}
-	return d[len(ra)][len(rb)]
 }
 
 // runSpec parses a command's flags and runs it.
@@ -424,7 +379,7 @@ func (s *Session) runSpec(ctx context.Context, spec commandSpec, args []string, 
 		help := fs.BoolP("help", "h", false, "help for "+spec.path)
 		if err := fs.Parse(args); err != nil {
 			fmt.Fprintf(errOut, "error: %v\nSee '%s --help' for usage.\n", err, spec.path)
-			return &ExitError{Code: 1, Err: err}
+			return &script.ExitError{Code: 1, Err: err}
 		}
 		if *help {
 			writeSpecHelp(out, spec)
@@ -433,19 +388,19 @@ func (s *Session) runSpec(ctx context.Context, spec commandSpec, args []string, 
 		env.args = fs.Args()
 		if err := checkArgCount(spec, env.args); err != nil {
 			fmt.Fprintf(errOut, "error: %v\nSee '%s --help' for usage.\n", err, spec.path)
-			return &ExitError{Code: 1, Err: err}
+			return &script.ExitError{Code: 1, Err: err}
 		}
 	}
 	err := run(env)
 	if err == nil {
 		return nil
 	}
-	var ee *ExitError
+	var ee *script.ExitError
 	if errors.As(err, &ee) {
 		return err
 	}
 	writeError(errOut, err)
-	return &ExitError{Code: 1, Err: err}
+	return &script.ExitError{Code: 1, Err: err}
 }
 
 // writeError prints `error: ...`; the lines after the first (every
@@ -560,5 +515,5 @@ func (s *Session) helpCommand(table []commandSpec, args []string, out, errOut io
 	}
 	err := fmt.Errorf("no help for %q: it is not a command", path)
 	fmt.Fprintf(errOut, "error: %v\n", err)
-	return &ExitError{Code: 1, Err: err}
+	return &script.ExitError{Code: 1, Err: err}
 }

@@ -11,8 +11,8 @@ import (
 
 	"k8s.io/client-go/kubernetes"
 
-	"github.com/meshtwin/meshtwin/asm"
 	"github.com/meshtwin/meshtwin/model"
+	"github.com/meshtwin/meshtwin/script"
 )
 
 // clockBackend is a Backend with only a clock, for tests of the script
@@ -31,7 +31,7 @@ func (b *clockBackend) Advance(_ context.Context, d time.Duration) error {
 	return nil
 }
 func (b *clockBackend) CreateMesh(context.Context, model.MeshConfig) error     { return errNoMesh }
-func (b *clockBackend) Mesh() (*asm.Instance, error)                           { return nil, errNoMesh }
+func (b *clockBackend) Mesh() (Mesh, error)                                    { return nil, errNoMesh }
 func (b *clockBackend) CreateCluster(context.Context, model.ClusterSpec) error { return errNoMesh }
 func (b *clockBackend) JoinCluster(context.Context, string) error              { return errNoMesh }
 func (b *clockBackend) Clusters() []string                                     { return nil }
@@ -52,11 +52,11 @@ func runScriptForTest(t *testing.T, script string, opts ScriptOptions) (*clockBa
 	return b, out.String(), errOut.String(), err
 }
 
-func exitOf(t *testing.T, err error) *ExitError {
+func exitOf(t *testing.T, err error) *script.ExitError {
 	t.Helper()
-	var ee *ExitError
+	var ee *script.ExitError
 	if !errors.As(err, &ee) {
-		t.Fatalf("error %v (%T) is not an *ExitError", err, err)
+		t.Fatalf("error %v (%T) is not an *script.ExitError", err, err)
 	}
 	return ee
 }
@@ -218,60 +218,55 @@ func TestExecCanceled(t *testing.T) {
 	}
 }
 
-func TestGrep(t *testing.T) {
+func TestCheckTranscript(t *testing.T) {
 	t.Parallel()
-	input := "NAME    READY   STATUS\nnginx   2/2     Running\nweb-1   1/1     Pending\nA|B\na.b\naxb\n-v\n"
-	tests := []struct {
-		args string
-		want string
-		code int
-	}{
-		{"nginx", "nginx   2/2     Running\n", 0},
-		{"-v Running", "NAME    READY   STATUS\nweb-1   1/1     Pending\nA|B\na.b\naxb\n-v\n", 0},
-		{"-i NGINX", "nginx   2/2     Running\n", 0},
-		{"-c /", "2\n", 0},
-		{"-vc /", "5\n", 0},
-		{"-q nginx", "", 0},
-		{"'A|B'", "A|B\n", 0}, // | is literal in a basic regexp
-		{`'nginx\|web'`, "nginx   2/2     Running\nweb-1   1/1     Pending\n", 0}, // \| is alternation
-		{"-E 'nginx|web'", "nginx   2/2     Running\nweb-1   1/1     Pending\n", 0},
-		{"-E 'A\\|B'", "A|B\n", 0},
-		{"a.b", "a.b\naxb\n", 0},
-		{"-F a.b", "a.b\n", 0},
-		{"'[0-9]/[0-9] *Running'", "nginx   2/2     Running\n", 0},
-		{"'2/2 \\+Running'", "nginx   2/2     Running\n", 0},
-		{"-w web", "web-1   1/1     Pending\n", 0},
-		{"-w we", "", 1},
-		{"-x a.b", "a.b\naxb\n", 0},
-		{"-e -v", "-v\n", 0},
-		{"-- -v", "-v\n", 0},
-		{"--regexp=-v", "-v\n", 0},
-		{"Running -c", "1\n", 0}, // flags after the pattern, as GNU grep
-		{"'^[[:upper:]]'", "NAME    READY   STATUS\nA|B\n", 0},
-		{"zzz", "", 1},
-		{"-c zzz", "0\n", 1},
-		{"-z x", "", 2},
-		{"", "", 2},
-		{"x file.txt", "", 2},
-		{"-E '('", "", 2},
+	text := `$ advance 1s
+$ grep x <<EOF
+ax
+b
+EOF
+ax
+$ nosuch
+error: unknown command "nosuch"; commands are: advance, analyze, asm, cluster, explain, grep, help, istioctl, kubectl, mesh, *
+$ grep -c x <<EOF
+x
+EOF
+2
+$ help asm sync to-clusters
+Sync sidecar auto-injection labels from the mesh instance to its clusters.
+`
+	s := NewSession(&clockBackend{}, Options{})
+	ms := s.CheckTranscript(context.Background(), "t.txt", text)
+	if len(ms) != 2 {
+		t.Fatalf("got %d mismatches, want 2: %v", len(ms), ms)
 	}
-	for _, tt := range tests {
-		t.Run(tt.args, func(t *testing.T) {
-			t.Parallel()
-			s := NewSession(&clockBackend{}, Options{})
-			var out, errOut bytes.Buffer
-			err := s.Exec(context.Background(), "grep "+tt.args, strings.NewReader(input), &out, &errOut)
-			code := 0
-			if err != nil {
-				code = exitOf(t, err).Code
-			}
-			if code != tt.code || out.String() != tt.want {
-				t.Errorf("grep %s: code %d stdout %q (stderr %q), want code %d stdout %q", tt.args, code, out.String(), errOut.String(), tt.code, tt.want)
-			}
-			if tt.code == 2 && !strings.HasPrefix(errOut.String(), "grep: ") {
-				t.Errorf("grep %s: stderr = %q, want a grep: error", tt.args, errOut.String())
-			}
-		})
+	if ms[0].Line != 9 || ms[0].Actual != "1\n" {
+		t.Errorf("first mismatch = line %d actual %q, want line 9 actual \"1\\n\"", ms[0].Line, ms[0].Actual)
+	}
+	wantStr := "t.txt:9: $ grep -c x <<EOF ...\n--- expected\n+++ actual\n@@ -1 +1 @@\n-2\n+1"
+	if got := ms[0].String(); got != wantStr {
+		t.Errorf("String() = %q, want %q", got, wantStr)
+	}
+	if ms[1].Line != 13 || !strings.Contains(ms[1].Diff, "+Creates missing namespaces") {
+		t.Errorf("second mismatch = %+v", ms[1])
+	}
+
+	bad := s.CheckTranscript(context.Background(), "bad.txt", "oops\n")
+	if len(bad) != 1 || bad[0].String() != "bad.txt:1: a transcript starts with a `$ command` line, got \"oops\"" {
+		t.Errorf("unreadable transcript: got %v", bad)
+	}
+}
+
+func TestEchoedRunIsATranscript(t *testing.T) {
+	t.Parallel()
+	script := "advance 1s\ngrep a <<EOF\na1\nb\nEOF\nhelp grep | grep '^Usage'\n"
+	_, out, _, err := runScriptForTest(t, script, ScriptOptions{Echo: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := NewSession(&clockBackend{}, Options{})
+	if ms := s.CheckTranscript(context.Background(), "echoed", out); len(ms) != 0 {
+		t.Errorf("the echoed run does not check against itself:\n%s\n%v", out, ms)
 	}
 }
 
@@ -287,27 +282,6 @@ func TestCommandHelpListsEveryCommand(t *testing.T) {
 		}
 		if !strings.HasPrefix(c.example, c.path) && !strings.Contains(c.example, c.path+" ") {
 			t.Errorf("the example of %q does not use it: %q", c.path, c.example)
-		}
-	}
-}
-
-func TestEditDistanceAndClosest(t *testing.T) {
-	t.Parallel()
-	tests := []struct {
-		a, b string
-		want int
-	}{
-		{"", "", 0}, {"a", "", 1}, {"kubeclt", "kubectl", 1}, {"kitten", "sitting", 3}, {"mesh", "mesh", 0}, {"ca", "abc", 3},
-	}
-	for _, tt := range tests {
-		if got := editDistance(tt.a, tt.b); got != tt.want {
-			t.Errorf("editDistance(%q, %q) = %d, want %d", tt.a, tt.b, got, tt.want)
-		}
-	}
-	names := []string{"advance", "analyze", "asm", "cluster", "kubectl", "mesh"}
-	for word, want := range map[string]string{"kubeclt": "kubectl", "msh": "mesh", "analyse": "analyze", "clu": "cluster", "zzzzzz": ""} {
-		if got := Closest(word, names); got != want {
-			t.Errorf("Closest(%q) = %q, want %q", word, got, want)
 		}
 	}
 }

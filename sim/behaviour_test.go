@@ -292,7 +292,7 @@ func TestLegacyWebhookBreaksNativeSidecar(t *testing.T) {
 	}
 
 	// The fix (B33): traditional mode, then restart.
-	mesh, err := e.s.Mesh()
+	mesh, err := e.s.Instance()
 	e.must(err)
 	_, err = mesh.PatchConfig(types.MergePatchType, []byte(`{"spec":{"enableNativeSidecar":false}}`))
 	e.must(err)

@@ -148,7 +148,7 @@ func BenchmarkFullSync(b *testing.B) {
 				}
 			}
 		}
-		mesh, err := s.Mesh()
+		mesh, err := s.Instance()
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -51,7 +51,7 @@ func TestInjectedIffDecided(t *testing.T) {
 
 		ns, err := e.cs.CoreV1().Namespaces().Get(e.ctx, nsName, metav1.GetOptions{})
 		e.must(err)
-		mesh, err := e.s.Mesh()
+		mesh, err := e.s.Instance()
 		e.must(err)
 		asECI, _ := model.ApplyECIScheduling(pod, ns.Labels)
 		want := model.DecideInjection(model.InjectionRequest{

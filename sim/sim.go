@@ -19,6 +19,7 @@ import (
 
 	"github.com/meshtwin/meshtwin/asm"
 	"github.com/meshtwin/meshtwin/model"
+	"github.com/meshtwin/meshtwin/shell"
 )
 
 // Options configure a Sim.
@@ -175,12 +176,21 @@ func (s *Sim) CreateMesh(_ context.Context, cfg model.MeshConfig) error {
 	return nil
 }
 
-// Mesh returns the mesh instance.
-func (s *Sim) Mesh() (*asm.Instance, error) {
+// Instance returns the mesh instance, running in this process.
+func (s *Sim) Instance() (*asm.Instance, error) {
 	if inst := s.mesh.Load(); inst != nil {
 		return inst, nil
 	}
 	return nil, errors.New("no mesh exists yet: create one first (mesh create)")
+}
+
+// Mesh returns the mesh instance as the command layer uses it.
+func (s *Sim) Mesh() (shell.Mesh, error) {
+	inst, err := s.Instance()
+	if err != nil {
+		return nil, err
+	}
+	return inst, nil
 }
 
 // CreateCluster creates a data-plane cluster that is not in the mesh yet.
@@ -245,7 +255,7 @@ func (s *Sim) AddVirtualNode(_ context.Context, clusterName string) error {
 // about it, and istio-system and the sidecar injector's webhook appear
 // in it.
 func (s *Sim) JoinCluster(ctx context.Context, name string) error {
-	inst, err := s.Mesh()
+	inst, err := s.Instance()
 	if err != nil {
 		return fmt.Errorf("add cluster %q to the mesh: %w", name, err)
 	}

@@ -6,12 +6,12 @@ import (
 	"strings"
 	"unicode"
 
-	"github.com/meshtwin/meshtwin/shell"
+	"github.com/meshtwin/meshtwin/script"
 )
 
 // ContainsLines reports whether the expected lines appear in got, in
 // order (other lines may sit between them), each matched as by
-// shell.MatchOutput except that indentation is ignored, so a few lines of
+// script.MatchOutput except that indentation is ignored, so a few lines of
 // YAML can be looked for without their nesting.
 func ContainsLines(got, want string) bool {
 	g := outputLines(got)
@@ -43,7 +43,7 @@ func outputLines(s string) []string {
 }
 
 func lineMatches(want, got string) bool {
-	ok, _ := shell.MatchOutput(strings.TrimLeft(want, " \t"), strings.TrimLeft(got, " \t"))
+	ok, _ := script.MatchOutput(strings.TrimLeft(want, " \t"), strings.TrimLeft(got, " \t"))
 	return ok
 }
 

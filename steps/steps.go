@@ -9,6 +9,7 @@ import (
 
 	"github.com/cucumber/godog"
 
+	"github.com/meshtwin/meshtwin/script"
 	"github.com/meshtwin/meshtwin/shell"
 )
 
@@ -182,7 +183,7 @@ func thenOutputIs(ctx context.Context, doc *godog.DocString) error {
 	if err != nil {
 		return err
 	}
-	if ok, diff := shell.MatchOutput(doc.Content, w.stdout); !ok {
+	if ok, diff := script.MatchOutput(doc.Content, w.stdout); !ok {
 		return fmt.Errorf("expected the output to match, got a difference:\n%s\n%s", diff, w.shown())
 	}
 	return nil

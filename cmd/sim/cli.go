@@ -13,6 +13,8 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/meshtwin/meshtwin/internal/suggest"
+	"github.com/meshtwin/meshtwin/script"
 	"github.com/meshtwin/meshtwin/shell"
 	"github.com/meshtwin/meshtwin/sim"
 )
@@ -77,7 +79,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return 0
 	default:
 		msg := fmt.Sprintf("sim: unknown command %q", args[0])
-		if s := shell.Closest(args[0], []string{"run", "check", "version", "help"}); s != "" {
+		if s := suggest.Closest(args[0], []string{"run", "check", "version", "help"}); s != "" {
 			msg += fmt.Sprintf(" (did you mean %q?)", s)
 		}
 		fmt.Fprintf(stderr, "%s\nRun 'sim --help' for usage.\n", msg)
@@ -151,8 +153,8 @@ func runScript(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 		fmt.Fprintf(stderr, "sim run: %v\n", err)
 		return 2
 	}
-	if shell.IsTranscript(text) {
-		if text, err = shell.TranscriptScript(text); err != nil {
+	if script.IsTranscript(text) {
+		if text, err = script.TranscriptScript(text); err != nil {
 			fmt.Fprintf(stderr, "sim run: %s: %v\n", name, err)
 			return 2
 		}
@@ -174,7 +176,7 @@ func exitCode(name string, err error, stderr io.Writer) int {
 	if err == nil {
 		return 0
 	}
-	var exit *shell.ExitError
+	var exit *script.ExitError
 	if errors.As(err, &exit) {
 		code := exit.Code
 		if code == 0 {

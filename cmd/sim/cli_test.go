@@ -3,61 +3,36 @@ package main
 import (
 	"bytes"
 	"context"
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-)
 
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/ from what the CLI prints now")
+	"github.com/stretchr/testify/require"
+
+	"github.com/meshtwin/meshtwin/internal/golden"
+)
 
 // TestCLIGolden runs the CLI on each testdata/*.args (one argument line,
 // split on spaces) and compares what it prints, both streams as a
 // terminal shows them, and its exit code with testdata/*.golden.
+// `go test ./cmd/sim -run TestCLIGolden -update` rewrites them.
 func TestCLIGolden(t *testing.T) {
-	cases, err := filepath.Glob("testdata/*.args")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(cases) == 0 {
-		t.Fatal("no testdata/*.args")
-	}
-	for _, c := range cases {
-		name := strings.TrimSuffix(filepath.Base(c), ".args")
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			raw, err := os.ReadFile(c)
-			if err != nil {
-				t.Fatal(err)
-			}
-			args := strings.Fields(string(raw))
-			// One buffer for both streams: the golden reads as a terminal
-			// shows the run.
-			var terminal bytes.Buffer
-			code := run(context.Background(), args, strings.NewReader(""), &terminal, &terminal)
-			shown := terminal.String()
-			if shown != "" && !strings.HasSuffix(shown, "\n") {
-				shown += "\n" // as a shell prompt would start a new line
-			}
-			got := fmt.Sprintf("$ sim %s\n%s(exit code %d)\n", strings.Join(args, " "), shown, code)
-			golden := strings.TrimSuffix(c, ".args") + ".golden"
-			if *update {
-				if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run go test ./cmd/sim -update to create it)", err)
-			}
-			if got != string(want) {
-				t.Errorf("sim %s: output differs from %s\n--- want\n%s\n--- got\n%s", strings.Join(args, " "), golden, want, got)
-			}
-		})
-	}
+	golden.Each(t, filepath.Join("testdata", "*.args"), func(t *testing.T, input string) string {
+		raw, err := os.ReadFile(input)
+		require.NoError(t, err)
+		args := strings.Fields(string(raw))
+		// One buffer for both streams: the golden reads as a terminal
+		// shows the run.
+		var terminal bytes.Buffer
+		code := run(t.Context(), args, strings.NewReader(""), &terminal, &terminal)
+		shown := terminal.String()
+		if shown != "" && !strings.HasSuffix(shown, "\n") {
+			shown += "\n" // as a shell prompt would start a new line
+		}
+		return fmt.Sprintf("$ sim %s\n%s(exit code %d)\n", strings.Join(args, " "), shown, code)
+	})
 }
 
 // TestExamplesAreTranscripts checks every shipped example with `sim

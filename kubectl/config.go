@@ -1,4 +1,4 @@
-package shell
+package kubectl
 
 import (
 	"errors"
@@ -46,8 +46,8 @@ func (k *kubectlRun) config(args []string) error {
 
 // kubeContexts lists every context, sorted.
 func (k *kubectlRun) kubeContexts() []string {
-	names := append([]string(nil), k.s.backend.Clusters()...)
-	if _, err := k.s.backend.Mesh(); err == nil {
+	names := append([]string(nil), k.host.Clusters()...)
+	if _, err := k.host.MeshConfig(); err == nil {
 		names = append(names, model.ContextASM)
 	}
 	sort.Strings(names)
@@ -64,10 +64,10 @@ func (k *kubectlRun) configUseContext(args []string) error {
 		return k.usageErrorf("Unexpected args: %v", pos)
 	}
 	name := pos[0]
-	if _, err := k.s.backend.Client(name); err != nil {
+	if _, err := k.host.Client(name); err != nil {
 		return fmt.Errorf("no context exists with the name: %q", name)
 	}
-	k.s.context = name
+	k.host.UseContext(name)
 	fmt.Fprintf(k.out, "Switched to context %q.\n", name)
 	return nil
 }
@@ -81,10 +81,10 @@ func (k *kubectlRun) configCurrentContext(args []string) error {
 	if len(pos) != 0 {
 		return k.usageErrorf("unexpected arguments: %v", pos)
 	}
-	if k.s.context == "" {
+	if k.host.CurrentContext() == "" {
 		return errors.New("current-context is not set")
 	}
-	fmt.Fprintln(k.out, k.s.context)
+	fmt.Fprintln(k.out, k.host.CurrentContext())
 	return nil
 }
 
@@ -130,7 +130,7 @@ func (k *kubectlRun) configGetContexts(args []string) error {
 	}
 	for _, n := range names {
 		cur := ""
-		if n == k.s.context {
+		if n == k.host.CurrentContext() {
 			cur = "*"
 		}
 		writeKubeRow(tw, []string{cur, n, n, n, ""})

@@ -1,4 +1,4 @@
-package shell
+package kubectl
 
 import (
 	"bytes"
@@ -18,8 +18,8 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/kubernetes/fake"
 
-	"github.com/meshtwin/meshtwin/asm"
-	"github.com/meshtwin/meshtwin/model"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func TestKubectlErrorText(t *testing.T) {
@@ -58,9 +58,7 @@ func TestKubectlErrorText(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			if got := kubectlErrorText(tc.err); got != tc.want {
-				t.Errorf("kubectlErrorText() =\n%q\nwant\n%q", got, tc.want)
-			}
+			assert.Equal(t, tc.want, kubectlErrorText(tc.err))
 		})
 	}
 }
@@ -86,9 +84,7 @@ func TestKubectlUnknownCommandSuggests(t *testing.T) {
 			if found {
 				got = strings.Fields(after)
 			}
-			if strings.Join(got, ",") != strings.Join(tc.want, ",") {
-				t.Errorf("suggestions for %q = %v, want %v", tc.word, got, tc.want)
-			}
+			assert.Equal(t, tc.want, got)
 		})
 	}
 }
@@ -114,9 +110,9 @@ func TestKubectlSplitCommand(t *testing.T) {
 		t.Run(tc.describe, func(t *testing.T) {
 			t.Parallel()
 			word, rest, ok := kubectlSplitCommand(strings.Fields(tc.args))
-			if word != tc.word || strings.Join(rest, " ") != tc.rest || ok != tc.hasWord {
-				t.Errorf("kubectlSplitCommand(%q) = %q, %q, %v; want %q, %q, %v", tc.args, word, rest, ok, tc.word, tc.rest, tc.hasWord)
-			}
+			assert.Equal(t, tc.word, word)
+			assert.Equal(t, tc.rest, strings.Join(rest, " "))
+			assert.Equal(t, tc.hasWord, ok)
 		})
 	}
 }
@@ -141,24 +137,16 @@ func TestParseLabelSpecs(t *testing.T) {
 			t.Parallel()
 			set, remove, err := parseLabelSpecs(strings.Fields(tc.specs))
 			if tc.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
-					t.Fatalf("error = %v, want one containing %q", err, tc.wantErr)
-				}
+				require.ErrorContains(t, err, tc.wantErr)
 				return
 			}
-			if err != nil {
-				t.Fatal(err)
-			}
+			require.NoError(t, err)
 			var pairs []string
 			for _, k := range kubeSortedKeys(set) {
 				pairs = append(pairs, k+"="+set[k])
 			}
-			if got := strings.Join(pairs, ","); got != tc.set {
-				t.Errorf("set = %q, want %q", got, tc.set)
-			}
-			if got := strings.Join(remove, ","); got != tc.remove {
-				t.Errorf("remove = %q, want %q", got, tc.remove)
-			}
+			assert.Equal(t, tc.set, strings.Join(pairs, ","), "set")
+			assert.Equal(t, tc.remove, strings.Join(remove, ","), "remove")
 		})
 	}
 }
@@ -166,15 +154,11 @@ func TestParseLabelSpecs(t *testing.T) {
 func TestParseAnnotationSpecs(t *testing.T) {
 	t.Parallel()
 	set, remove, err := parseAnnotationSpecs([]string{"proxy.istio.io/config={\"a\":\"b=c\"}", "old-"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if set["proxy.istio.io/config"] != `{"a":"b=c"}` || len(remove) != 1 || remove[0] != "old" {
-		t.Errorf("got %v %v", set, remove)
-	}
-	if _, _, err := parseAnnotationSpecs([]string{"=x"}); err == nil || err.Error() != "invalid annotation format: =x" {
-		t.Errorf("error = %v", err)
-	}
+	require.NoError(t, err)
+	assert.Equal(t, map[string]string{"proxy.istio.io/config": `{"a":"b=c"}`}, set)
+	assert.Equal(t, []string{"old"}, remove)
+	_, _, err = parseAnnotationSpecs([]string{"=x"})
+	assert.EqualError(t, err, "invalid annotation format: =x")
 }
 
 func TestParseKubeOutput(t *testing.T) {
@@ -196,12 +180,13 @@ func TestParseKubeOutput(t *testing.T) {
 		t.Run(tc.in, func(t *testing.T) {
 			t.Parallel()
 			got, err := parseKubeOutput(tc.in)
-			if (err == nil) != tc.ok {
-				t.Fatalf("parseKubeOutput(%q) error = %v, want ok=%v", tc.in, err, tc.ok)
+			if !tc.ok {
+				assert.Error(t, err)
+				return
 			}
-			if tc.ok && (got.format != tc.format || got.arg != tc.arg) {
-				t.Errorf("parseKubeOutput(%q) = %+v", tc.in, got)
-			}
+			require.NoError(t, err)
+			assert.Equal(t, tc.format, got.format)
+			assert.Equal(t, tc.arg, got.arg)
 		})
 	}
 }
@@ -218,9 +203,7 @@ func TestImageContainerName(t *testing.T) {
 	for image, want := range tests {
 		t.Run(image, func(t *testing.T) {
 			t.Parallel()
-			if got := imageContainerName(image); got != want {
-				t.Errorf("imageContainerName(%q) = %q, want %q", image, got, want)
-			}
+			assert.Equal(t, want, imageContainerName(image))
 		})
 	}
 }
@@ -242,9 +225,7 @@ func TestLookupKubeResource(t *testing.T) {
 			if ok {
 				got = r.kind
 			}
-			if got != kind {
-				t.Errorf("lookupKubeResource(%q) = %q, want %q", word, got, kind)
-			}
+			assert.Equal(t, kind, got)
 		})
 	}
 }
@@ -279,46 +260,39 @@ func TestDeploymentRolloutStatus(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			got, done, err := deploymentRolloutStatus(tc.d)
-			if err != nil || got != tc.want || done != tc.done {
-				t.Errorf("got %q, %v, %v; want %q, %v", got, done, err, tc.want, tc.done)
-			}
+			require.NoError(t, err)
+			assert.Equal(t, tc.want, got)
+			assert.Equal(t, tc.done, done)
 		})
 	}
 }
 
-// fakeBackend is a Backend over plain client-go fake clientsets: it shows
-// the kubectl emulation needs nothing of the simulator's.
-type fakeBackend struct {
+// fakeHost is a Host over plain client-go fake clientsets: it shows the
+// kubectl emulation needs nothing of the simulator's.
+type fakeHost struct {
 	now     time.Time
 	clients map[string]kubernetes.Interface
+	current string
 }
 
-func (b *fakeBackend) Now() time.Time { return b.now }
-func (b *fakeBackend) Advance(_ context.Context, d time.Duration) error {
-	b.now = b.now.Add(d)
+var _ Host = (*fakeHost)(nil)
+
+func (h *fakeHost) Now() time.Time { return h.now }
+func (h *fakeHost) Advance(_ context.Context, d time.Duration) error {
+	h.now = h.now.Add(d)
 	return nil
 }
-func (b *fakeBackend) CreateMesh(context.Context, model.MeshConfig) error {
-	return errors.New("no mesh here")
-}
-func (b *fakeBackend) Mesh() (*asm.Instance, error) { return nil, errors.New("no mesh") }
-func (b *fakeBackend) CreateCluster(context.Context, model.ClusterSpec) error {
-	return errors.New("no clusters here")
-}
-func (b *fakeBackend) JoinCluster(context.Context, string) error { return errors.New("no mesh") }
-func (b *fakeBackend) Clusters() []string                        { return kubeSortedKeys(b.clients) }
-func (b *fakeBackend) ClusterInfo(string) (model.ClusterInfo, error) {
-	return model.ClusterInfo{}, errors.New("unknown")
-}
-func (b *fakeBackend) Client(name string) (kubernetes.Interface, error) {
-	if cs, ok := b.clients[name]; ok {
+func (h *fakeHost) Client(name string) (kubernetes.Interface, error) {
+	if cs, ok := h.clients[name]; ok {
 		return cs, nil
 	}
 	return nil, fmt.Errorf("cluster %q not found", name)
 }
-func (b *fakeBackend) InstallWebhook(context.Context, string, model.Webhook) error {
-	return errors.New("no webhooks here")
-}
+func (h *fakeHost) Clusters() []string              { return kubeSortedKeys(h.clients) }
+func (h *fakeHost) MeshConfig() (MeshConfig, error) { return nil, errors.New("no mesh") }
+func (h *fakeHost) CurrentContext() string          { return h.current }
+func (h *fakeHost) UseContext(name string)          { h.current = name }
+func (h *fakeHost) Dir() string                     { return "" }
 
 func TestKubectlOnFakeClientset(t *testing.T) {
 	t.Parallel()
@@ -333,8 +307,7 @@ func TestKubectlOnFakeClientset(t *testing.T) {
 			}},
 		},
 	)
-	b := &fakeBackend{now: start.Add(90 * time.Second), clients: map[string]kubernetes.Interface{"kind": cs}}
-	s := NewSession(b, Options{Seed: 1})
+	h := &fakeHost{now: start.Add(90 * time.Second), clients: map[string]kubernetes.Interface{"kind": cs}}
 	steps := []struct {
 		line    string
 		stdin   string
@@ -355,22 +328,13 @@ func TestKubectlOnFakeClientset(t *testing.T) {
 	}
 	for _, st := range steps {
 		var out, errOut bytes.Buffer
-		err := s.kubectl(context.Background(), strings.Fields(st.line)[1:], strings.NewReader(st.stdin), &out, &errOut)
+		err := Run(t.Context(), h, strings.Fields(st.line)[1:], strings.NewReader(st.stdin), &out, &errOut)
 		if st.wantErr != "" {
-			var ee *ExitError
-			if !errors.As(err, &ee) || ee.Code != 1 {
-				t.Errorf("%s: error = %v, want an *ExitError with code 1", st.line, err)
-			}
-			if errOut.String() != st.wantErr {
-				t.Errorf("%s: stderr = %q, want %q", st.line, errOut.String(), st.wantErr)
-			}
+			assert.Error(t, err, st.line)
+			assert.Equal(t, st.wantErr, errOut.String(), "%s: stderr", st.line)
 			continue
 		}
-		if err != nil {
-			t.Fatalf("%s: %v (stderr %q)", st.line, err, errOut.String())
-		}
-		if out.String() != st.want {
-			t.Errorf("%s: stdout =\n%q\nwant\n%q", st.line, out.String(), st.want)
-		}
+		require.NoError(t, err, "%s (stderr %q)", st.line, errOut.String())
+		assert.Equal(t, st.want, out.String(), "%s: stdout", st.line)
 	}
 }

@@ -1,4 +1,4 @@
-package shell
+package kubectl
 
 import (
 	"bufio"
@@ -86,8 +86,8 @@ func (k *kubectlRun) expandManifestPaths(files []string) []string {
 			continue
 		}
 		path := f
-		if !filepath.IsAbs(path) && k.s.opts.Dir != "" {
-			path = filepath.Join(k.s.opts.Dir, path)
+		if !filepath.IsAbs(path) && k.host.Dir() != "" {
+			path = filepath.Join(k.host.Dir(), path)
 		}
 		entries, err := os.ReadDir(path)
 		if err != nil {
@@ -254,7 +254,7 @@ func (k *kubectlRun) waitGone(c kubeObjectClient, name string, limit time.Durati
 		if waited >= limit {
 			return nil
 		}
-		if err := k.s.backend.Advance(k.ctx, time.Second); err != nil {
+		if err := k.host.Advance(k.ctx, time.Second); err != nil {
 			return err
 		}
 	}

@@ -1,8 +1,6 @@
-package shell
+package script
 
 import (
-	"bytes"
-	"context"
 	"errors"
 	"fmt"
 	"regexp"
@@ -296,7 +294,7 @@ func ParseTranscript(text string) ([]TranscriptStep, error) {
 		start := i
 		cmd := strings.TrimPrefix(strings.TrimPrefix(l, "$"), " ")
 		for {
-			_, err := parseScript("", cmd)
+			_, err := Parse("", cmd)
 			var pe *ParseError
 			if err == nil {
 				break
@@ -349,13 +347,14 @@ func (m Mismatch) String() string {
 	return fmt.Sprintf("%s:%d: $ %s\n%s", m.Name, m.Line, cmd, strings.TrimRight(m.Diff, "\n"))
 }
 
-// CheckTranscript runs a transcript on the session, step by step, and
-// returns every step whose output (standard output and errors together,
-// as a terminal shows them) differs from the expected. A failing command
-// is fine when its error is the expected output. Every step runs, even
-// after a mismatch. A transcript that cannot be read is one mismatch
-// naming the line and the problem.
-func (s *Session) CheckTranscript(ctx context.Context, name, text string) []Mismatch {
+// Check runs a transcript's steps one by one with run, which returns what
+// a command printed (standard output and errors together, as a terminal
+// shows them), and returns every step whose output differs from the
+// expected. A failing command is fine when its error is the expected
+// output, so run returns no error. Every step runs, even after a mismatch.
+// A transcript that cannot be read is one mismatch naming the line and the
+// problem.
+func Check(name, text string, run func(command string) string) []Mismatch {
 	steps, err := ParseTranscript(text)
 	if err != nil {
 		m := Mismatch{Name: name, Diff: err.Error()}
@@ -367,12 +366,11 @@ func (s *Session) CheckTranscript(ctx context.Context, name, text string) []Mism
 	}
 	var out []Mismatch
 	for _, st := range steps {
-		var buf bytes.Buffer
-		_ = s.Exec(ctx, st.Command, nil, &buf, &buf)
-		if ok, diff := MatchOutput(st.Expected, buf.String()); !ok {
+		actual := run(st.Command)
+		if ok, diff := MatchOutput(st.Expected, actual); !ok {
 			out = append(out, Mismatch{
 				Name: name, Line: st.Line, Command: st.Command,
-				Expected: st.Expected, Actual: buf.String(), Diff: diff,
+				Expected: st.Expected, Actual: actual, Diff: diff,
 			})
 		}
 	}

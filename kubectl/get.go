@@ -1,4 +1,4 @@
-package shell
+package kubectl
 
 import (
 	"errors"
@@ -190,7 +190,7 @@ func (k *kubectlRun) get(args []string) error {
 	}
 	single := len(rargs) == 1 && rargs[0].name != ""
 	if err := k.printObjects(sections, out, single, kubeTableOptions{
-		now: k.s.backend.Now(), wide: out.format == "wide", withNamespace: *allNS,
+		now: k.host.Now(), wide: out.format == "wide", withNamespace: *allNS,
 		withKind:   *showKind || multipleTypesRequested(rargs, pos),
 		showLabels: *showLabels, labelColumns: *labelCols, noHeaders: *noHeaders,
 	}); err != nil {
@@ -291,7 +291,7 @@ func writeKubeTable(w io.Writer, s kubeSection, o kubeTableOptions) error {
 // meshConfigObject is the mesh instance's asmmeshconfig; name "" means
 // any (a list), otherwise it must be "default".
 func (k *kubectlRun) meshConfigObject(name string) (runtime.Object, error) {
-	inst, err := k.s.backend.Mesh()
+	inst, err := k.host.MeshConfig()
 	if err != nil {
 		return nil, err
 	}

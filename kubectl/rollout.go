@@ -1,4 +1,4 @@
-package shell
+package kubectl
 
 import (
 	"encoding/json"
@@ -103,7 +103,7 @@ func (k *kubectlRun) rolloutRestart(args []string) error {
 		fmt.Fprintf(k.errOut, "No resources found in %s namespace.\n", k.namespace())
 		return nil
 	}
-	stamp := k.s.backend.Now().Format(time.RFC3339)
+	stamp := k.host.Now().Format(time.RFC3339)
 	res, _ := lookupKubeResource("deployments")
 	for _, d := range deps {
 		if d.Spec.Paused {
@@ -197,7 +197,7 @@ func (k *kubectlRun) rolloutStatus(args []string) error {
 		if waited >= limit {
 			return errors.New("timed out waiting for the condition")
 		}
-		if err := k.s.backend.Advance(k.ctx, time.Second); err != nil {
+		if err := k.host.Advance(k.ctx, time.Second); err != nil {
 			return err
 		}
 		obj, err := c.Get(k.ctx, d.Name)

@@ -1,4 +1,4 @@
-package shell
+package script
 
 import (
 	"fmt"
@@ -9,7 +9,7 @@ import (
 // quote, a heredoc without its closing word, shell syntax this shell does
 // not run. It names the script and the 1-based line.
 type ParseError struct {
-	// Name is the script's name as given in ScriptOptions.Name; empty for
+	// Name is the script's name as given to Parse; empty for
 	// a single command line run by Exec.
 	Name string
 	// Line is where the problem starts (the line of an unclosed quote, of
@@ -33,19 +33,19 @@ func (e *ParseError) Error() string {
 	return fmt.Sprintf("%s:%d: %s", e.Name, e.Line, e.Msg)
 }
 
-// scriptCommand is one command of a script: a pipeline of one or more
+// Command is one command of a script: a pipeline of one or more
 // stages, where it starts and how it was written.
-type scriptCommand struct {
+type Command struct {
 	// Line is the 1-based line of the command's first word.
 	Line int
 	// Text is the command as written, from its first word to the end of
 	// its last line: continuation lines and heredoc bodies included.
 	Text   string
-	Stages []scriptStage
+	Stages []Stage
 }
 
-// scriptStage is one command of a pipeline.
-type scriptStage struct {
+// Stage is one command of a pipeline.
+type Stage struct {
 	Args []string
 	// Heredoc is the body of a `<<WORD` on this stage: it replaces the
 	// stage's standard input. Nil when the stage has none.
@@ -70,13 +70,13 @@ type lexer struct {
 	pos  int
 	line int
 
-	cmds []scriptCommand
+	cmds []Command
 
 	// the command being read
 	started   bool
 	startLine int
 	startPos  int
-	stages    []scriptStage
+	stages    []Stage
 	args      []string
 	word      strings.Builder
 	inWord    bool
@@ -86,8 +86,9 @@ type lexer struct {
 	bodies map[int]string
 }
 
-// parseScript splits text into commands; name is used in errors.
-func parseScript(name, text string) ([]scriptCommand, error) {
+// Parse splits a script into commands; name is used in errors. It
+// parses everything before anything runs, so a syntax error runs nothing.
+func Parse(name, text string) ([]Command, error) {
 	lx := &lexer{name: name, src: strings.ReplaceAll(text, "\r\n", "\n"), line: 1}
 	if err := lx.run(); err != nil {
 		return nil, err
@@ -280,7 +281,7 @@ func (lx *lexer) pipe() error {
 	if len(lx.args) == 0 {
 		return lx.errorf(lx.line, "syntax error near unexpected token '|': a pipe needs a command on its left")
 	}
-	lx.stages = append(lx.stages, scriptStage{Args: lx.args})
+	lx.stages = append(lx.stages, Stage{Args: lx.args})
 	lx.args = nil
 	lx.afterPipe = true
 	lx.pos++
@@ -407,14 +408,14 @@ func (lx *lexer) finish(eof bool) error {
 		return lx.incompletef(lx.line, "unexpected end of script after '|': a pipe needs a command on its right")
 	}
 	if len(lx.args) > 0 {
-		lx.stages = append(lx.stages, scriptStage{Args: lx.args})
+		lx.stages = append(lx.stages, Stage{Args: lx.args})
 	}
 	if len(lx.stages) > 0 {
 		for i, body := range lx.bodies {
 			b := body
 			lx.stages[i].Heredoc = &b
 		}
-		lx.cmds = append(lx.cmds, scriptCommand{
+		lx.cmds = append(lx.cmds, Command{
 			Line:   lx.startLine,
 			Text:   strings.TrimRight(lx.src[lx.startPos:lx.pos], " \t\n"),
 			Stages: lx.stages,

@@ -1,10 +1,12 @@
-package shell
+package script
 
 import (
-	"context"
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func TestMatchOutput(t *testing.T) {
@@ -165,54 +167,33 @@ func TestParseTranscriptErrors(t *testing.T) {
 	}
 }
 
-func TestCheckTranscript(t *testing.T) {
+func TestCheck(t *testing.T) {
 	t.Parallel()
-	text := `$ advance 1s
-$ grep x <<EOF
-ax
-b
-EOF
-ax
-$ nosuch
-error: unknown command "nosuch"; commands are: advance, analyze, asm, cluster, explain, grep, help, istioctl, kubectl, mesh, *
-$ grep -c x <<EOF
-x
-EOF
-2
-$ help asm sync to-clusters
-Sync sidecar auto-injection labels from the mesh instance to its clusters.
-`
-	s := NewSession(&clockBackend{}, Options{})
-	ms := s.CheckTranscript(context.Background(), "t.txt", text)
-	if len(ms) != 2 {
-		t.Fatalf("got %d mismatches, want 2: %v", len(ms), ms)
+	text := "$ echo a\na\n$ count\n2\n$ say x <<EOF\nx\nEOF\nx\n$ help\nHelp.\n"
+	printed := map[string]string{
+		"echo a":              "a\n",
+		"count":               "1\n",
+		"say x <<EOF\nx\nEOF": "x\n",
+		"help":                "Help.\nMore.\n",
 	}
-	if ms[0].Line != 9 || ms[0].Actual != "1\n" {
-		t.Errorf("first mismatch = line %d actual %q, want line 9 actual \"1\\n\"", ms[0].Line, ms[0].Actual)
-	}
-	wantStr := "t.txt:9: $ grep -c x <<EOF ...\n--- expected\n+++ actual\n@@ -1 +1 @@\n-2\n+1"
-	if got := ms[0].String(); got != wantStr {
-		t.Errorf("String() = %q, want %q", got, wantStr)
-	}
-	if ms[1].Line != 13 || !strings.Contains(ms[1].Diff, "+Creates missing namespaces") {
-		t.Errorf("second mismatch = %+v", ms[1])
-	}
+	var ran []string
+	ms := Check("t.txt", text, func(command string) string {
+		ran = append(ran, command)
+		return printed[command]
+	})
+	assert.Equal(t, []string{"echo a", "count", "say x <<EOF\nx\nEOF", "help"}, ran, "every step runs, in order, even after a mismatch")
+	require.Len(t, ms, 2)
+	assert.Equal(t, 3, ms[0].Line)
+	assert.Equal(t, "1\n", ms[0].Actual)
+	assert.Equal(t, "t.txt:3: $ count\n--- expected\n+++ actual\n@@ -1 +1 @@\n-2\n+1", ms[0].String())
+	assert.Equal(t, 9, ms[1].Line)
+	assert.Contains(t, ms[1].Diff, "+More.")
+	assert.Equal(t, "t.txt:5: $ say x <<EOF ...", strings.SplitN(Mismatch{Name: "t.txt", Line: 5, Command: "say x <<EOF\nx\nEOF", Diff: "d"}.String(), "\n", 2)[0])
 
-	bad := s.CheckTranscript(context.Background(), "bad.txt", "oops\n")
-	if len(bad) != 1 || bad[0].String() != "bad.txt:1: a transcript starts with a `$ command` line, got \"oops\"" {
-		t.Errorf("unreadable transcript: got %v", bad)
-	}
-}
-
-func TestEchoedRunIsATranscript(t *testing.T) {
-	t.Parallel()
-	script := "advance 1s\ngrep a <<EOF\na1\nb\nEOF\nhelp grep | grep '^Usage'\n"
-	_, out, _, err := runScriptForTest(t, script, ScriptOptions{Echo: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := NewSession(&clockBackend{}, Options{})
-	if ms := s.CheckTranscript(context.Background(), "echoed", out); len(ms) != 0 {
-		t.Errorf("the echoed run does not check against itself:\n%s\n%v", out, ms)
-	}
+	bad := Check("bad.txt", "oops\n", func(string) string {
+		t.Error("an unreadable transcript runs nothing")
+		return ""
+	})
+	require.Len(t, bad, 1)
+	assert.Equal(t, "bad.txt:1: a transcript starts with a `$ command` line, got \"oops\"", bad[0].String())
 }

@@ -1,4 +1,4 @@
-package shell
+package script
 
 import (
 	"errors"
@@ -14,7 +14,7 @@ type lexed struct {
 	stages [][]string
 }
 
-func flatten(cmds []scriptCommand) []lexed {
+func flatten(cmds []Command) []lexed {
 	out := make([]lexed, 0, len(cmds))
 	for _, c := range cmds {
 		l := lexed{line: c.Line}
@@ -81,12 +81,12 @@ func TestParseScript(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			cmds, err := parseScript("t.sh", tt.src)
+			cmds, err := Parse("t.sh", tt.src)
 			if err != nil {
-				t.Fatalf("parseScript(%q): %v", tt.src, err)
+				t.Fatalf("Parse(%q): %v", tt.src, err)
 			}
 			if got := flatten(cmds); !reflect.DeepEqual(got, tt.want) {
-				t.Errorf("parseScript(%q)\n got %#v\nwant %#v", tt.src, got, tt.want)
+				t.Errorf("Parse(%q)\n got %#v\nwant %#v", tt.src, got, tt.want)
 			}
 		})
 	}
@@ -95,7 +95,7 @@ func TestParseScript(t *testing.T) {
 func TestParseScriptText(t *testing.T) {
 	t.Parallel()
 	src := "# setup\n  kubectl apply -f - <<EOF  # manifest\nkind: Pod\nEOF\nkubectl get pods \\\n  -o wide\n"
-	cmds, err := parseScript("t.sh", src)
+	cmds, err := Parse("t.sh", src)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -143,12 +143,12 @@ func TestParseScriptErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			_, err := parseScript("t.sh", tt.src)
+			_, err := Parse("t.sh", tt.src)
 			if err == nil {
-				t.Fatalf("parseScript(%q): no error, want %q", tt.src, tt.want)
+				t.Fatalf("Parse(%q): no error, want %q", tt.src, tt.want)
 			}
 			if !strings.HasPrefix(err.Error(), tt.want) {
-				t.Errorf("parseScript(%q) error = %q, want prefix %q", tt.src, err, tt.want)
+				t.Errorf("Parse(%q) error = %q, want prefix %q", tt.src, err, tt.want)
 			}
 			var pe *ParseError
 			if !errors.As(err, &pe) {
@@ -163,11 +163,11 @@ func TestParseScriptErrors(t *testing.T) {
 
 func TestParseErrorWithoutName(t *testing.T) {
 	t.Parallel()
-	_, err := parseScript("", "grep 'x")
+	_, err := Parse("", "grep 'x")
 	if got, want := err.Error(), "syntax error: unterminated quote: the ' opened on this line is never closed"; got != want {
 		t.Errorf("error = %q, want %q", got, want)
 	}
-	_, err = parseScript("", "a\nb 'x")
+	_, err = Parse("", "a\nb 'x")
 	if got, want := err.Error(), "syntax error on line 2: unterminated quote: the ' opened on this line is never closed"; got != want {
 		t.Errorf("error = %q, want %q", got, want)
 	}

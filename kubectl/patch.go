@@ -1,4 +1,4 @@
-package shell
+package kubectl
 
 import (
 	"encoding/json"
@@ -79,7 +79,7 @@ func (k *kubectlRun) patch(args []string) error {
 			continue
 		}
 		if out.format != "" {
-			if err := k.printObjects([]kubeSection{{res: a.res, objs: []runtime.Object{after}}}, out, true, kubeTableOptions{now: k.s.backend.Now()}); err != nil {
+			if err := k.printObjects([]kubeSection{{res: a.res, objs: []runtime.Object{after}}}, out, true, kubeTableOptions{now: k.host.Now()}); err != nil {
 				return err
 			}
 			continue
@@ -95,7 +95,7 @@ func (k *kubectlRun) patch(args []string) error {
 
 // patchMeshConfig patches the mesh instance's asmmeshconfig.
 func (k *kubectlRun) patchMeshConfig(pt types.PatchType, data []byte) (runtime.Object, error) {
-	inst, err := k.s.backend.Mesh()
+	inst, err := k.host.MeshConfig()
 	if err != nil {
 		return nil, err
 	}

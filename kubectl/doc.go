@@ -1,0 +1,31 @@
+// Package kubectl emulates the kubectl commands a mesh onboarding uses
+// (get, describe, create, run, apply, replace, delete, label, annotate,
+// rollout, patch, scale, config), printing what kubectl prints: its
+// tables, describe output, YAML and JSON, and its error texts. Run is the
+// entry point; Host is what it needs of its caller.
+//
+// It speaks only kubernetes.Interface (plus the mesh instance's
+// asmmeshconfig), so it runs unchanged on the simulator and on real
+// clusters. Where kubectl would wait in real time, it waits on the host's
+// clock instead (Host.Advance, one second at a time):
+//   - delete and replace --force wait until the objects are gone (at most
+//     2 minutes), as kubectl's --wait does;
+//   - rollout status watches until the rollout is done, printing each new
+//     status line, for at most --timeout (default 10 minutes: a
+//     deployment's default progress deadline), then fails with "timed out
+//     waiting for the condition"; --watch=false prints the current line
+//     once and succeeds.
+//
+// Other deliberate differences from kubectl: apply, create -f, replace
+// and delete -f read and check every document (YAML syntax, kind,
+// unknown fields, namespace) before sending any, so a bad document changes
+// nothing; YAML errors name the line within the document, as kubectl's
+// do. get events lists events by time. The "all" resource means pods,
+// services, deployments, replicasets and jobs.
+//
+// Where things are: kubectl.go parses the command line and renders
+// errors; resources.go is the table of resource types; get.go and
+// print.go print tables, YAML, JSON and custom columns; describe_*.go
+// describe one kind each; apply.go, create.go, label.go, patch.go,
+// rollout.go and config.go are the other commands.
+package kubectl
