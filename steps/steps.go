@@ -251,7 +251,7 @@ func thenNothingChanged(ctx context.Context) error {
 		return fmt.Errorf("could not take the snapshot before the When steps: %w", w.beforeErr)
 	}
 	var after *Snapshot
-	if gerr := w.guard("taking a snapshot of the state", func() { after, err = TakeSnapshot(ctx, w.backend) }); gerr != nil {
+	if gerr := w.guard(ctx, "taking a snapshot of the state", func(ctx context.Context) { after, err = TakeSnapshot(ctx, w.backend) }); gerr != nil {
 		return gerr
 	}
 	if err != nil {

@@ -3,6 +3,7 @@ package steps
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"runtime/debug"
 	"strings"
@@ -115,7 +116,7 @@ func (w *World) takeDueSnapshot(ctx context.Context) error {
 	w.snapshotDue = false
 	var snap *Snapshot
 	var snapErr error
-	if err := w.guard("taking a snapshot of the state", func() { snap, snapErr = TakeSnapshot(ctx, w.backend) }); err != nil {
+	if err := w.guard(ctx, "taking a snapshot of the state", func(ctx context.Context) { snap, snapErr = TakeSnapshot(ctx, w.backend) }); err != nil {
 		return err
 	}
 	w.before, w.beforeErr = snap, snapErr
@@ -124,8 +125,13 @@ func (w *World) takeDueSnapshot(ctx context.Context) error {
 
 // guard runs fn, which talks to the backend, and turns a panic into an
 // error and a backend that does not answer within the step timeout into a
-// failed step instead of a hung suite.
-func (w *World) guard(what string, fn func()) error {
+// failed step instead of a hung suite. fn gets a context that is cancelled
+// at the timeout, and guard waits for fn to return even then, so no step
+// leaves work behind that still changes the backend while the next one
+// runs.
+func (w *World) guard(ctx context.Context, what string, fn func(ctx context.Context)) error {
+	ctx, cancel := context.WithTimeout(ctx, w.timeout)
+	defer cancel()
 	done := make(chan error, 1)
 	go func() {
 		defer func() {
@@ -133,16 +139,21 @@ func (w *World) guard(what string, fn func()) error {
 				done <- fmt.Errorf("%s panicked: %v\n%s", what, r, debug.Stack())
 			}
 		}()
-		fn()
+		fn(ctx)
 		done <- nil
 	}()
-	timer := time.NewTimer(w.timeout)
-	defer timer.Stop()
 	select {
 	case err := <-done:
 		return err
-	case <-timer.C:
-		return fmt.Errorf("%s did not finish within %s: the backend seems stuck", what, w.timeout)
+	case <-ctx.Done():
+		// Cancelled: wait for the work to stop before the step fails.
+		err := <-done
+		if err == nil && errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			err = fmt.Errorf("%s did not finish within %s: the backend seems stuck", what, w.timeout)
+		} else if err == nil {
+			err = fmt.Errorf("%s: %w", what, ctx.Err())
+		}
+		return err
 	}
 }
 
@@ -150,7 +161,7 @@ func (w *World) guard(what string, fn func()) error {
 func (w *World) runCommands(ctx context.Context, script string) error {
 	var out, errOut bytes.Buffer
 	var err error
-	if gerr := w.guard("the Given commands", func() {
+	if gerr := w.guard(ctx, "the Given commands", func(ctx context.Context) {
 		err = w.session.RunScript(ctx, script, shell.ScriptOptions{Echo: true, Name: "Given the commands"}, &out, &errOut)
 	}); gerr != nil {
 		return gerr
@@ -169,7 +180,7 @@ func (w *World) record(ctx context.Context, command string, script bool) error {
 	}
 	var out, errOut bytes.Buffer
 	var err error
-	if gerr := w.guard(fmt.Sprintf("running %q", command), func() {
+	if gerr := w.guard(ctx, fmt.Sprintf("running %q", command), func(ctx context.Context) {
 		if script {
 			err = w.session.RunScript(ctx, command, shell.ScriptOptions{Name: "When I run"}, &out, &errOut)
 		} else {
@@ -192,7 +203,7 @@ func (w *World) advance(ctx context.Context, d time.Duration) error {
 		return err
 	}
 	var err error
-	if gerr := w.guard("advancing the clock", func() { err = w.backend.Advance(ctx, d) }); gerr != nil {
+	if gerr := w.guard(ctx, "advancing the clock", func(ctx context.Context) { err = w.backend.Advance(ctx, d) }); gerr != nil {
 		return gerr
 	}
 	w.ran = true
