@@ -11,6 +11,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/util/retry"
 
 	"github.com/meshtwin/meshtwin/model"
 )
@@ -25,10 +26,11 @@ type target struct {
 // write is one Create or Update of a namespace, prepared before any is
 // sent.
 type write struct {
-	where  string
-	client kubernetes.Interface
-	ns     *corev1.Namespace
-	create bool
+	where   string
+	client  kubernetes.Interface
+	ns      *corev1.Namespace
+	create  bool
+	changes []model.Change // to apply again to a fresh read on a conflict
 }
 
 // PlanSyncFrom plans a sync from a member cluster to the instance (B22,
@@ -193,13 +195,9 @@ func (i *Instance) Push(ctx context.Context, before map[string]string, ns *corev
 		Clusters:   memberNames(refs),
 		Namespaces: map[string]model.GlobalNamespace{g.Name: g},
 	}
-	homes := model.HomingOf(g, inst.Clusters)
 	var clusters []model.ClusterNamespaces
 	targets := map[string]target{}
 	for _, r := range refs {
-		if model.SyncSkipsNamespace(g.Name) || !slices.Contains(homes, r.name) {
-			continue
-		}
 		cn := model.ClusterNamespaces{Cluster: r.name, Namespaces: map[string]map[string]string{}}
 		objs := map[string]*corev1.Namespace{}
 		obj, err := r.client.CoreV1().Namespaces().Get(ctx, g.Name, metav1.GetOptions{})
@@ -264,13 +262,7 @@ func apply(ctx context.Context, plan model.Plan, targets map[string]target) erro
 		return err
 	}
 	for _, w := range writes {
-		nss := w.client.CoreV1().Namespaces()
-		if w.create {
-			_, err = nss.Create(ctx, w.ns, metav1.CreateOptions{})
-		} else {
-			_, err = nss.Update(ctx, w.ns, metav1.UpdateOptions{})
-		}
-		if err != nil {
+		if err := send(ctx, w); err != nil {
 			verb := "update"
 			if w.create {
 				verb = "create"
@@ -279,6 +271,32 @@ func apply(ctx context.Context, plan model.Plan, targets map[string]target) erro
 		}
 	}
 	return nil
+}
+
+// send carries out one write. An update that meets a Conflict (someone
+// else wrote the namespace since it was read) reads the namespace afresh,
+// applies the same changes to it and tries again.
+func send(ctx context.Context, w write) error {
+	nss := w.client.CoreV1().Namespaces()
+	if w.create {
+		_, err := nss.Create(ctx, w.ns, metav1.CreateOptions{})
+		return err
+	}
+	ns, first := w.ns, true
+	return retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		if !first {
+			fresh, err := nss.Get(ctx, w.ns.Name, metav1.GetOptions{})
+			if err != nil {
+				return err
+			}
+			if ns, err = applyChanges(fresh.DeepCopy(), w.where, w.changes); err != nil {
+				return err
+			}
+		}
+		first = false
+		_, err := nss.Update(ctx, ns, metav1.UpdateOptions{})
+		return err
+	})
 }
 
 // prepare turns a plan into one write per namespace, checking that every
@@ -331,34 +349,47 @@ func prepareOne(changes []model.Change, targets map[string]target) (write, error
 	default:
 		w.ns = existing.DeepCopy()
 	}
+	w.changes = changes
+	ns, err := applyChanges(w.ns, where, changes)
+	if err != nil {
+		return write{}, err
+	}
+	w.ns = ns
+	return w, nil
+}
+
+// applyChanges makes the changes to one namespace of where on ns (a copy
+// the caller owns) and checks the result.
+func applyChanges(ns *corev1.Namespace, where string, changes []model.Change) (*corev1.Namespace, error) {
+	name := ns.Name
 	for _, c := range changes {
 		switch c.Kind {
 		case model.ChangeCreateNamespace:
-			setLabels(w.ns, c.Labels)
+			setLabels(ns, c.Labels)
 		case model.ChangeSetLabel:
-			setLabels(w.ns, map[string]string{c.Key: c.Value})
+			setLabels(ns, map[string]string{c.Key: c.Value})
 		case model.ChangeRemoveLabel:
-			delete(w.ns.Labels, c.Key)
+			delete(ns.Labels, c.Key)
 		case model.ChangeSetHoming:
 			if where != model.PlanInstance {
-				return write{}, fmt.Errorf("namespace %q: homing can only be set in the mesh instance, not in %s", name, describeWhere(where))
+				return nil, fmt.Errorf("namespace %q: homing can only be set in the mesh instance, not in %s", name, describeWhere(where))
 			}
 			if c.Homing == nil {
-				delete(w.ns.Annotations, model.AnnotationHoming)
+				delete(ns.Annotations, model.AnnotationHoming)
 				continue
 			}
-			if w.ns.Annotations == nil {
-				w.ns.Annotations = map[string]string{}
+			if ns.Annotations == nil {
+				ns.Annotations = map[string]string{}
 			}
-			w.ns.Annotations[model.AnnotationHoming] = model.FormatHoming(c.Homing)
+			ns.Annotations[model.AnnotationHoming] = model.FormatHoming(c.Homing)
 		default:
-			return write{}, fmt.Errorf("namespace %q: unknown change %q", name, c.Kind)
+			return nil, fmt.Errorf("namespace %q: unknown change %q", name, c.Kind)
 		}
 	}
-	if err := model.ValidateLabels(w.ns.Labels); err != nil {
-		return write{}, fmt.Errorf("namespace %q in %s: %w", name, describeWhere(where), err)
+	if err := model.ValidateLabels(ns.Labels); err != nil {
+		return nil, fmt.Errorf("namespace %q in %s: %w", name, describeWhere(where), err)
 	}
-	return w, nil
+	return ns, nil
 }
 
 func setLabels(ns *corev1.Namespace, labels map[string]string) {
