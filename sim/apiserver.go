@@ -478,7 +478,12 @@ func (a *apiServer) afterCreate(req *request, gvr schema.GroupVersionResource, o
 	switch o := obj.(type) {
 	case *corev1.Namespace:
 		sa := &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: "default", Namespace: o.Name}}
-		_, _ = a.create(req, gvrSAs, o.Name, sa, false)
+		if _, err := a.create(req, gvrSAs, o.Name, sa, false); err != nil && !apierrors.IsAlreadyExists(err) {
+			// The namespace is stored; as the service account
+			// controller would, say so where kubectl shows it.
+			c.recordEvent(refTo(o, "Namespace", "v1"), corev1.EventTypeWarning, "FailedCreate",
+				fmt.Sprintf("Error creating service account default: %v", err), "serviceaccount-controller", "")
+		}
 	case *corev1.Pod:
 		c.podCreated(o)
 	default:
@@ -791,7 +796,9 @@ func (a *apiServer) delete(req *request, gvr schema.GroupVersionResource, ns, na
 	orphan := (opts.PropagationPolicy != nil && *opts.PropagationPolicy == metav1.DeletePropagationOrphan) ||
 		(opts.OrphanDependents != nil && *opts.OrphanDependents)
 	if orphan {
-		a.orphanDependents(cm.GetUID())
+		if err := a.orphanDependents(cm.GetUID()); err != nil {
+			return nil, apierrors.NewInternalError(fmt.Errorf("orphan the dependents of %s %q: %w", gvr.Resource, name, err))
+		}
 	}
 	out := cur.DeepCopyObject()
 	a.remove(req, objectRef{GVR: gvr, Namespace: ns, Name: name}, true)
@@ -800,7 +807,8 @@ func (a *apiServer) delete(req *request, gvr schema.GroupVersionResource, ns, na
 
 // orphanDependents removes uid from the owner references of its
 // dependents.
-func (a *apiServer) orphanDependents(uid types.UID) {
+func (a *apiServer) orphanDependents(uid types.UID) error {
+	var errs []error
 	for _, r := range a.tracker.dependents(uid) {
 		obj := a.tracker.peek(r.GVR, r.Namespace, r.Name)
 		if obj == nil {
@@ -815,8 +823,11 @@ func (a *apiServer) orphanDependents(uid types.UID) {
 			}
 		}
 		m.SetOwnerReferences(keep)
-		_, _ = a.tracker.put(r.GVR, next, storeUpdate)
+		if _, err := a.tracker.put(r.GVR, next, storeUpdate); err != nil {
+			errs = append(errs, err)
+		}
 	}
+	return errors.Join(errs...)
 }
 
 // remove deletes an object at once (no grace period, no finalizers),

@@ -13,6 +13,8 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apiequality "k8s.io/apimachinery/pkg/api/equality"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/intstr"
 )
@@ -181,7 +183,7 @@ func (c *cluster) syncReplicaSet(req *request, item workItem) {
 	if !apiequality.Semantic.DeepEqual(rs.Status, status) {
 		next := rs.DeepCopy()
 		next.Status = status
-		_, _ = c.tracker.put(gvrReplicaSets, next, storeUpdate)
+		c.putStatus(item, gvrReplicaSets, next)
 	}
 	c.enqueueController(rs)
 }
@@ -521,7 +523,7 @@ func (c *cluster) updateDeploymentStatus(d *appsv1.Deployment, newRS *rsView, vi
 		}
 		next.Annotations[annotationRevision] = rev
 	}
-	_, _ = c.tracker.put(gvrDeployments, next, storeUpdate)
+	c.putStatus(workItem{gvr: gvrDeployments, ns: d.Namespace, name: d.Name}, gvrDeployments, next)
 }
 
 // ---- Job ----
@@ -617,5 +619,14 @@ func (c *cluster) syncJob(req *request, item workItem) {
 	}
 	next := j.DeepCopy()
 	next.Status = status
-	_, _ = c.tracker.put(gvrJobs, next, storeUpdate)
+	c.putStatus(item, gvrJobs, next)
+}
+
+// putStatus stores a controller's new status of a workload. A write that
+// fails is not lost: like a controller whose sync returned an error, the
+// workload is queued to be synced again (retryFailed).
+func (c *cluster) putStatus(item workItem, gvr schema.GroupVersionResource, next runtime.Object) {
+	if _, err := c.tracker.put(gvr, next, storeUpdate); err != nil {
+		c.failed.add(item)
+	}
 }

@@ -56,6 +56,10 @@ type Tracker struct {
 	objects map[schema.GroupVersionResource]map[string]map[string]runtime.Object
 	owners  map[types.UID]map[objectRef]struct{}
 	watches map[schema.GroupVersionResource][]*watcher
+
+	// failPut, when set (by this package's tests), is asked before each
+	// put and fails it with the error it returns: a store that fails.
+	failPut func(gvr schema.GroupVersionResource, obj runtime.Object) error
 }
 
 var _ testing.ObjectTracker = (*Tracker)(nil)
@@ -295,6 +299,11 @@ func (t *Tracker) put(gvr schema.GroupVersionResource, obj runtime.Object, mode 
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	if t.failPut != nil {
+		if err := t.failPut(gvr, obj); err != nil {
+			return nil, err
+		}
+	}
 	return t.store(gvr, obj, m.GetNamespace(), mode)
 }
 
