@@ -18,7 +18,6 @@ import (
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/meshtwin/meshtwin/model"
-	"github.com/meshtwin/meshtwin/sim"
 )
 
 func TestDeploymentInjection(t *testing.T) {
@@ -50,8 +49,8 @@ func TestDeploymentInjection(t *testing.T) {
 				if got := model.PodStatusText(&p); got != "ContainerCreating" && got != "Init:0/1" && got != "Init:0/2" && got != "Pending" {
 					t.Errorf("pod %s is %s before the clock moves", p.Name, got)
 				}
-				if p.Annotations[sim.AnnotationInjection] != tt.rule {
-					t.Errorf("pod %s: injection rule %q, want %q", p.Name, p.Annotations[sim.AnnotationInjection], tt.rule)
+				if p.Annotations[model.AnnotationInjection] != tt.rule {
+					t.Errorf("pod %s: injection rule %q, want %q", p.Name, p.Annotations[model.AnnotationInjection], tt.rule)
 				}
 			}
 			e.advance(30 * time.Second)
@@ -133,8 +132,8 @@ func TestNativeAndTraditionalLayout(t *testing.T) {
 				t.Errorf("native = %v, want %v", native, tt.native)
 			}
 			wantMode := map[bool]string{true: "native", false: "traditional"}[tt.native]
-			if p.Annotations[sim.AnnotationSidecarMode] != wantMode {
-				t.Errorf("mode annotation %q, want %q", p.Annotations[sim.AnnotationSidecarMode], wantMode)
+			if p.Annotations[model.AnnotationSidecarMode] != wantMode {
+				t.Errorf("mode annotation %q, want %q", p.Annotations[model.AnnotationSidecarMode], wantMode)
 			}
 			e.advance(time.Minute)
 			if got := ready(e.pod("demo", "p")); got != "2/2" {
@@ -299,7 +298,7 @@ func TestLegacyWebhookBreaksNativeSidecar(t *testing.T) {
 	restart(e, "demo", "sleep")
 	e.advance(time.Minute)
 	pods := e.pods("demo", "app=sleep")
-	if len(pods) != 1 || ready(&pods[0]) != "2/2" || pods[0].Annotations[sim.AnnotationSidecarMode] != "traditional" {
+	if len(pods) != 1 || ready(&pods[0]) != "2/2" || pods[0].Annotations[model.AnnotationSidecarMode] != "traditional" {
 		t.Fatalf("after the fix: %v", readyColumn(pods))
 	}
 	d, _ = e.cs.AppsV1().Deployments("demo").Get(e.ctx, "sleep", metav1.GetOptions{})
@@ -408,8 +407,8 @@ func TestReplaceForce(t *testing.T) {
 	_, err = e.createPod(p)
 	e.must(err)
 	p = e.pod("demo", "p")
-	if p.Annotations[sim.AnnotationInjection] != model.RuleNamespaceInjectionEnabled {
-		t.Errorf("injection %q", p.Annotations[sim.AnnotationInjection])
+	if p.Annotations[model.AnnotationInjection] != model.RuleNamespaceInjectionEnabled {
+		t.Errorf("injection %q", p.Annotations[model.AnnotationInjection])
 	}
 	if n := countContainers(p, model.ProxyContainerName) + countContainers(p, model.InitContainerName); n != 2 {
 		t.Errorf("%d istio-proxy/istio-init containers, want 2", n)
@@ -479,8 +478,8 @@ func TestReinjection(t *testing.T) {
 			_, err := e.createPod(nativeInjected("demo", tt.podLabels...))
 			e.must(err)
 			p := e.pod("demo", "p")
-			if p.Annotations[sim.AnnotationInjection] != tt.wantRule {
-				t.Errorf("injection %q (%s), want %q", p.Annotations[sim.AnnotationInjection], p.Annotations[sim.AnnotationInjectionReason], tt.wantRule)
+			if p.Annotations[model.AnnotationInjection] != tt.wantRule {
+				t.Errorf("injection %q (%s), want %q", p.Annotations[model.AnnotationInjection], p.Annotations[model.AnnotationInjectionReason], tt.wantRule)
 			}
 			if g := names(p.Spec.InitContainers); g != tt.wantInits {
 				t.Errorf("initContainers %q, want %q", g, tt.wantInits)
@@ -488,7 +487,7 @@ func TestReinjection(t *testing.T) {
 			if g := names(p.Spec.Containers); g != tt.wantContainers {
 				t.Errorf("containers %q, want %q", g, tt.wantContainers)
 			}
-			if g := p.Annotations[sim.AnnotationSidecarMode]; g != tt.wantMode {
+			if g := p.Annotations[model.AnnotationSidecarMode]; g != tt.wantMode {
 				t.Errorf("mode annotation %q, want %q", g, tt.wantMode)
 			}
 			e.advance(time.Minute)
@@ -708,8 +707,8 @@ func TestHandMadeProxyIsLeftAlone(t *testing.T) {
 	_, err := e.createPod(p)
 	e.must(err)
 	got := e.pod("demo", "p")
-	if got.Annotations[sim.AnnotationInjection] != sim.RuleAlreadyInjected {
-		t.Errorf("injection %q", got.Annotations[sim.AnnotationInjection])
+	if got.Annotations[model.AnnotationInjection] != model.RuleAlreadyInjected {
+		t.Errorf("injection %q", got.Annotations[model.AnnotationInjection])
 	}
 	if n := countContainers(got, model.ProxyContainerName); n != 1 || countContainers(got, model.InitContainerName) != 0 {
 		t.Errorf("containers %+v", got.Spec)

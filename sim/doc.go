@@ -24,12 +24,13 @@
 //     (Deployment, ReplicaSet, Job, namespace contents), orphaning on
 //     request; deletecollection; watch with label and field selectors.
 //
-// Pod creation runs the admission chain in order: the ECI webhook
-// (model.ApplyECIScheduling), the mesh's sidecar injector in clusters of
-// the mesh (model.DecideInjection, model.InjectPod; the decision is
-// recorded in AnnotationInjection and AnnotationSidecarMode), third-party
-// webhooks installed with InstallWebhook (model.Webhook.Mutate, in
-// registration order), then validation (model.ValidatePod). The
+// Pod creation runs the mutating webhooks of model.AdmissionChain, the
+// same functions a real admission server would serve, in order: the ECI
+// webhook (model.ECIWebhook), the mesh's sidecar injector in clusters of
+// the mesh (model.InjectorWebhook; its decision is recorded in
+// model.DecisionAnnotations), third-party webhooks installed with
+// InstallWebhook (model.Webhook, in registration order), then validation
+// (model.ValidatePod). The
 // scheduler then places the pod with model.DecidePlacement, recording
 // Scheduled or FailedScheduling events, and retries pending pods when
 // nodes change. Regular pods get addresses from a per-cluster pod CIDR

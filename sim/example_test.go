@@ -35,7 +35,7 @@ func Example() {
 	pod, _ := cs.CoreV1().Pods("demo").Get(ctx, "nginx", metav1.GetOptions{})
 	ready, total := model.PodReady(pod)
 	fmt.Printf("%s %d/%d %s %s\n", pod.Name, ready, total, model.PodStatusText(pod), pod.Spec.NodeName)
-	fmt.Println(pod.Annotations[sim.AnnotationInjection], pod.Annotations[sim.AnnotationSidecarMode])
+	fmt.Println(pod.Annotations[model.AnnotationInjection], pod.Annotations[model.AnnotationSidecarMode])
 	// Output:
 	// nginx 2/2 Running cn-beijing.192.168.0.1
 	// namespace-injection-enabled native

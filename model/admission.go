@@ -1,0 +1,166 @@
+package model
+
+import (
+	"fmt"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+)
+
+// Annotations the mesh's injector webhook (InjectorWebhook) writes on
+// every pod it admits, so that its decisions can be read back (kubectl get
+// pod -o yaml, explain).
+const (
+	// AnnotationInjection is the injection rule that decided
+	// (InjectionDecision.Rule), or RuleAlreadyInjected.
+	AnnotationInjection = "meshtwin.io/injection"
+	// AnnotationInjectionReason is that decision's sentence.
+	AnnotationInjectionReason = "meshtwin.io/injection-reason"
+	// AnnotationSidecarMode is the sidecar mode of an injected pod:
+	// "native" or "traditional".
+	AnnotationSidecarMode = "meshtwin.io/sidecar-mode"
+	// AnnotationSidecarModeRule is the rule that chose the mode.
+	AnnotationSidecarModeRule = "meshtwin.io/sidecar-mode-rule"
+)
+
+// DecisionAnnotations are the annotations InjectorWebhook writes; a pod
+// that is admitted again (kubectl replace) is stripped of them first.
+func DecisionAnnotations() []string {
+	return []string{AnnotationInjection, AnnotationInjectionReason, AnnotationSidecarMode, AnnotationSidecarModeRule}
+}
+
+// RuleAlreadyInjected is recorded when a pod to be injected arrives with an
+// istio-proxy container that no sidecar.istio.io/status annotation lists
+// (added by hand): the injector leaves it alone. A pod whose sidecar the
+// annotation lists is re-injected instead (StripInjection).
+const RuleAlreadyInjected = "already-injected"
+
+// Names the webhooks of the admission chain answer to, as the API server
+// names them in "failed calling webhook" errors: the injector's is
+// Istio's; the ECI webhook's is this project's own (it never fails).
+const (
+	ECIWebhookName      = "eci.webhook.meshtwin.io"
+	InjectorWebhookName = "sidecar-injector.istio.io"
+)
+
+// AdmissionRequest is what a mutating webhook sees of a pod CREATE: the
+// pod (after the webhooks before it), its namespace's labels and the
+// mesh and cluster facts the webhook needs.
+type AdmissionRequest struct {
+	Pod             *corev1.Pod
+	NamespaceLabels map[string]string
+	Mesh            MeshConfig
+	Cluster         ClusterInfo
+}
+
+// AdmissionResult is a webhook's answer: the pod as the webhook sends it
+// back, a copy when it changed anything. Annotations (InjectorWebhook's
+// decision notes) are part of the pod.
+type AdmissionResult struct {
+	Pod *corev1.Pod
+}
+
+// MutatingWebhook is one webhook of the admission chain: Admit either
+// returns the pod it sends back, or an error the API server answers with
+// (failed calling webhook).
+type MutatingWebhook struct {
+	Name  string
+	Admit func(req AdmissionRequest) (AdmissionResult, error)
+}
+
+// AdmissionChain is the mutating webhooks of a cluster in the order the
+// API server calls them; each sees the pod the previous one returned.
+type AdmissionChain []MutatingWebhook
+
+// WebhookError is a webhook's failure, named as the API server names it.
+type WebhookError struct {
+	Webhook string
+	Err     error
+}
+
+func (e *WebhookError) Error() string {
+	return fmt.Sprintf("failed calling webhook %q: %v", e.Webhook, e.Err)
+}
+
+func (e *WebhookError) Unwrap() error { return e.Err }
+
+// Admit runs req through the chain and returns the pod the last webhook
+// sent back, or the first webhook's failure as a *WebhookError.
+func (ch AdmissionChain) Admit(req AdmissionRequest) (*corev1.Pod, error) {
+	for _, w := range ch {
+		res, err := w.Admit(req)
+		if err != nil {
+			return nil, &WebhookError{Webhook: w.Name, Err: err}
+		}
+		if res.Pod != nil {
+			req.Pod = res.Pod
+		}
+	}
+	return req.Pod, nil
+}
+
+// ECIWebhook is ACK's ECI webhook (B18): a pod with
+// alibabacloud.com/eci=true, on itself or its namespace, is sent to a
+// virtual node (ApplyECIScheduling).
+func ECIWebhook() MutatingWebhook {
+	return MutatingWebhook{Name: ECIWebhookName, Admit: func(req AdmissionRequest) (AdmissionResult, error) {
+		out, _ := ApplyECIScheduling(req.Pod, req.NamespaceLabels)
+		return AdmissionResult{Pod: out}, nil
+	}}
+}
+
+// InjectorWebhook is the mesh's sidecar injector: Istio's webhook decides
+// (DecideInjection); a pod that arrives injected (kubectl replace of an
+// injected pod, a kube-inject manifest) and is to be injected is stripped
+// of the sidecar its status annotation lists and injected afresh, in the
+// mode decided now (B12, B31); a pod that is not to be injected is kept as
+// it is. The decision is written on the pod (DecisionAnnotations).
+func InjectorWebhook() MutatingWebhook {
+	return MutatingWebhook{Name: InjectorWebhookName, Admit: admitInjection}
+}
+
+func admitInjection(req AdmissionRequest) (AdmissionResult, error) {
+	pod := req.Pod
+	dec := DecideInjection(InjectionRequest{Namespace: pod.Namespace, NamespaceLabels: req.NamespaceLabels, Pod: pod, Mesh: req.Mesh})
+	notes := map[string]string{AnnotationInjection: dec.Rule, AnnotationInjectionReason: oneLine(dec.Reason)}
+	if dec.Inject {
+		fresh := StripInjection(pod)
+		if IsInjected(fresh) {
+			// An istio-proxy the status annotation does not list (added by
+			// hand): leave the pod alone.
+			notes[AnnotationInjection] = RuleAlreadyInjected
+			notes[AnnotationInjectionReason] = oneLine(fmt.Sprintf("pod %q already carries an %s container that no %s annotation lists, so it is left as it is",
+				pod.Name, ProxyContainerName, AnnotationSidecarStatus))
+		} else {
+			out, mode, err := InjectPod(fresh, InjectParams{Mesh: req.Mesh, Cluster: req.Cluster, Revision: dec.Revision})
+			if err != nil {
+				return AdmissionResult{}, err
+			}
+			pod = out
+			notes[AnnotationSidecarMode] = string(mode.Mode)
+			notes[AnnotationSidecarModeRule] = mode.Rule
+		}
+	}
+	if pod == req.Pod {
+		pod = pod.DeepCopy()
+	}
+	if pod.Annotations == nil {
+		pod.Annotations = map[string]string{}
+	}
+	for k, v := range notes {
+		pod.Annotations[k] = v
+	}
+	return AdmissionResult{Pod: pod}, nil
+}
+
+// Admit is the third-party webhook as a link of the admission chain.
+func (w Webhook) Admit(req AdmissionRequest) (AdmissionResult, error) {
+	return AdmissionResult{Pod: w.Mutate(req.Pod)}, nil
+}
+
+// AsMutatingWebhook is w as a link of the admission chain.
+func (w Webhook) AsMutatingWebhook() MutatingWebhook {
+	return MutatingWebhook{Name: w.Name, Admit: w.Admit}
+}
+
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
