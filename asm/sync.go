@@ -6,10 +6,12 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/util/retry"
 
@@ -273,6 +275,12 @@ func apply(ctx context.Context, plan model.Plan, targets map[string]target) erro
 	return nil
 }
 
+// conflictBackoff paces the retries of a write that meets a Conflict:
+// ten tries within about a second, without jitter.
+func conflictBackoff() wait.Backoff {
+	return wait.Backoff{Steps: 10, Duration: 5 * time.Millisecond, Factor: 2}
+}
+
 // send carries out one write. An update that meets a Conflict (someone
 // else wrote the namespace since it was read) reads the namespace afresh,
 // applies the same changes to it and tries again.
@@ -283,7 +291,7 @@ func send(ctx context.Context, w write) error {
 		return err
 	}
 	ns, first := w.ns, true
-	return retry.RetryOnConflict(retry.DefaultRetry, func() error {
+	return retry.RetryOnConflict(conflictBackoff(), func() error {
 		if !first {
 			fresh, err := nss.Get(ctx, w.ns.Name, metav1.GetOptions{})
 			if err != nil {
