@@ -7,14 +7,19 @@ import (
 	"strings"
 )
 
+// RestOfLine, as the last word of an expected line, matches the rest of
+// the actual line, whatever it is (nothing included).
+const RestOfLine = "..."
+
 // MatchOutput compares what a command printed with what was expected,
 // line by line after trimming trailing spaces and trailing blank lines.
 // In an expected line, a `*` token matches any run of non-space
 // characters (so AGE, IP and hash columns can be written `*`; inside a
-// longer token, `*` matches any, possibly empty, run), and a run of
-// spaces between tokens matches any run of spaces, so columns need not be
-// aligned. Leading indentation must match. On a mismatch, diff is a
-// unified diff from expected to actual.
+// longer token, `*` matches any, possibly empty, run), a last word `...`
+// (RestOfLine) matches the rest of the line, and a run of spaces between
+// tokens matches any run of spaces, so columns need not be aligned.
+// Leading indentation must match. On a mismatch, diff is a unified diff
+// from expected to actual.
 func MatchOutput(expected, actual string) (ok bool, diff string) {
 	exp, act := outputLines(expected), outputLines(actual)
 	matchers := make([]*regexp.Regexp, len(exp))
@@ -58,7 +63,16 @@ func lineMatcher(line string) *regexp.Regexp {
 	var b strings.Builder
 	b.WriteString("^")
 	b.WriteString(regexp.QuoteMeta(indent))
-	for i, tok := range strings.Fields(body) {
+	toks := strings.Fields(body)
+	for i, tok := range toks {
+		if tok == RestOfLine && i == len(toks)-1 {
+			if i == 0 {
+				b.WriteString(`.*`)
+			} else {
+				b.WriteString(`(?:[ \t].*)?`)
+			}
+			break
+		}
 		if i > 0 {
 			b.WriteString(`[ \t]+`)
 		}
@@ -322,39 +336,69 @@ type transcriptError struct {
 
 func (e *transcriptError) Error() string { return fmt.Sprintf("line %d: %s", e.line, e.msg) }
 
-// Mismatch is a transcript step whose output differs from the expected.
+// Mismatch is a transcript step whose output or exit status differs from
+// the expected.
 type Mismatch struct {
 	// Name names the transcript (a file name).
 	Name string
-	// Line is the line of the step's `$ command`.
+	// Line is the line of the step's `$ command`; 0 when the problem is
+	// the whole transcript (it has no command).
 	Line    int
 	Command string
 	// Expected and Actual are the outputs compared; Diff is their
-	// unified diff.
+	// unified diff, followed by the exit statuses when they differ.
 	Expected, Actual, Diff string
+	// Status, when not empty, says how the exit status differs from what
+	// the transcript claims.
+	Status string
 }
 
-// String renders the mismatch as `name:line: $ command` and the diff.
+// String renders the mismatch as `name:line: $ command`, what is wrong
+// with its exit status, and the diff.
 func (m Mismatch) String() string {
 	if m.Command == "" && m.Expected == "" && m.Actual == "" {
 		// The transcript itself could not be read.
+		if m.Line == 0 {
+			return fmt.Sprintf("%s: %s", m.Name, m.Diff)
+		}
 		return fmt.Sprintf("%s:%d: %s", m.Name, m.Line, m.Diff)
 	}
 	cmd := m.Command
 	if i := strings.IndexByte(cmd, '\n'); i >= 0 {
 		cmd = cmd[:i] + " ..."
 	}
-	return fmt.Sprintf("%s:%d: $ %s\n%s", m.Name, m.Line, cmd, strings.TrimRight(m.Diff, "\n"))
+	head := fmt.Sprintf("%s:%d: $ %s", m.Name, m.Line, cmd)
+	if m.Status != "" {
+		head += "\n" + m.Status
+	}
+	return head + "\n" + strings.TrimRight(m.Diff, "\n")
+}
+
+// ExpectsFailure reports whether a transcript command is marked with a
+// leading `!` (expected to fail), and returns the command without it.
+func ExpectsFailure(command string) (rest string, negated bool) {
+	cmds, err := Parse("", command)
+	if err != nil || len(cmds) != 1 || len(cmds[0].Stages) == 0 {
+		return command, false
+	}
+	args := cmds[0].Stages[0].Args
+	if len(args) < 2 || args[0] != "!" || !strings.HasPrefix(command, "!") {
+		return command, false
+	}
+	return strings.TrimLeft(command[1:], " \t"), true
 }
 
 // Check runs a transcript's steps one by one with run, which returns what
 // a command printed (standard output and errors together, as a terminal
-// shows them), and returns every step whose output differs from the
-// expected. A failing command is fine when its error is the expected
-// output, so run returns no error. Every step runs, even after a mismatch.
-// A transcript that cannot be read is one mismatch naming the line and the
+// shows them) and its exit status, and returns every step that differs
+// from the transcript: in its output, or in its exit status. A command
+// must exit 0 unless it is written `$ ! command`, which must exit
+// non-zero; run gets the command without its `!`. Pasting a failure's
+// text as the expected output therefore does not make the failure pass.
+// Every step runs, even after a mismatch. A transcript that cannot be
+// read, or has no command, is one mismatch naming the line and the
 // problem.
-func Check(name, text string, run func(command string) string) []Mismatch {
+func Check(name, text string, run func(command string) (output string, status int)) []Mismatch {
 	steps, err := ParseTranscript(text)
 	if err != nil {
 		m := Mismatch{Name: name, Diff: err.Error()}
@@ -364,17 +408,41 @@ func Check(name, text string, run func(command string) string) []Mismatch {
 		}
 		return []Mismatch{m}
 	}
+	if len(steps) == 0 {
+		return []Mismatch{{Name: name, Diff: "no commands: a transcript's commands are lines that start with `$ `"}}
+	}
 	var out []Mismatch
 	for _, st := range steps {
-		actual := run(st.Command)
-		if ok, diff := MatchOutput(st.Expected, actual); !ok {
-			out = append(out, Mismatch{
-				Name: name, Line: st.Line, Command: st.Command,
-				Expected: st.Expected, Actual: actual, Diff: diff,
-			})
+		command, expectFail := ExpectsFailure(st.Command)
+		actual, status := run(command)
+		ok, diff := MatchOutput(st.Expected, actual)
+		statusText := ""
+		switch {
+		case status != 0 && !expectFail:
+			statusText = fmt.Sprintf("exit status %d, but the command is not marked to fail (a command expected to fail is written `$ ! command`)", status)
+			diff = withStatus(diff, "0", fmt.Sprint(status))
+		case status == 0 && expectFail:
+			statusText = "exit status 0, but the command is marked `!` (expected to fail)"
+			diff = withStatus(diff, "non-zero", "0")
 		}
+		if ok && statusText == "" {
+			continue
+		}
+		out = append(out, Mismatch{
+			Name: name, Line: st.Line, Command: st.Command,
+			Expected: st.Expected, Actual: actual, Diff: diff, Status: statusText,
+		})
 	}
 	return out
+}
+
+// withStatus appends the exit statuses to a unified diff (which may be
+// empty when only the status differs).
+func withStatus(diff, want, got string) string {
+	if diff == "" {
+		diff = "--- expected\n+++ actual\n"
+	}
+	return diff + fmt.Sprintf("@@ exit status @@\n-%s\n+%s\n", want, got)
 }
 
 // IsTranscript reports whether text is a transcript rather than a plain

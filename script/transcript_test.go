@@ -38,6 +38,13 @@ func TestMatchOutput(t *testing.T) {
 		{"line order", "a\nb", "b\na", false},
 		{"unicode", "✔ No validation issues found when analyzing the mesh.", "✔ No validation issues found when analyzing the mesh.", true},
 		{"crlf", "a\r\nb\r\n", "a\nb\n", true},
+		{"rest of line", "Error from server ...", "Error from server (NotFound): pods \"x\" not found", true},
+		{"rest of line may be empty", "a b ...", "a b", true},
+		{"rest of line alone", "...", "anything at all", true},
+		{"rest of line keeps the words before it", "Error from ...", "Warning: x", false},
+		{"rest of line needs a word boundary", "ab ...", "abc d", false},
+		{"dots inside a line are literal", "a ... c", "a x c", false},
+		{"dots inside a word are literal", "wait...", "wait!!!", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -177,9 +184,9 @@ func TestCheck(t *testing.T) {
 		"help":                "Help.\nMore.\n",
 	}
 	var ran []string
-	ms := Check("t.txt", text, func(command string) string {
+	ms := Check("t.txt", text, func(command string) (string, int) {
 		ran = append(ran, command)
-		return printed[command]
+		return printed[command], 0
 	})
 	assert.Equal(t, []string{"echo a", "count", "say x <<EOF\nx\nEOF", "help"}, ran, "every step runs, in order, even after a mismatch")
 	require.Len(t, ms, 2)
@@ -190,10 +197,48 @@ func TestCheck(t *testing.T) {
 	assert.Contains(t, ms[1].Diff, "+More.")
 	assert.Equal(t, "t.txt:5: $ say x <<EOF ...", strings.SplitN(Mismatch{Name: "t.txt", Line: 5, Command: "say x <<EOF\nx\nEOF", Diff: "d"}.String(), "\n", 2)[0])
 
-	bad := Check("bad.txt", "oops\n", func(string) string {
+	bad := Check("bad.txt", "oops\n", func(string) (string, int) {
 		t.Error("an unreadable transcript runs nothing")
-		return ""
+		return "", 0
 	})
 	require.Len(t, bad, 1)
 	assert.Equal(t, "bad.txt:1: a transcript starts with a `$ command` line, got \"oops\"", bad[0].String())
+}
+
+func TestCheckExitStatus(t *testing.T) {
+	t.Parallel()
+	// fail prints an error and exits 1; ok prints "fine" and exits 0.
+	run := func(command string) (string, int) {
+		if strings.HasPrefix(command, "fail") {
+			return "Error: it failed\n", 1
+		}
+		return "fine\n", 0
+	}
+	tests := []struct {
+		name, text string
+		want       string // "" for a pass
+	}{
+		{"a failure pasted as output still fails", "$ fail\nError: it failed\n",
+			"t.txt:1: $ fail\nexit status 1, but the command is not marked to fail (a command expected to fail is written `$ ! command`)\n--- expected\n+++ actual\n@@ exit status @@\n-0\n+1"},
+		{"a marked failure passes", "$ ! fail\nError: it failed\n", ""},
+		{"a marked command that succeeds fails", "$ ! ok\nfine\n",
+			"t.txt:1: $ ! ok\nexit status 0, but the command is marked `!` (expected to fail)\n--- expected\n+++ actual\n@@ exit status @@\n-non-zero\n+0"},
+		{"status and output both differ", "# c\n$ fail\nother\n",
+			"t.txt:2: $ fail\nexit status 1, but the command is not marked to fail (a command expected to fail is written `$ ! command`)\n--- expected\n+++ actual\n@@ -1 +1 @@\n-other\n+Error: it failed\n@@ exit status @@\n-0\n+1"},
+		{"a bang glued to a word is no mark", "$ !fail\nfine\n", ""},
+		{"no commands", "# only a comment\n\n", "t.txt: no commands: a transcript's commands are lines that start with `$ `"},
+		{"empty file", "", "t.txt: no commands: a transcript's commands are lines that start with `$ `"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			ms := Check("t.txt", tt.text, run)
+			if tt.want == "" {
+				assert.Empty(t, ms)
+				return
+			}
+			require.Len(t, ms, 1)
+			assert.Equal(t, tt.want, ms[0].String())
+		})
+	}
 }

@@ -20,6 +20,9 @@ type ScriptOptions struct {
 	// KeepGoing runs every command even after one failed; RunScript then
 	// returns the last failure.
 	KeepGoing bool
+	// OnFailure, when set, is called with each failing command's error
+	// as it fails, before the run goes on (KeepGoing) or stops.
+	OnFailure func(*script.ExitError)
 	// Name names the script in errors (`demo.sh:4: unterminated quote`);
 	// empty means "script".
 	Name string
@@ -77,6 +80,10 @@ func (s *Session) RunScript(ctx context.Context, text string, opts ScriptOptions
 		}
 		if err := s.runCommand(ctx, c, nil, out, errOut); err != nil {
 			failed = err
+			var ee *script.ExitError
+			if opts.OnFailure != nil && errors.As(err, &ee) {
+				opts.OnFailure(ee)
+			}
 			if !opts.KeepGoing || ctx.Err() != nil {
 				return err
 			}
@@ -169,12 +176,24 @@ func (l *lastByteWriter) Write(p []byte) (int, error) {
 
 // CheckTranscript runs a transcript on the session, step by step, and
 // returns every step whose output (standard output and errors together,
-// as a terminal shows them) differs from the expected: script.Check with
-// the session's Exec.
+// as a terminal shows them) or exit status differs from the transcript:
+// script.Check with the session's Exec.
 func (s *Session) CheckTranscript(ctx context.Context, name, text string) []script.Mismatch {
-	return script.Check(name, text, func(command string) string {
+	return script.Check(name, text, func(command string) (string, int) {
 		var buf bytes.Buffer
-		_ = s.Exec(ctx, command, nil, &buf, &buf)
-		return buf.String()
+		status := exitStatus(s.Exec(ctx, command, nil, &buf, &buf))
+		return buf.String(), status
 	})
+}
+
+// exitStatus is the status a shell would show for a command's outcome.
+func exitStatus(err error) int {
+	if err == nil {
+		return 0
+	}
+	var ee *script.ExitError
+	if errors.As(err, &ee) && ee.Code != 0 {
+		return ee.Code
+	}
+	return 1
 }

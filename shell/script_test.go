@@ -226,7 +226,7 @@ ax
 b
 EOF
 ax
-$ nosuch
+$ ! nosuch
 error: unknown command "nosuch"; commands are: advance, analyze, asm, cluster, explain, grep, help, istioctl, kubectl, mesh, *
 $ grep -c x <<EOF
 x

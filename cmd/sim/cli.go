@@ -49,7 +49,7 @@ mesh console.
 
 Usage:
   sim run [FILE|-] [flags]     run a scenario script and print what the tools print
-  sim check FILE... [flags]    run transcripts ($ command + expected output) as tests
+  sim check FILE|-... [flags]  run transcripts ($ command + expected output) as tests
   sim version                  print the version
 
 Examples:
@@ -70,7 +70,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	case "run":
 		return runScript(ctx, args[1:], stdin, stdout, stderr)
 	case "check":
-		return runCheck(ctx, args[1:], stdout, stderr)
+		return runCheck(ctx, args[1:], stdin, stdout, stderr)
 	case "version":
 		fmt.Fprintf(stdout, "sim %s (%s, %s/%s)\n", version, runtime.Version(), runtime.GOOS, runtime.GOARCH)
 		return 0
@@ -131,7 +131,7 @@ func runScript(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	var common commonFlags
 	common.register(fs)
 	echo := fs.Bool("echo", false, "print each command as '$ command' before its output (a transcript)")
-	keepGoing := fs.Bool("keep-going", false, "run every command even after one fails; exit with the last failure's code")
+	keepGoing := fs.Bool("keep-going", false, "run every command even after one fails, naming each failure's line; the last line counts them; exit with the last failure's code")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, runUsage)
 		fmt.Fprint(stderr, fs.FlagUsages())
@@ -165,24 +165,63 @@ func runScript(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 		return 2
 	}
 	s := shell.NewSession(b, shell.Options{Seed: common.seed, Dir: dir})
-	err = s.RunScript(ctx, text, shell.ScriptOptions{Echo: *echo, KeepGoing: *keepGoing, Name: name}, stdout, stderr)
+	opts := shell.ScriptOptions{Echo: *echo, KeepGoing: *keepGoing, Name: name}
+	var failedLines []string
+	if *keepGoing {
+		// Each failure is named as it happens; the last line counts them.
+		opts.OnFailure = func(e *script.ExitError) {
+			fmt.Fprintf(stderr, "sim: %s:%d: failed: exit status %d (going on)\n", name, e.Line, statusOf(e))
+			failedLines = append(failedLines, fmt.Sprint(e.Line))
+		}
+	}
+	err = s.RunScript(ctx, text, opts, stdout, stderr)
+	if *keepGoing && len(failedLines) > 0 {
+		plural := "s"
+		if len(failedLines) == 1 {
+			plural = ""
+		}
+		fmt.Fprintf(stderr, "sim: %s: %d command%s failed (line%s %s); exit status %d\n",
+			name, len(failedLines), plural, plural, strings.Join(failedLines, ", "), exitStatusOf(err))
+		return exitStatusOf(err)
+	}
 	return exitCode(name, err, stderr)
+}
+
+// statusOf is a failed command's exit status, never 0.
+func statusOf(e *script.ExitError) int {
+	if e.Code == 0 {
+		return 1
+	}
+	return e.Code
+}
+
+// exitStatusOf is the exit status an outcome gives the process.
+func exitStatusOf(err error) int {
+	if err == nil {
+		return 0
+	}
+	var exit *script.ExitError
+	if errors.As(err, &exit) {
+		return statusOf(exit)
+	}
+	return 1
 }
 
 // exitCode turns a script's outcome into the process's exit code. The
 // failing command already printed its error; this only says where the
-// script stopped.
+// script stopped, or that a syntax error kept it from starting.
 func exitCode(name string, err error, stderr io.Writer) int {
 	if err == nil {
 		return 0
 	}
 	var exit *script.ExitError
 	if errors.As(err, &exit) {
-		code := exit.Code
-		if code == 0 {
-			code = 1
-		}
-		if exit.Line > 0 {
+		code := statusOf(exit)
+		var pe *script.ParseError
+		switch {
+		case errors.As(err, &pe):
+			fmt.Fprintf(stderr, "sim: %s: nothing was run: syntax error on line %d; exit status %d\n", name, exit.Line, code)
+		case exit.Line > 0:
 			fmt.Fprintf(stderr, "sim: %s:%d: stopped: exit status %d\n", name, exit.Line, code)
 		}
 		return code
@@ -212,15 +251,25 @@ const checkUsage = `Usage: sim check FILE... [flags]
 
 Runs transcripts as tests. A transcript is a script whose commands start with
 '$ ' and are followed by the output they must print (standard output and
-errors, as a terminal shows them). A '*' in the expected output matches any
-one word, for columns that change from run to run (AGE, IP, hashes). Each
-file runs on a fresh backend. Every mismatch is shown as a unified diff; the
-exit code is 1 when any transcript fails.
+errors, as a terminal shows them). FILE '-' reads a transcript from standard
+input. Each file runs on a fresh backend.
+
+A command must exit 0, unless it is written '$ ! command': then it must fail.
+A command that fails unmarked, or a '!' command that succeeds, fails the
+transcript whatever it printed, and the diff shows both exit statuses.
+
+In the expected output, words are compared with any run of spaces between
+them, so columns need not be aligned; leading indentation must match.
+  *        a word of its own matches any one word (AGE, IP, a hash)
+  my-app-* inside a word, '*' matches any run of non-space characters
+  ...      as the last word of a line, matches the rest of the line
+Every mismatch is shown as a unified diff; the exit code is 1 when any
+transcript fails (a file without any '$ ' command fails: "no commands").
 
 Flags:
 `
 
-func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+func runCheck(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs := pflag.NewFlagSet("sim check", pflag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var common commonFlags
@@ -241,10 +290,10 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return 2
 	}
 	passed, failed := 0, 0
-	for _, file := range fs.Args() {
-		data, err := os.ReadFile(file)
+	for _, arg := range fs.Args() {
+		file, dir, text, err := readScript(arg, stdin)
 		if err != nil {
-			fmt.Fprintf(stderr, "sim check: read transcript: %v\n", err)
+			fmt.Fprintf(stderr, "sim check: %v\n", strings.Replace(err.Error(), "read script", "read transcript", 1))
 			failed++
 			continue
 		}
@@ -253,8 +302,8 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 			fmt.Fprintf(stderr, "sim check: %v\n", err)
 			return 2
 		}
-		s := shell.NewSession(b, shell.Options{Seed: common.seed, Dir: filepath.Dir(file)})
-		mismatches := s.CheckTranscript(ctx, file, string(data))
+		s := shell.NewSession(b, shell.Options{Seed: common.seed, Dir: dir})
+		mismatches := s.CheckTranscript(ctx, file, text)
 		if len(mismatches) == 0 {
 			fmt.Fprintf(stdout, "ok    %s\n", file)
 			passed++

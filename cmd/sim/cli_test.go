@@ -86,6 +86,34 @@ func TestRunReadsStdin(t *testing.T) {
 	}
 }
 
+// TestCheckReadsStdin checks a transcript piped to `sim check -`, once
+// passing and once with an unmarked failure whose text was pasted as the
+// expected output: the second must fail, naming the line.
+func TestCheckReadsStdin(t *testing.T) {
+	t.Parallel()
+	const head = "$ mesh create\nmesh created: ASM 1.22.2.35 (profile asm)\n$ cluster create c1\n" +
+		"cluster \"c1\" created (Kubernetes 1.30, cn-beijing-i, 2 nodes)\n$ mesh add-cluster c1\ncluster \"c1\" added to the mesh\n"
+	tests := []struct {
+		name, transcript string
+		code             int
+		want             string
+	}{
+		{"pass", head + "$ ! kubectl get ns shop\nError from server (NotFound): namespaces \"shop\" not found\n", 0, "ok    STDIN\n1 passed, 0 failed\n"},
+		{"unmarked failure", head + "$ kubectl get ns shop\nError from server (NotFound): namespaces \"shop\" not found\n", 1,
+			"FAIL  STDIN\nSTDIN:7: $ kubectl get ns shop\nexit status 1, but the command is not marked to fail"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			var stdout, stderr bytes.Buffer
+			code := run(t.Context(), []string{"check", "-"}, strings.NewReader(tt.transcript), &stdout, &stderr)
+			require.Equal(t, tt.code, code, stdout.String()+stderr.String())
+			require.Contains(t, stdout.String(), tt.want)
+			require.Empty(t, stderr.String())
+		})
+	}
+}
+
 // BenchmarkScript10k runs a generated script of 10,000 commands (labels,
 // pod creations, gets and clock steps over 100 namespaces) through `sim
 // run`, the same path a user takes. The figure to read is ns/op divided

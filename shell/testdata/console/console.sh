@@ -13,7 +13,7 @@ asm namespace enable-injection demo
 asm namespace list
 
 # Creating a namespace in the instance creates nothing in the clusters (B01).
-kubectl get namespace demo
+! kubectl get namespace demo
 asm sync to-clusters --dry-run
 asm sync to-clusters
 asm sync to-clusters
@@ -29,7 +29,7 @@ asm namespace list
 asm namespace create web
 asm namespace set-homing web --clusters c1
 asm sync to-clusters
-kubectl --context c2 get namespace web
+! kubectl --context c2 get namespace web
 
 # Sync from a cluster (B22, B25).
 kubectl --context c2 create namespace legacy

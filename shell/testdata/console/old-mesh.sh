@@ -5,5 +5,5 @@ cluster create c2
 mesh add-cluster c1
 mesh add-cluster c2
 asm namespace create demo
-asm namespace set-homing demo --clusters c1
+! asm namespace set-homing demo --clusters c1
 asm namespace list

@@ -4,3 +4,5 @@ mesh add-cluster c1
 kubectl get pod missing
 kubectl create namespace created-anyway
 kubectl get namespace created-anyway
+! kubectl get namespace created-anyway
+kubectl get namespace default
