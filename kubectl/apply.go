@@ -27,11 +27,17 @@ const kubeWaitLimit = 2 * time.Minute
 func (k *kubectlRun) apply(args []string) error {
 	fs := k.newFlags("kubectl apply")
 	files := fs.StringSliceP("filename", "f", nil, "The files that contain the configurations to apply; - reads standard input")
-	cs, manifests, err := k.fileManifests(args, files, true, "apply")
+	cs, err := k.fileCommandClient(args, files)
 	if err != nil || k.help {
 		return err
 	}
-	var errs []error
+	// As kubectl's ApplyOptions.Run: the objects that could be read are
+	// applied, each on its own; every problem, reading or applying, is
+	// reported at the end.
+	manifests, errs := k.readManifestsContinuing(*files, true)
+	if len(manifests) == 0 && len(errs) == 0 {
+		return errors.New("no objects passed to apply")
+	}
 	for _, m := range manifests {
 		result, err := k.applyOne(cs, m)
 		if err != nil {
@@ -44,22 +50,11 @@ func (k *kubectlRun) apply(args []string) error {
 }
 
 // fileManifests parses the flags of a command whose objects come only from
-// -f files (apply, create -f, replace): it rejects positional arguments and
-// a missing -f, then reads the manifests. With --help it stops after
-// parsing and returns nothing.
+// -f files (create -f, replace) and reads the manifests, all or nothing.
+// With --help it stops after parsing and returns nothing.
 func (k *kubectlRun) fileManifests(args []string, files *[]string, needName bool, verb string) (kubernetes.Interface, []kubeManifest, error) {
-	pos, err := k.parse(args)
+	cs, err := k.fileCommandClient(args, files)
 	if err != nil || k.help {
-		return nil, nil, err
-	}
-	if len(pos) > 0 {
-		return nil, nil, k.usageErrorf("Unexpected args: %v", pos)
-	}
-	if len(*files) == 0 {
-		return nil, nil, errors.New("must specify one of -f and -k")
-	}
-	cs, err := k.client()
-	if err != nil {
 		return nil, nil, err
 	}
 	manifests, err := k.readManifests(*files, needName, verb)
@@ -67,6 +62,23 @@ func (k *kubectlRun) fileManifests(args []string, files *[]string, needName bool
 		return nil, nil, err
 	}
 	return cs, manifests, nil
+}
+
+// fileCommandClient parses the flags of a command whose objects come only
+// from -f files: it rejects positional arguments and a missing -f, and
+// returns the context's client. With --help it returns nothing.
+func (k *kubectlRun) fileCommandClient(args []string, files *[]string) (kubernetes.Interface, error) {
+	pos, err := k.parse(args)
+	if err != nil || k.help {
+		return nil, err
+	}
+	if len(pos) > 0 {
+		return nil, k.usageErrorf("Unexpected args: %v", pos)
+	}
+	if len(*files) == 0 {
+		return nil, errors.New("must specify one of -f and -k")
+	}
+	return k.client()
 }
 
 // applyOne creates or patches one object and says which: created,

@@ -16,11 +16,12 @@
 //     waiting for the condition"; --watch=false prints the current line
 //     once and succeeds.
 //
-// Other deliberate differences from kubectl: apply, create -f, replace
-// and delete -f read and check every document (YAML syntax, kind,
-// unknown fields, namespace) before sending any, so a bad document changes
-// nothing; YAML errors name the line within the document, as kubectl's
-// do. get events lists events by time. The "all" resource means pods,
+// apply, as kubectl's, applies every object it could read and reports
+// every problem at the end. Deliberate differences from kubectl: create
+// -f, replace and delete -f read and check every document (YAML syntax,
+// kind, unknown fields, namespace) before sending any, so a bad document
+// changes nothing. YAML errors name the line within the document, as
+// kubectl's do. get events lists events by time. The "all" resource means pods,
 // services, deployments, replicasets and jobs.
 //
 // Where things are: kubectl.go parses the command line and renders

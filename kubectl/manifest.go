@@ -36,35 +36,11 @@ type kubeManifest struct {
 // anything is sent, so that a bad document changes nothing: YAML syntax,
 // apiVersion and kind, the resource mapping, unknown or mistyped fields,
 // a namespace that contradicts -n. needName refuses objects without a
-// metadata.name (apply, replace, delete need one; create can generate).
+// metadata.name (replace, delete need one; create can generate).
 func (k *kubectlRun) readManifests(files []string, needName bool, verb string) ([]kubeManifest, error) {
-	var out []kubeManifest
-	var errs []error
-	for _, f := range k.expandManifestPaths(files) {
-		data, source, err := k.readFile(f)
-		if err != nil {
-			return nil, err
-		}
-		docs, err := splitYAMLDocuments(data)
-		if err != nil {
-			return nil, fmt.Errorf("error parsing %s: %v", source, err)
-		}
-		for _, doc := range docs {
-			j, err := yaml.YAMLToJSON(doc)
-			if err != nil {
-				return nil, fmt.Errorf("error parsing %s: error converting YAML to JSON: %v", source, err)
-			}
-			if t := strings.TrimSpace(string(j)); t == "null" || t == "" {
-				continue
-			}
-			m, err := kubeJSONMap(j)
-			if err != nil {
-				return nil, fmt.Errorf("error parsing %s: error unmarshaling JSON: %v", source, err)
-			}
-			ms, merrs := k.manifestsOf(m, source, needName)
-			out = append(out, ms...)
-			errs = append(errs, merrs...)
-		}
+	out, errs, err := k.scanManifests(files, needName, false)
+	if err != nil {
+		return nil, err
 	}
 	if len(errs) > 0 {
 		return nil, joinKubectlErrors(errs)
@@ -74,6 +50,90 @@ func (k *kubectlRun) readManifests(files []string, needName bool, verb string) (
 	}
 	return out, nil
 }
+
+// readManifestsContinuing reads the -f files as kubectl apply's resource
+// builder does with ContinueOnError (k8s.io/cli-runtime pkg/resource,
+// StreamVisitor and EagerVisitorList): it returns every object it could
+// read and, apart, every problem. A YAML or schema error ends its file's
+// stream (the documents before it are kept, those after it are not
+// read); an unknown kind, a namespace that contradicts -n, a missing name
+// or a strict decoding error skips only that object. A file that cannot
+// be read is the one error, with no object, as the builder fails before
+// visiting anything.
+func (k *kubectlRun) readManifestsContinuing(files []string, needName bool) ([]kubeManifest, []error) {
+	out, errs, err := k.scanManifests(files, needName, true)
+	if err != nil {
+		return nil, []error{err}
+	}
+	return out, errs
+}
+
+// scanManifests reads every document of every -f file. A file that
+// cannot be read is err. Problems with documents are errs; a YAML error
+// is err too unless continueOnError, when it ends only its file, as does
+// a schema error (no apiVersion or kind).
+func (k *kubectlRun) scanManifests(files []string, needName, continueOnError bool) (out []kubeManifest, errs []error, err error) {
+	for _, f := range k.expandManifestPaths(files) {
+		data, source, err := k.readFile(f)
+		if err != nil {
+			return nil, nil, err
+		}
+		ms, merrs, err := k.scanDocuments(data, source, needName, continueOnError)
+		if err != nil {
+			return nil, nil, err
+		}
+		out = append(out, ms...)
+		errs = append(errs, merrs...)
+	}
+	return out, errs, nil
+}
+
+// scanDocuments reads the documents of one file in order (see
+// scanManifests).
+func (k *kubectlRun) scanDocuments(data []byte, source string, needName, continueOnError bool) ([]kubeManifest, []error, error) {
+	var out []kubeManifest
+	var errs []error
+	stop := func(err error) ([]kubeManifest, []error, error) {
+		if !continueOnError {
+			return nil, nil, err
+		}
+		return out, append(errs, err), nil
+	}
+	docs, err := splitYAMLDocuments(data)
+	for _, doc := range docs {
+		j, err := yaml.YAMLToJSON(doc)
+		if err != nil {
+			return stop(fmt.Errorf("error parsing %s: error converting YAML to JSON: %v", source, err))
+		}
+		if t := strings.TrimSpace(string(j)); t == "null" || t == "" {
+			continue
+		}
+		m, err := kubeJSONMap(j)
+		if err != nil {
+			return stop(fmt.Errorf("error parsing %s: error unmarshaling JSON: %v", source, err))
+		}
+		ms, merrs := k.manifestsOf(m, source, needName)
+		out = append(out, ms...)
+		for _, e := range merrs {
+			var se *schemaError
+			if errors.As(e, &se) && continueOnError {
+				return out, append(errs, e), nil
+			}
+			errs = append(errs, e)
+		}
+	}
+	if err != nil {
+		return stop(fmt.Errorf("error parsing %s: %v", source, err))
+	}
+	return out, errs, nil
+}
+
+// schemaError is a document that fails kubectl's client-side schema check
+// (no apiVersion or kind): it ends the stream it is in.
+type schemaError struct{ err error }
+
+func (e *schemaError) Error() string { return e.err.Error() }
+func (e *schemaError) Unwrap() error { return e.err }
 
 // expandManifestPaths replaces each folder among -f values by the
 // .yaml, .yml and .json files directly in it, in name order, as kubectl
@@ -106,7 +166,8 @@ func (k *kubectlRun) expandManifestPaths(files []string) []string {
 	return out
 }
 
-// splitYAMLDocuments splits a stream at its `---` lines.
+// splitYAMLDocuments splits a stream at its `---` lines. On a read error
+// it returns the documents before it with the error.
 func splitYAMLDocuments(data []byte) ([][]byte, error) {
 	r := utilyaml.NewYAMLReader(bufio.NewReader(bytes.NewReader(data)))
 	var docs [][]byte
@@ -116,7 +177,7 @@ func splitYAMLDocuments(data []byte) ([][]byte, error) {
 			return docs, nil
 		}
 		if err != nil {
-			return nil, err
+			return docs, err
 		}
 		docs = append(docs, doc)
 	}
@@ -138,7 +199,7 @@ func (k *kubectlRun) manifestsOf(m map[string]any, source string, needName bool)
 		if len(missing) > 1 {
 			what = "[" + strings.Join(missing, ", ") + "]"
 		}
-		return nil, []error{fmt.Errorf("error validating %q: error validating data: %s; if you choose to ignore these errors, turn validation off with --validate=false", source, what)}
+		return nil, []error{&schemaError{fmt.Errorf("error validating %q: error validating data: %s; if you choose to ignore these errors, turn validation off with --validate=false", source, what)}}
 	}
 	if kind == "List" && apiVersion == "v1" {
 		items, _ := m["items"].([]any)

@@ -1,4 +1,4 @@
-# kubectl apply: create, configure, unchanged; bad manifests change nothing.
+# kubectl apply: create, configure, unchanged; apply continues past a bad document.
 mesh create
 cluster create c1
 mesh add-cluster c1
@@ -59,7 +59,8 @@ spec:
 EOF
 kubectl get pod nginx --show-labels
 
-# A YAML error in the second document: the first is not created either.
+# A YAML error in the second document: as kubectl's apply (ContinueOnError),
+# the first is created, the stream stops at the error, which is reported.
 kubectl apply -f - <<EOF
 apiVersion: v1
 kind: Namespace
@@ -71,20 +72,32 @@ kind: Pod
 metadata:
   name: x
  labels: broken
+---
+apiVersion: v1
+kind: Namespace
+metadata:
+  name: after-the-error
 EOF
 kubectl get ns first
+kubectl get ns after-the-error
+# An unknown kind skips only that object: the ones around it are applied.
 kubectl apply -f - <<EOF
 apiVersion: v1
 kind: Namespace
 metadata:
-  name: first
+  name: second
 ---
 apiVersion: istio.io/v1
 kind: Sidecar
 metadata:
   name: default
+---
+apiVersion: v1
+kind: Namespace
+metadata:
+  name: third
 EOF
-kubectl get ns first
+kubectl get ns second third
 kubectl apply -f - <<EOF
 metadata:
   name: x
