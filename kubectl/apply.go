@@ -260,119 +260,190 @@ type deleteTarget struct {
 	name      string
 }
 
+// deleteOptions are the flags of kubectl delete.
+type deleteOptions struct {
+	files          []string
+	selector       string
+	all, allNS     bool
+	grace          int
+	force, now     bool
+	wait           bool
+	ignoreNotFound bool
+}
+
 // delete is `kubectl delete TYPE NAME...|TYPE/NAME...|-f FILE|-l SEL|--all`.
 // Like kubectl it waits (on the backend's clock) for the objects to go.
 func (k *kubectlRun) delete(args []string) error {
-	fs := k.newFlags("kubectl delete")
-	files := fs.StringSliceP("filename", "f", nil, "containing the resource to delete")
-	selector := fs.StringP("selector", "l", "", "Selector (label query) to filter on")
-	all := fs.Bool("all", false, "Delete all resources, in the namespace of the specified resource types")
-	allNS := fs.BoolP("all-namespaces", "A", false, "If present, list the requested object(s) across all namespaces")
-	grace := fs.Int("grace-period", -1, "Period of time in seconds given to the resource to terminate gracefully")
-	force := fs.Bool("force", false, "If true, immediately remove resources from API and bypass graceful deletion")
-	now := fs.Bool("now", false, "If true, resources are signaled for immediate shutdown (same as --grace-period=1)")
-	wait := fs.Bool("wait", true, "If true, wait for resources to be gone before returning")
-	ignoreNotFound := fs.Bool("ignore-not-found", false, "Treat \"resource not found\" as a successful delete")
+	o := k.deleteFlags()
 	pos, err := k.parse(args)
 	if err != nil || k.help {
 		return err
 	}
-	if *now {
-		*grace = 1
+	if o.now {
+		o.grace = 1
 	}
 	cs, err := k.client()
 	if err != nil {
 		return err
 	}
-	var targets []deleteTarget
-	if len(*files) > 0 {
-		if len(pos) > 0 {
-			return k.usageErrorf("Unexpected args: %v", pos)
-		}
-		manifests, err := k.readManifests(*files, true, "delete")
-		if err != nil {
-			return err
-		}
-		for _, m := range manifests {
-			targets = append(targets, deleteTarget{res: m.res, namespace: m.namespace, name: m.name})
-		}
-	} else {
-		if len(pos) == 0 {
-			return errors.New("You must provide one or more resources by argument or filename.\nExample resource specifications include:\n   '-f rsrc.yaml'\n   '--filename=rsrc.json'\n   '<resource> <name>'\n   '<resource>'")
-		}
-		rargs, err := k.parseResourceArgs(pos)
-		if err != nil {
-			return err
-		}
-		named := anyNamed(rargs)
-		if !named && !*all && *selector == "" {
-			return fmt.Errorf("resource(s) were provided, but no name was specified")
-		}
-		if named && (*all || *selector != "") {
-			return fmt.Errorf("name cannot be provided when a selector is specified")
-		}
-		for _, a := range rargs {
-			if a.res.meshConfig {
-				return fmt.Errorf("asmmeshconfigs cannot be deleted: the mesh instance owns its asmmeshconfig")
-			}
-		}
-		if named {
-			for _, a := range rargs {
-				ns := ""
-				if a.res.namespaced {
-					ns = k.namespace()
-				}
-				targets = append(targets, deleteTarget{res: a.res, namespace: ns, name: a.name})
-			}
-		} else {
-			sections, _, err := k.fetch(cs, rargs, kubeQuery{allNamespaces: *allNS, selector: *selector})
-			if err != nil {
-				return err
-			}
-			for _, s := range sections {
-				for _, obj := range s.objs {
-					m := kubeMeta(obj)
-					targets = append(targets, deleteTarget{res: s.res, namespace: m.GetNamespace(), name: m.GetName()})
-				}
-			}
-			if len(targets) == 0 {
-				if *allNS || !rargs[0].res.namespaced {
-					fmt.Fprintln(k.errOut, "No resources found")
-				} else {
-					fmt.Fprintf(k.errOut, "No resources found in %s namespace.\n", k.namespace())
-				}
-				return nil
-			}
-		}
+	targets, done, err := k.deleteTargets(cs, pos, o)
+	if err != nil || done {
+		return err
 	}
-	immediate := *grace == 0 || (*force && *grace < 0)
+	immediate := o.grace == 0 || (o.force && o.grace < 0)
 	if immediate {
 		fmt.Fprintln(k.errOut, "Warning: Immediate deletion does not wait for confirmation that the running resource has been terminated. The resource may continue to run on the cluster indefinitely.")
 	}
-	var errs []error
-	var deleted []deleteTarget
+	deleted, errs := k.deleteEach(cs, targets, o, immediate)
+	if o.wait {
+		errs = append(errs, k.waitAllGone(cs, deleted)...)
+	}
+	return joinKubectlErrors(errs)
+}
+
+// deleteFlags declares the flags of kubectl delete.
+func (k *kubectlRun) deleteFlags() *deleteOptions {
+	o := &deleteOptions{}
+	fs := k.newFlags("kubectl delete")
+	fs.StringSliceVarP(&o.files, "filename", "f", nil, "containing the resource to delete")
+	fs.StringVarP(&o.selector, "selector", "l", "", "Selector (label query) to filter on")
+	fs.BoolVar(&o.all, "all", false, "Delete all resources, in the namespace of the specified resource types")
+	fs.BoolVarP(&o.allNS, "all-namespaces", "A", false, "If present, list the requested object(s) across all namespaces")
+	fs.IntVar(&o.grace, "grace-period", -1, "Period of time in seconds given to the resource to terminate gracefully")
+	fs.BoolVar(&o.force, "force", false, "If true, immediately remove resources from API and bypass graceful deletion")
+	fs.BoolVar(&o.now, "now", false, "If true, resources are signaled for immediate shutdown (same as --grace-period=1)")
+	fs.BoolVar(&o.wait, "wait", true, "If true, wait for resources to be gone before returning")
+	fs.BoolVar(&o.ignoreNotFound, "ignore-not-found", false, "Treat \"resource not found\" as a successful delete")
+	return o
+}
+
+// deleteTargets says what to delete: the objects of -f files, the named
+// objects, or those that --all or -l select. done is true when there is
+// nothing to delete and that was already said.
+func (k *kubectlRun) deleteTargets(cs kubernetes.Interface, pos []string, o *deleteOptions) (targets []deleteTarget, done bool, err error) {
+	if len(o.files) > 0 {
+		if len(pos) > 0 {
+			return nil, false, k.usageErrorf("Unexpected args: %v", pos)
+		}
+		targets, err := k.fileDeleteTargets(o.files)
+		return targets, false, err
+	}
+	if len(pos) == 0 {
+		return nil, false, errors.New("You must provide one or more resources by argument or filename.\nExample resource specifications include:\n   '-f rsrc.yaml'\n   '--filename=rsrc.json'\n   '<resource> <name>'\n   '<resource>'")
+	}
+	rargs, err := k.parseResourceArgs(pos)
+	if err != nil {
+		return nil, false, err
+	}
+	named := anyNamed(rargs)
+	if err := checkDeleteSelection(rargs, named, o); err != nil {
+		return nil, false, err
+	}
+	if named {
+		return k.namedDeleteTargets(rargs), false, nil
+	}
+	return k.selectedDeleteTargets(cs, rargs, o)
+}
+
+// fileDeleteTargets are the objects of the -f files, all read and checked
+// first.
+func (k *kubectlRun) fileDeleteTargets(files []string) ([]deleteTarget, error) {
+	manifests, err := k.readManifests(files, true, "delete")
+	if err != nil {
+		return nil, err
+	}
+	var targets []deleteTarget
+	for _, m := range manifests {
+		targets = append(targets, deleteTarget{res: m.res, namespace: m.namespace, name: m.name})
+	}
+	return targets, nil
+}
+
+// checkDeleteSelection refuses resource arguments that name nothing
+// without --all or -l, names with a selector, and asmmeshconfigs.
+func checkDeleteSelection(rargs []resourceArg, named bool, o *deleteOptions) error {
+	if !named && !o.all && o.selector == "" {
+		return fmt.Errorf("resource(s) were provided, but no name was specified")
+	}
+	if named && (o.all || o.selector != "") {
+		return fmt.Errorf("name cannot be provided when a selector is specified")
+	}
+	for _, a := range rargs {
+		if a.res.meshConfig {
+			return fmt.Errorf("asmmeshconfigs cannot be deleted: the mesh instance owns its asmmeshconfig")
+		}
+	}
+	return nil
+}
+
+// namedDeleteTargets are the named objects, in -n's namespace when
+// namespaced.
+func (k *kubectlRun) namedDeleteTargets(rargs []resourceArg) []deleteTarget {
+	var targets []deleteTarget
+	for _, a := range rargs {
+		ns := ""
+		if a.res.namespaced {
+			ns = k.namespace()
+		}
+		targets = append(targets, deleteTarget{res: a.res, namespace: ns, name: a.name})
+	}
+	return targets
+}
+
+// selectedDeleteTargets lists the objects --all or -l select; when there
+// are none it says so, as kubectl does, and done is true.
+func (k *kubectlRun) selectedDeleteTargets(cs kubernetes.Interface, rargs []resourceArg, o *deleteOptions) (targets []deleteTarget, done bool, err error) {
+	sections, _, err := k.fetch(cs, rargs, kubeQuery{allNamespaces: o.allNS, selector: o.selector})
+	if err != nil {
+		return nil, false, err
+	}
+	for _, s := range sections {
+		for _, obj := range s.objs {
+			m := kubeMeta(obj)
+			targets = append(targets, deleteTarget{res: s.res, namespace: m.GetNamespace(), name: m.GetName()})
+		}
+	}
+	if len(targets) > 0 {
+		return targets, false, nil
+	}
+	if o.allNS || !rargs[0].res.namespaced {
+		fmt.Fprintln(k.errOut, "No resources found")
+	} else {
+		fmt.Fprintf(k.errOut, "No resources found in %s namespace.\n", k.namespace())
+	}
+	return nil, true, nil
+}
+
+// deleteEach deletes each target and prints it; a target already gone is
+// an error unless --ignore-not-found.
+func (k *kubectlRun) deleteEach(cs kubernetes.Interface, targets []deleteTarget, o *deleteOptions, immediate bool) (deleted []deleteTarget, errs []error) {
+	verb := "deleted"
+	if immediate {
+		verb = "force deleted"
+	}
 	for _, t := range targets {
-		err := t.res.client(cs, t.namespace).Delete(k.ctx, t.name, kubeDeleteOptions(*grace, *force))
+		err := t.res.client(cs, t.namespace).Delete(k.ctx, t.name, kubeDeleteOptions(o.grace, o.force))
 		if err != nil {
-			if apierrors.IsNotFound(err) && *ignoreNotFound {
+			if apierrors.IsNotFound(err) && o.ignoreNotFound {
 				continue
 			}
 			errs = append(errs, err)
 			continue
 		}
-		verb := "deleted"
-		if immediate {
-			verb = "force deleted"
-		}
 		fmt.Fprintf(k.out, "%s %q %s\n", t.res.nameKind(), t.name, verb)
 		deleted = append(deleted, t)
 	}
-	if *wait {
-		for _, t := range deleted {
-			if err := k.waitGone(t.res.client(cs, t.namespace), t.name, kubeWaitLimit); err != nil {
-				errs = append(errs, err)
-			}
+	return deleted, errs
+}
+
+// waitAllGone waits, on the backend's clock, for each deleted object to
+// go (--wait).
+func (k *kubectlRun) waitAllGone(cs kubernetes.Interface, deleted []deleteTarget) []error {
+	var errs []error
+	for _, t := range deleted {
+		if err := k.waitGone(t.res.client(cs, t.namespace), t.name, kubeWaitLimit); err != nil {
+			errs = append(errs, err)
 		}
 	}
-	return joinKubectlErrors(errs)
+	return errs
 }

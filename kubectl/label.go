@@ -14,6 +14,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/apimachinery/pkg/util/validation/field"
+	"k8s.io/client-go/kubernetes"
 )
 
 // kubeLabelCommand says whether label or annotate runs.
@@ -24,131 +25,179 @@ const (
 	kubeAnnotateMode
 )
 
+// labelOptions are the flags of kubectl label and annotate.
+type labelOptions struct {
+	mode      kubeLabelCommand
+	word      string // label or annotate
+	field     string // labels or annotations
+	overwrite bool
+	all       bool
+	allNS     bool
+	selector  string
+	list      bool
+}
+
 // label is `kubectl label` and `kubectl annotate`: TYPE NAME... (or
-// TYPE/NAME, --all, -l) followed by key=value and key- updates.
+// TYPE/NAME, --all, -l) followed by key=value and key- updates. Every
+// object is checked before any changes, so a refused overwrite or an
+// invalid key leaves everything as it was.
 func (k *kubectlRun) label(args []string, mode kubeLabelCommand) error {
-	word, field := "label", "labels"
-	if mode == kubeAnnotateMode {
-		word, field = "annotate", "annotations"
-	}
-	fs := k.newFlags("kubectl " + word)
-	overwrite := fs.Bool("overwrite", false, "If true, allow "+field+" to be overwritten, otherwise reject updates that overwrite existing "+field+".")
-	all := fs.Bool("all", false, "Select all resources, in the namespace of the specified resource types")
-	allNS := fs.BoolP("all-namespaces", "A", false, "If true, check the specified action in all namespaces.")
-	selector := fs.StringP("selector", "l", "", "Selector (label query) to filter on")
-	var list *bool
-	if mode == kubeLabelMode {
-		list = fs.Bool("list", false, "If true, display the labels for a given resource.")
-	} else {
-		list = fs.Bool("list", false, "If true, display the annotations for a given resource.")
-	}
+	o := k.labelFlags(mode)
 	pos, err := k.parse(args)
 	if err != nil || k.help {
 		return err
 	}
-	var resArgs, specs []string
+	resArgs, specs, err := splitLabelArgs(pos, o)
+	if err != nil {
+		return err
+	}
+	set, remove, err := parseMetaSpecs(mode, specs)
+	if err != nil {
+		return err
+	}
+	cs, sections, missing, err := k.labelTargets(resArgs, o)
+	if err != nil {
+		return err
+	}
+	if o.list {
+		k.listMeta(sections, mode)
+		return joinKubectlErrors(missing)
+	}
+	if err := checkLabelUpdates(sections, mode, set, o.overwrite); err != nil {
+		return err
+	}
+	errs, err := k.patchMeta(cs, sections, o, set, remove)
+	if err != nil {
+		return err
+	}
+	return joinKubectlErrors(append(missing, errs...))
+}
+
+// labelFlags declares the flags of kubectl label or annotate.
+func (k *kubectlRun) labelFlags(mode kubeLabelCommand) *labelOptions {
+	o := &labelOptions{mode: mode, word: "label", field: "labels"}
+	if mode == kubeAnnotateMode {
+		o.word, o.field = "annotate", "annotations"
+	}
+	fs := k.newFlags("kubectl " + o.word)
+	fs.BoolVar(&o.overwrite, "overwrite", false, "If true, allow "+o.field+" to be overwritten, otherwise reject updates that overwrite existing "+o.field+".")
+	fs.BoolVar(&o.all, "all", false, "Select all resources, in the namespace of the specified resource types")
+	fs.BoolVarP(&o.allNS, "all-namespaces", "A", false, "If true, check the specified action in all namespaces.")
+	fs.StringVarP(&o.selector, "selector", "l", "", "Selector (label query) to filter on")
+	if mode == kubeLabelMode {
+		fs.BoolVar(&o.list, "list", false, "If true, display the labels for a given resource.")
+	} else {
+		fs.BoolVar(&o.list, "list", false, "If true, display the annotations for a given resource.")
+	}
+	return o
+}
+
+// splitLabelArgs splits the positional arguments into resources and, after
+// them, key=value and key- updates.
+func splitLabelArgs(pos []string, o *labelOptions) (resArgs, specs []string, err error) {
 	for _, a := range pos {
 		pair := (strings.Contains(a, "=") && a[0] != '=') || (strings.HasSuffix(a, "-") && a != "-")
 		switch {
 		case pair:
 			specs = append(specs, a)
 		case len(specs) > 0:
-			return fmt.Errorf("all resources must be specified before %s changes: %s", strings.TrimSuffix(field, "s"), a)
+			return nil, nil, fmt.Errorf("all resources must be specified before %s changes: %s", strings.TrimSuffix(o.field, "s"), a)
 		default:
 			resArgs = append(resArgs, a)
 		}
 	}
 	if len(resArgs) == 0 {
-		return errors.New("one or more resources must be specified as <resource> <name> or <resource>/<name>")
+		return nil, nil, errors.New("one or more resources must be specified as <resource> <name> or <resource>/<name>")
 	}
-	if len(specs) == 0 && !*list {
-		return fmt.Errorf("at least one %s update is required", strings.TrimSuffix(field, "s"))
+	if len(specs) == 0 && !o.list {
+		return nil, nil, fmt.Errorf("at least one %s update is required", strings.TrimSuffix(o.field, "s"))
 	}
-	var set map[string]string
-	var remove []string
+	return resArgs, specs, nil
+}
+
+// parseMetaSpecs parses the updates as labels or as annotations.
+func parseMetaSpecs(mode kubeLabelCommand, specs []string) (map[string]string, []string, error) {
 	if mode == kubeLabelMode {
-		set, remove, err = parseLabelSpecs(specs)
-	} else {
-		set, remove, err = parseAnnotationSpecs(specs)
+		return parseLabelSpecs(specs)
 	}
-	if err != nil {
-		return err
-	}
+	return parseAnnotationSpecs(specs)
+}
+
+// labelTargets fetches the objects to update: named ones, or all (--all)
+// or those matching -l, of the given types. missing are the named objects
+// that do not exist.
+func (k *kubectlRun) labelTargets(resArgs []string, o *labelOptions) (kubernetes.Interface, []kubeSection, []error, error) {
 	cs, rargs, err := k.clientAndResources(resArgs)
 	if err != nil {
-		return err
+		return nil, nil, nil, err
 	}
 	for _, a := range rargs {
 		if a.res.meshConfig {
-			return fmt.Errorf("meshtwin does not emulate \"kubectl %s\" on asmmeshconfigs", word)
+			return nil, nil, nil, fmt.Errorf("meshtwin does not emulate \"kubectl %s\" on asmmeshconfigs", o.word)
 		}
 	}
-	named := anyNamed(rargs)
-	if !named && !*all && *selector == "" {
-		return k.usageErrorf("resource(s) were provided, but no name was specified")
+	if !anyNamed(rargs) && !o.all && o.selector == "" {
+		return nil, nil, nil, k.usageErrorf("resource(s) were provided, but no name was specified")
 	}
-	sections, missing, err := k.fetch(cs, rargs, kubeQuery{allNamespaces: *allNS, selector: *selector})
+	sections, missing, err := k.fetch(cs, rargs, kubeQuery{allNamespaces: o.allNS, selector: o.selector})
 	if err != nil {
-		return err
+		return nil, nil, nil, err
 	}
-	if *list {
-		for _, s := range sections {
-			for _, obj := range s.objs {
-				m := kubeMetaMap(kubeMeta(obj), mode)
-				for _, key := range kubeSortedKeys(m) {
-					fmt.Fprintf(k.out, "%s=%s\n", key, m[key])
-				}
+	return cs, sections, missing, nil
+}
+
+// listMeta prints each object's labels or annotations (--list), one
+// key=value a line.
+func (k *kubectlRun) listMeta(sections []kubeSection, mode kubeLabelCommand) {
+	for _, s := range sections {
+		for _, obj := range s.objs {
+			m := kubeMetaMap(kubeMeta(obj), mode)
+			for _, key := range kubeSortedKeys(m) {
+				fmt.Fprintf(k.out, "%s=%s\n", key, m[key])
 			}
 		}
-		return joinKubectlErrors(missing)
 	}
+}
 
-	// Check every object before changing any: a refused overwrite or an
-	// invalid key leaves everything as it was.
+// checkLabelUpdates checks every object before any changes: a refused
+// overwrite or an invalid key, on any object, is an error.
+func checkLabelUpdates(sections []kubeSection, mode kubeLabelCommand, set map[string]string, overwrite bool) error {
 	var problems []error
 	for _, s := range sections {
 		for _, obj := range s.objs {
-			if err := checkLabelUpdate(s.res, obj, mode, set, *overwrite); err != nil {
+			if err := checkLabelUpdate(s.res, obj, mode, set, overwrite); err != nil {
 				problems = append(problems, err)
 			}
 		}
 	}
-	if len(problems) > 0 {
-		return joinKubectlErrors(problems)
-	}
+	return joinKubectlErrors(problems)
+}
 
-	var errs []error
+// patchMeta sends each object the merge patch of its changed labels or
+// annotations and prints what happened to it. errs are the objects the
+// server refused; err is a patch that could not be built.
+func (k *kubectlRun) patchMeta(cs kubernetes.Interface, sections []kubeSection, o *labelOptions, set map[string]string, remove []string) (errs []error, err error) {
 	for _, s := range sections {
 		for _, obj := range s.objs {
 			m := kubeMeta(obj)
-			cur := kubeMetaMap(m, mode)
-			if mode == kubeLabelMode {
+			cur := kubeMetaMap(m, o.mode)
+			if o.mode == kubeLabelMode {
 				for _, key := range remove {
 					if _, ok := cur[key]; !ok {
 						fmt.Fprintf(k.out, "label %q not found.\n", key)
 					}
 				}
 			}
-			patch := map[string]any{}
-			for key, val := range set {
-				if old, ok := cur[key]; !ok || old != val {
-					patch[key] = val
-				}
-			}
-			for _, key := range remove {
-				if _, ok := cur[key]; ok {
-					patch[key] = nil
-				}
-			}
+			patch := metaPatch(cur, set, remove)
 			// kubectl label says what changed; annotate does not.
 			verb := "annotated"
-			if mode == kubeLabelMode {
+			if o.mode == kubeLabelMode {
 				verb = labelChangeVerb(patch)
 			}
 			if len(patch) > 0 {
-				body, err := json.Marshal(map[string]any{"metadata": map[string]any{field: patch}})
+				body, err := json.Marshal(map[string]any{"metadata": map[string]any{o.field: patch}})
 				if err != nil {
-					return err
+					return nil, err
 				}
 				c := kubeClientFor(cs, s.res, m.GetNamespace())
 				if _, err := c.Patch(k.ctx, m.GetName(), types.MergePatchType, body); err != nil {
@@ -159,7 +208,24 @@ func (k *kubectlRun) label(args []string, mode kubeLabelCommand) error {
 			fmt.Fprintf(k.out, "%s/%s %s\n", s.res.nameKind(), m.GetName(), verb)
 		}
 	}
-	return joinKubectlErrors(append(missing, errs...))
+	return errs, nil
+}
+
+// metaPatch is what changes in cur: the keys of set whose value differs
+// (or is absent), and the keys of remove that are present (mapped to nil).
+func metaPatch(cur, set map[string]string, remove []string) map[string]any {
+	patch := map[string]any{}
+	for key, val := range set {
+		if old, ok := cur[key]; !ok || old != val {
+			patch[key] = val
+		}
+	}
+	for _, key := range remove {
+		if _, ok := cur[key]; ok {
+			patch[key] = nil
+		}
+	}
+	return patch
 }
 
 // labelChangeVerb is kubectl label's word for a change: "labeled" when
