@@ -32,14 +32,42 @@ type podColumns struct {
 	restarts     int
 }
 
+// computePodColumns follows kubectl's printPod: the phase (or reason) as
+// a start, then the init containers, then the app containers, then
+// deletion have their say on STATUS.
 func computePodColumns(pod *corev1.Pod) podColumns {
-	var col podColumns
-	col.total = len(pod.Spec.Containers)
+	col := podColumns{total: podContainerTotal(pod)}
+	status := podBaseStatus(pod)
+	initStatus, initializing, restarts, sidecarRestarts, sidecarsReady := initContainerColumns(pod)
+	if initializing {
+		status = initStatus
+	}
+	col.ready = sidecarsReady
+	if !initializing || podConditionTrue(pod, corev1.PodInitialized) {
+		var ready int
+		status, ready, restarts = appContainerColumns(pod, status, sidecarRestarts)
+		col.ready += ready
+	}
+	col.status = deletionStatus(pod, status)
+	col.restarts = restarts
+	return col
+}
+
+// podContainerTotal is READY's denominator: the app containers and the
+// sidecars (restartable init containers).
+func podContainerTotal(pod *corev1.Pod) int {
+	total := len(pod.Spec.Containers)
 	for _, c := range pod.Spec.InitContainers {
 		if isRestartable(c) {
-			col.total++
+			total++
 		}
 	}
+	return total
+}
+
+// podBaseStatus is STATUS before the containers speak: the reason, else
+// the phase, and SchedulingGated while a scheduling gate holds the pod.
+func podBaseStatus(pod *corev1.Pod) string {
 	status := string(pod.Status.Phase)
 	if pod.Status.Reason != "" {
 		status = pod.Status.Reason
@@ -49,13 +77,16 @@ func computePodColumns(pod *corev1.Pod) podColumns {
 			status = corev1.PodReasonSchedulingGated
 		}
 	}
+	return status
+}
 
-	// Walk the init containers in order; the first one that is neither done
-	// nor a started sidecar says where initialisation stands.
-	restarts, sidecarRestarts := 0, 0
-	initializing := false
+// initContainerColumns walks the init containers in order; the first one
+// that is neither done nor a started sidecar says where initialisation
+// stands (status, with initializing true). It counts the restarts of the
+// init containers walked, those of the sidecars apart, and the ready
+// started sidecars.
+func initContainerColumns(pod *corev1.Pod) (status string, initializing bool, restarts, sidecarRestarts, sidecarsReady int) {
 	nInit := len(pod.Spec.InitContainers)
-initLoop:
 	for i, st := range pod.Status.InitContainerStatuses {
 		restarts += int(st.RestartCount)
 		sidecar := restartableInit(pod, st.Name)
@@ -68,7 +99,7 @@ initLoop:
 			continue
 		case sidecar && st.Started != nil && *st.Started:
 			if st.Ready {
-				col.ready++
+				sidecarsReady++
 			}
 			continue
 		case term != nil:
@@ -85,53 +116,59 @@ initLoop:
 		default:
 			status = fmt.Sprintf("Init:%d/%d", i, nInit)
 		}
-		initializing = true
-		break initLoop
+		return status, true, restarts, sidecarRestarts, sidecarsReady
 	}
+	return "", false, restarts, sidecarRestarts, sidecarsReady
+}
 
-	if !initializing || podConditionTrue(pod, corev1.PodInitialized) {
-		restarts = sidecarRestarts
-		running := false
-		// kubectl walks the containers from last to first, so the first
-		// container with a reason has the last word.
-		for i := len(pod.Status.ContainerStatuses) - 1; i >= 0; i-- {
-			st := pod.Status.ContainerStatuses[i]
-			restarts += int(st.RestartCount)
-			term, wait := st.State.Terminated, st.State.Waiting
-			switch {
-			case wait != nil && wait.Reason != "":
-				status = wait.Reason
-			case term != nil && term.Reason != "":
-				status = term.Reason
-			case term != nil && term.Signal != 0:
-				status = fmt.Sprintf("Signal:%d", term.Signal)
-			case term != nil:
-				status = fmt.Sprintf("ExitCode:%d", term.ExitCode)
-			case st.Ready && st.State.Running != nil:
-				running = true
-				col.ready++
-			}
-		}
-		if status == "Completed" && running {
-			if podConditionTrue(pod, corev1.PodReady) {
-				status = string(corev1.PodRunning)
-			} else {
-				status = "NotReady"
-			}
-		}
-	}
-
-	if pod.DeletionTimestamp != nil {
+// appContainerColumns lets the app containers speak once initialisation
+// is over: kubectl walks them from last to first, so the first container
+// with a reason has the last word. It returns STATUS, the ready app
+// containers, and RESTARTS (the sidecars' plus the app containers').
+func appContainerColumns(pod *corev1.Pod, status string, sidecarRestarts int) (string, int, int) {
+	restarts, ready := sidecarRestarts, 0
+	running := false
+	for i := len(pod.Status.ContainerStatuses) - 1; i >= 0; i-- {
+		st := pod.Status.ContainerStatuses[i]
+		restarts += int(st.RestartCount)
+		term, wait := st.State.Terminated, st.State.Waiting
 		switch {
-		case pod.Status.Reason == nodeUnreachableReason:
-			status = "Unknown"
-		case pod.Status.Phase != corev1.PodSucceeded && pod.Status.Phase != corev1.PodFailed:
-			status = "Terminating"
+		case wait != nil && wait.Reason != "":
+			status = wait.Reason
+		case term != nil && term.Reason != "":
+			status = term.Reason
+		case term != nil && term.Signal != 0:
+			status = fmt.Sprintf("Signal:%d", term.Signal)
+		case term != nil:
+			status = fmt.Sprintf("ExitCode:%d", term.ExitCode)
+		case st.Ready && st.State.Running != nil:
+			running = true
+			ready++
 		}
 	}
-	col.status = status
-	col.restarts = restarts
-	return col
+	if status == "Completed" && running {
+		if podConditionTrue(pod, corev1.PodReady) {
+			status = string(corev1.PodRunning)
+		} else {
+			status = "NotReady"
+		}
+	}
+	return status, ready, restarts
+}
+
+// deletionStatus is STATUS for a pod being deleted: Unknown when its node
+// is lost, Terminating unless it already finished.
+func deletionStatus(pod *corev1.Pod, status string) string {
+	if pod.DeletionTimestamp == nil {
+		return status
+	}
+	switch {
+	case pod.Status.Reason == nodeUnreachableReason:
+		return "Unknown"
+	case pod.Status.Phase != corev1.PodSucceeded && pod.Status.Phase != corev1.PodFailed:
+		return "Terminating"
+	}
+	return status
 }
 
 func podConditionTrue(pod *corev1.Pod, t corev1.PodConditionType) bool {
