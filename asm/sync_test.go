@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -223,4 +225,26 @@ func TestSyncSkipsTerminating(t *testing.T) {
 	if p, err := m.inst.Push(ctx, nil, gone("leaving")); err != nil || !p.Empty() {
 		t.Fatalf("push plans %v (%v)", p, err)
 	}
+}
+
+// TestApplyRefusesACreateOverAnExistingNamespace: a plan that creates a
+// namespace the target already has (it appeared after the plan was read)
+// fails before its first write, so the valid changes planned before it are
+// not applied either.
+func TestApplyRefusesACreateOverAnExistingNamespace(t *testing.T) {
+	t.Parallel()
+	cs := fake.NewSimpleClientset(nsObj("a", nil), nsObj("b", map[string]string{"team": "x"}))
+	targets := map[string]target{"c1": {client: cs, objs: map[string]*corev1.Namespace{
+		"a": nsObj("a", nil), "b": nsObj("b", map[string]string{"team": "x"}),
+	}}}
+	plan := model.Plan{Changes: []model.Change{
+		{Where: "c1", Kind: model.ChangeSetLabel, Namespace: "a", Key: model.LabelInjection, Value: "enabled"},
+		{Where: "c1", Kind: model.ChangeCreateNamespace, Namespace: "b", Labels: map[string]string{model.LabelInjection: "enabled"}},
+	}}
+	err := apply(t.Context(), plan, targets)
+	require.ErrorContains(t, err, `namespace "b" already exists in cluster "c1"`)
+	a, _ := getLabels(t, cs, "a")
+	assert.NotContains(t, a, model.LabelInjection, "namespace a was written before the plan failed")
+	b, _ := getLabels(t, cs, "b")
+	assert.Equal(t, map[string]string{"team": "x"}, b)
 }

@@ -293,3 +293,21 @@ Feature: Namespaces of the ASM instance
     Then it succeeds
     When I run "kubectl --context c1 get namespace demo --show-labels"
     Then the "LABELS" column for "demo" is "istio-injection=enabled,istio.io/rev=canary,kubernetes.io/metadata.name=demo,provider=team-x"
+
+  @B05 @B06
+  Scenario Outline: The console's switch pushes istio-injection again to a cluster that drifted, even when the instance already had that value
+    Given the commands:
+      """
+      kubectl --context c1 create namespace demo
+      asm namespace create demo --label istio-injection=<value>
+      kubectl --context c1 label namespace demo istio-injection=<drift>
+      """
+    When I run "asm namespace <switch> demo"
+    Then it succeeds
+    When I run "kubectl --context c1 get namespace demo --show-labels"
+    Then the "LABELS" column for "demo" is "istio-injection=<value>,kubernetes.io/metadata.name=demo,provider=asm"
+
+    Examples:
+      | switch            | value    | drift    |
+      | enable-injection  | enabled  | disabled |
+      | disable-injection | disabled | enabled  |

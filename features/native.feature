@@ -474,6 +474,42 @@ Feature: Native and traditional sidecars
       Then the "READY" column for "sleep" is "2/2"
       And the "STATUS" column for "sleep" is "Running"
 
+    @B34
+    Scenario: A sidecar that has started but is not ready yet is not counted in READY
+      A restartable init container without a startup probe counts as
+      started as soon as it runs; kubectl counts it in READY only once it
+      is ready too.
+      Given the commands:
+        """
+        kubectl create namespace plain
+        kubectl apply -n plain -f - <<EOF
+        apiVersion: v1
+        kind: Pod
+        metadata:
+          name: web
+        spec:
+          initContainers:
+          - name: logshipper
+            image: busybox
+            restartPolicy: Always
+          containers:
+          - name: app
+            image: nginx
+        EOF
+        advance 2s
+        """
+      When I run "kubectl get pod web -n plain -o jsonpath='{.status.initContainerStatuses[0].started} {.status.initContainerStatuses[0].ready}'"
+      Then the output is:
+        """
+        true false
+        """
+      When I run "kubectl get pods -n plain"
+      Then the "READY" column for "web" is "0/2"
+      And the "STATUS" column for "web" is "PodInitializing"
+      When the clock advances by 1s
+      And I run "kubectl get pods -n plain"
+      Then the "READY" column for "web" is "1/2"
+
   Rule: Which Kubernetes and ASM versions get native sidecars
 
     @B30
@@ -507,6 +543,7 @@ Feature: Native and traditional sidecars
         | 1.22.2.35  | --enable-native-sidecar false| 1.30       |                                          | sleep istio-proxy\|istio-init | traditional |
         | 1.22.2.35  | --enable-native-sidecar true | 1.28       |                                          | sleep istio-proxy\|istio-init | traditional |
         | 1.22.2.35  | --enable-native-sidecar true | 1.28       | --feature-gates SidecarContainers=true   | sleep\|istio-init istio-proxy | native      |
+        | 1.22.2.35  | --enable-native-sidecar true | 1.28       | --feature-gates SidecarContainers=false  | sleep istio-proxy\|istio-init | traditional |
         | 1.22.2.35  | --enable-native-sidecar true | 1.27       | --feature-gates SidecarContainers=true   | sleep istio-proxy\|istio-init | traditional |
         | 1.22.2.35  | --enable-native-sidecar true | 1.30       | --feature-gates SidecarContainers=false  | sleep istio-proxy\|istio-init | traditional |
 

@@ -346,3 +346,27 @@ Feature: Sync between the instance and its clusters, and homing clusters
       When I run "asm sync from-cluster c1 --dry-run"
       Then the output contains "(dry run) asm: create namespace shop"
       And the output does not contain "homing"
+
+    @B01 @B06 @B22
+    Scenario: A namespace that a sync from a cluster only created in the instance is not pushed to the other clusters
+      Before 1.17.2.37 a namespace has no homing, so it belongs to every
+      cluster; creating it in the instance still reaches none of them.
+      Given the commands:
+        """
+        mesh create --version 1.17.2.36
+        cluster create c1 --kubernetes-version 1.30 --region cn-beijing --zone i
+        cluster create c2 --kubernetes-version 1.30 --region cn-hangzhou --zone k
+        mesh add-cluster c1
+        mesh add-cluster c2
+        kubectl --context c1 create namespace shop
+        kubectl --context c1 label namespace shop istio-injection=enabled
+        kubectl --context c2 create namespace shop
+        kubectl --context c2 label namespace shop istio-injection=disabled
+        """
+      When I run "asm sync from-cluster c1"
+      Then the output is:
+        """
+        asm: create namespace shop (istio-injection=enabled)
+        """
+      When I run "kubectl --context c2 get namespace shop --show-labels"
+      Then the "LABELS" column for "shop" is "istio-injection=disabled,kubernetes.io/metadata.name=shop"

@@ -182,6 +182,25 @@ Feature: Bad input is rejected with a clear error and changes nothing
       Then it fails with "error parsing"
       And nothing changed
 
+    @B29
+    Scenario: The API server rejects restartPolicy on a regular container; only init containers may be sidecars
+      When I run:
+        """
+        kubectl apply -f - <<EOF
+        apiVersion: v1
+        kind: Pod
+        metadata:
+          name: web
+        spec:
+          containers:
+          - name: web
+            image: nginx
+            restartPolicy: Always
+        EOF
+        """
+      Then it fails with "spec.containers[0].restartPolicy: Forbidden: may not be set for non-init containers"
+      And nothing changed
+
     Scenario: A manifest without a kind is rejected by kubectl apply
       When I run:
         """

@@ -176,7 +176,8 @@ func checkPlanShape(t syncFailer, w *syncWorld, p Plan) {
 
 // checkNoLoss (B27, B28 c): no namespace disappears, no non-injection label
 // disappears, and labels other than the injection labels keep their value
-// (provider may only become "asm" in clusters). Clusters outside the mesh
+// (provider=asm may only be added in clusters, never overwrite another
+// provider). Clusters outside the mesh
 // and system namespaces are untouched.
 func checkNoLoss(t syncFailer, before, after *syncWorld) {
 	t.Helper()
@@ -202,15 +203,16 @@ func checkNoLoss(t syncFailer, before, after *syncWorld) {
 			if (!member || SyncSkipsNamespace(name)) && !maps.Equal(labels, al) {
 				t.Fatalf("cluster %s: namespace %s changed (%v -> %v) though it is out of sync's reach", c, name, labels, al)
 			}
+			// A non-injection label keeps its value, provider included:
+			// provider=asm is only ever added where provider is absent.
 			for k, v := range labels {
-				if IsInjectionLabel(k) {
-					continue
-				}
-				if k == LabelProvider && al[k] == ProviderASM {
-					continue
-				}
-				if al[k] != v {
+				if !IsInjectionLabel(k) && al[k] != v {
 					t.Fatalf("cluster %s: namespace %s: label %s=%s became %q", c, name, k, v, al[k])
+				}
+			}
+			for k, v := range al {
+				if _, had := labels[k]; !had && !IsInjectionLabel(k) && (k != LabelProvider || v != ProviderASM) {
+					t.Fatalf("cluster %s: namespace %s gained label %s=%s", c, name, k, v)
 				}
 			}
 		}
@@ -218,6 +220,13 @@ func checkNoLoss(t syncFailer, before, after *syncWorld) {
 			t.Fatalf("cluster %s is not a member but got namespaces", c)
 		}
 	}
+}
+
+// homedOn says whether a namespace belongs to cluster c, read from its
+// homing directly rather than through HomingOf (B24): unset homing is
+// every member, else the members it names.
+func homedOn(g GlobalNamespace, members []string, c string) bool {
+	return slices.Contains(members, c) && (g.Homing == nil || slices.Contains(g.Homing, c))
 }
 
 // checkConverged (B28 d): every homing cluster of every instance namespace
@@ -228,7 +237,10 @@ func checkConverged(t syncFailer, w *syncWorld) {
 		if SyncSkipsNamespace(name) {
 			continue
 		}
-		for _, c := range HomingOf(g, w.inst.Clusters) {
+		for _, c := range propClusterPool() {
+			if !homedOn(g, w.inst.Clusters, c) {
+				continue
+			}
 			labels, ok := w.clusters[c].Namespaces[name]
 			if !ok {
 				t.Fatalf("namespace %s is missing in homing cluster %s", name, c)
@@ -364,7 +376,9 @@ func TestSyncPropertyOperationSequences(t *testing.T) {
 			"sync from": func(t *rapid.T) {
 				c := rapid.SampledFrom(w.inst.Clusters).Draw(t, "from")
 				oldHoming := !w.inst.Version.AtLeast(MinHomingVersion())
+				before := w.clone()
 				p := w.step(t, "sync from "+c, func() Plan { return w.syncFrom(c) })
+				checkSyncFromKeeps(t, before, w, c)
 				for _, ch := range p.Changes {
 					if ch.Where != PlanInstance {
 						t.Fatalf("sync from changed a cluster: %v", ch)
@@ -398,6 +412,9 @@ func TestSyncPropertyOperationSequences(t *testing.T) {
 					if ch.Where == PlanInstance {
 						t.Fatalf("sync to changed the instance: %v", ch)
 					}
+					if g := w.inst.Namespaces[ch.Namespace]; !homedOn(g, w.inst.Clusters, ch.Where) {
+						t.Fatalf("B24: sync to changed cluster %s, outside the homing %v of %s: %v", ch.Where, g.Homing, ch.Namespace, ch)
+					}
 				}
 			},
 			"edit instance label, then push": func(t *rapid.T) {
@@ -416,6 +433,9 @@ func TestSyncPropertyOperationSequences(t *testing.T) {
 					if ch.Kind == ChangeCreateNamespace || ch.Where == PlanInstance || ch.Namespace != name {
 						t.Fatalf("push made an unexpected change: %v", ch)
 					}
+					if !homedOn(g, w.inst.Clusters, ch.Where) {
+						t.Fatalf("B24: push changed cluster %s, outside the homing %v of %s: %v", ch.Where, g.Homing, name, ch)
+					}
 					if IsInjectionLabel(ch.Key) && before[ch.Key] == g.Labels[ch.Key] {
 						if _, had := before[ch.Key]; had == hasKey(g.Labels, ch.Key) {
 							t.Fatalf("push changed %s, which the edit did not touch: %v", ch.Key, ch)
@@ -427,9 +447,9 @@ func TestSyncPropertyOperationSequences(t *testing.T) {
 				}
 				// B06: every existing namespace of a homing cluster now has
 				// the edited labels as the instance has them.
-				for _, c := range HomingOf(g, w.inst.Clusters) {
+				for _, c := range propClusterPool() {
 					cn := w.clusters[c]
-					if cn == nil {
+					if !homedOn(g, w.inst.Clusters, c) {
 						continue
 					}
 					have, ok := cn.Namespaces[name]
@@ -451,6 +471,49 @@ func TestSyncPropertyOperationSequences(t *testing.T) {
 			},
 		})
 	})
+}
+
+// checkSyncFromKeeps checks a sync from cluster c against the state before
+// it, directly: an injection label absent in c leaves the instance's value
+// (B22), other namespaces are untouched, and homing is exactly what B25
+// says: a created namespace is homed on c (unset before 1.17.2.37), one
+// with unset homing keeps it unset, others gain c.
+func checkSyncFromKeeps(t syncFailer, before, after *syncWorld, c string) {
+	t.Helper()
+	homing := before.inst.Version.AtLeast(MinHomingVersion())
+	for name, g := range after.inst.Namespaces {
+		bg, existed := before.inst.Namespaces[name]
+		have, inC := before.clusters[c].Namespaces[name]
+		if !inC || SyncSkipsNamespace(name) {
+			if !existed || !maps.Equal(g.Labels, bg.Labels) || !slices.Equal(g.Homing, bg.Homing) || (g.Homing == nil) != (bg.Homing == nil) {
+				t.Fatalf("sync from %s changed instance namespace %s, which %s lacks: %+v -> %+v", c, name, c, bg, g)
+			}
+			continue
+		}
+		for _, k := range InjectionLabelKeys() {
+			if hasKey(have, k) {
+				continue
+			}
+			if existed && (hasKey(bg.Labels, k) != hasKey(g.Labels, k) || bg.Labels[k] != g.Labels[k]) {
+				t.Fatalf("B22: %s is absent in %s/%s, yet the instance's %q became %q", k, c, name, bg.Labels[k], g.Labels[k])
+			}
+			if !existed && hasKey(g.Labels, k) {
+				t.Fatalf("B22: namespace %s created from %s with %s=%s, which %s lacks", name, c, k, g.Labels[k], c)
+			}
+		}
+		var want []string
+		switch {
+		case !homing:
+			want = bg.Homing
+		case !existed:
+			want = []string{c}
+		case bg.Homing != nil:
+			want = uniqueSorted(append(slices.Clone(bg.Homing), c))
+		}
+		if !slices.Equal(g.Homing, want) || (g.Homing == nil) != (want == nil) {
+			t.Fatalf("B25: after a sync from %s on %s, namespace %s (existed: %v, homing %v) has homing %v, want %v", c, before.inst.Version, name, existed, bg.Homing, g.Homing, want)
+		}
+	}
 }
 
 func hasKey(m map[string]string, k string) bool {

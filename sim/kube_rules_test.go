@@ -1,0 +1,251 @@
+package sim_test
+
+// Tests of Kubernetes rules that the simulator follows and that no other
+// test noticed when they broke (a mutation run of model, asm and sim).
+// Each goes through client-go against sim.New, as a user's code would.
+
+import (
+	"sort"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	autoscalingv1 "k8s.io/api/autoscaling/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/meshtwin/meshtwin/model"
+	"github.com/meshtwin/meshtwin/sim"
+)
+
+// onlyNode returns the cluster's one node.
+func (e *env) onlyNode() *corev1.Node {
+	e.t.Helper()
+	list, err := e.cs.CoreV1().Nodes().List(e.ctx, metav1.ListOptions{})
+	e.must(err)
+	if len(list.Items) != 1 {
+		e.t.Fatalf("%d nodes, want 1", len(list.Items))
+	}
+	return &list.Items[0]
+}
+
+// taint replaces the taints of the cluster's one node.
+func (e *env) taint(taints ...corev1.Taint) {
+	e.t.Helper()
+	n := e.onlyNode()
+	n.Spec.Taints = taints
+	_, err := e.cs.CoreV1().Nodes().Update(e.ctx, n, metav1.UpdateOptions{})
+	e.must(err)
+}
+
+// podEvents lists the events about one pod with a given reason.
+func (e *env) podEvents(ns, name, reason string) []corev1.Event {
+	e.t.Helper()
+	list, err := e.cs.CoreV1().Events(ns).List(e.ctx, metav1.ListOptions{
+		FieldSelector: "involvedObject.kind=Pod,involvedObject.name=" + name + ",reason=" + reason,
+	})
+	e.must(err)
+	sort.Slice(list.Items, func(i, j int) bool { return list.Items[i].Message < list.Items[j].Message })
+	return list.Items
+}
+
+// A NoExecute taint keeps pods that do not tolerate it off the node, as a
+// NoSchedule taint does (kube-scheduler's TaintToleration filter checks
+// both effects).
+func TestNoExecuteTaintKeepsUntoleratingPodsOff(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, setup{nodes: 1})
+	e.taint(corev1.Taint{Key: "dedicated", Value: "infra", Effect: corev1.TaintEffectNoExecute})
+	e.namespace("demo")
+
+	_, err := e.createPod(newPod("demo", "plain"))
+	require.NoError(t, err)
+	tolerating := newPod("demo", "tolerating")
+	tolerating.Spec.Tolerations = []corev1.Toleration{{Key: "dedicated", Operator: corev1.TolerationOpEqual, Value: "infra", Effect: corev1.TaintEffectNoExecute}}
+	_, err = e.createPod(tolerating)
+	require.NoError(t, err)
+	e.advance(time.Minute)
+
+	plain := e.pod("demo", "plain")
+	assert.Empty(t, plain.Spec.NodeName)
+	assert.Equal(t, "Pending", model.PodStatusText(plain))
+	ev := e.podEvents("demo", "plain", "FailedScheduling")
+	require.Len(t, ev, 1)
+	assert.Contains(t, ev[0].Message, "0/1 nodes are available: 1 node(s) had untolerated taint {dedicated: infra}.")
+
+	ok := e.pod("demo", "tolerating")
+	assert.Equal(t, e.onlyNode().Name, ok.Spec.NodeName)
+	assert.Equal(t, "Running", model.PodStatusText(ok))
+}
+
+// The same event recorded again about the same object is one event whose
+// count grows and whose lastTimestamp moves, as client-go's event
+// correlator aggregates it; a different message is a new event.
+func TestIdenticalEventsAreAggregated(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, setup{nodes: 1})
+	a := corev1.Taint{Key: "a", Value: "x", Effect: corev1.TaintEffectNoSchedule}
+	b := corev1.Taint{Key: "b", Value: "y", Effect: corev1.TaintEffectNoSchedule}
+	e.taint(a)
+	e.namespace("demo")
+	_, err := e.createPod(newPod("demo", "web"))
+	require.NoError(t, err)
+	first := e.s.Now()
+
+	e.advance(time.Minute)
+	e.taint(b)
+	e.advance(time.Minute)
+	e.taint(a)
+	last := e.s.Now()
+
+	ev := e.podEvents("demo", "web", "FailedScheduling")
+	require.Len(t, ev, 2, "one event per distinct message")
+	assert.Contains(t, ev[0].Message, "untolerated taint {a: x}")
+	assert.EqualValues(t, 2, ev[0].Count)
+	assert.True(t, ev[0].FirstTimestamp.Time.Equal(first), "firstTimestamp %s, want %s", ev[0].FirstTimestamp, first)
+	assert.True(t, ev[0].LastTimestamp.Time.Equal(last), "lastTimestamp %s, want %s", ev[0].LastTimestamp, last)
+	assert.Contains(t, ev[1].Message, "untolerated taint {b: y}")
+	assert.EqualValues(t, 1, ev[1].Count)
+}
+
+// Deleting the injector's MutatingWebhookConfiguration stops injection:
+// the API server no longer calls the webhook.
+func TestDeletedInjectorWebhookInjectsNothing(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, setup{})
+	e.namespace("demo", "istio-injection", "enabled")
+	require.NoError(t, e.cs.AdmissionregistrationV1().MutatingWebhookConfigurations().Delete(e.ctx, sim.InjectorWebhookName, metav1.DeleteOptions{}))
+
+	_, err := e.createPod(newPod("demo", "web"))
+	require.NoError(t, err)
+	p := e.pod("demo", "web")
+	assert.Equal(t, []string{"app"}, containerNames(p.Spec.Containers))
+	assert.Empty(t, p.Spec.InitContainers)
+	assert.NotContains(t, p.Annotations, model.AnnotationSidecarStatus)
+	e.advance(time.Minute)
+	assert.Equal(t, "1/1", ready(e.pod("demo", "web")))
+}
+
+// A pod recreated from what the API returned for an injected pod (kubectl
+// get -o yaml | kubectl replace --force) carries the simulator's decision
+// annotations of its first admission; the new admission drops them and
+// records only its own decision.
+func TestRecreatedPodLosesStaleDecisionAnnotations(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, setup{})
+	e.namespace("demo", "istio-injection", "enabled")
+	_, err := e.createPod(newPod("demo", "web"))
+	require.NoError(t, err)
+	e.advance(time.Minute)
+	old := e.pod("demo", "web")
+	require.Equal(t, "native", old.Annotations[sim.AnnotationSidecarMode])
+	require.NotEmpty(t, old.Annotations[sim.AnnotationSidecarModeRule])
+
+	e.label("demo", "istio-injection", "disabled")
+	require.NoError(t, e.cs.CoreV1().Pods("demo").Delete(e.ctx, "web", metav1.DeleteOptions{}))
+	again := old.DeepCopy()
+	again.ResourceVersion, again.UID, again.Spec.NodeName = "", "", ""
+	again.Status = corev1.PodStatus{}
+	_, err = e.createPod(again)
+	require.NoError(t, err)
+
+	p := e.pod("demo", "web")
+	assert.Equal(t, model.RuleNamespaceInjectionDisabled, p.Annotations[sim.AnnotationInjection])
+	assert.NotContains(t, p.Annotations, sim.AnnotationSidecarMode)
+	assert.NotContains(t, p.Annotations, sim.AnnotationSidecarModeRule)
+}
+
+// A ReplicaSet whose pod creation failed tries again later, as the
+// controller requeues the ReplicaSet with a backoff: once the cause is
+// gone, the pods appear without any edit of the workload.
+func TestFailedPodCreationsAreRetried(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, setup{})
+	const hook = "logsidecar-injector"
+	require.NoError(t, e.s.InstallWebhook(e.ctx, "c1", model.Webhook{Name: hook, Legacy: true}))
+	e.namespace("demo", "istio-injection", "enabled")
+	e.createDeployment(newDeployment("demo", "sleep", 2))
+	e.advance(30 * time.Second)
+	require.Empty(t, e.pods("demo", "app=sleep"), "the legacy webhook breaks every pod creation")
+
+	require.NoError(t, e.cs.AdmissionregistrationV1().MutatingWebhookConfigurations().Delete(e.ctx, hook, metav1.DeleteOptions{}))
+	e.advance(time.Second)
+	require.Len(t, e.pods("demo", "app=sleep"), 2, "the replica set tried again")
+	e.advance(time.Minute)
+	pods := e.pods("demo", "app=sleep")
+	require.Len(t, pods, 2)
+	for i := range pods {
+		assert.Equal(t, "2/2", ready(&pods[i]), pods[i].Name)
+	}
+}
+
+// setReplicas scales a deployment through its scale subresource.
+func (e *env) setReplicas(ns, name string, n int32) {
+	e.t.Helper()
+	_, err := e.cs.AppsV1().Deployments(ns).UpdateScale(e.ctx, name, &autoscalingv1.Scale{
+		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns}, Spec: autoscalingv1.ScaleSpec{Replicas: n},
+	}, metav1.UpdateOptions{})
+	e.must(err)
+}
+
+func podNames(pods []corev1.Pod) []string {
+	out := make([]string, len(pods))
+	for i := range pods {
+		out[i] = pods[i].Name
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Scale-down deletes the pods that have been ready the shortest time and
+// were created last, never the old ones (the ReplicaSet controller's
+// ActivePodsWithRanks order: unscheduled, pending, not ready, then ready
+// for less time, then newer).
+func TestScaleDownDeletesTheNewestPodsFirst(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, setup{})
+	e.namespace("demo")
+	e.createDeployment(newDeployment("demo", "web", 2))
+	e.advance(time.Hour)
+	oldest := podNames(e.pods("demo", "app=web"))
+	require.Len(t, oldest, 2)
+
+	e.setReplicas("demo", "web", 4)
+	e.advance(time.Minute)
+	require.Len(t, e.pods("demo", "app=web"), 4)
+	e.setReplicas("demo", "web", 2)
+	e.advance(time.Minute)
+	assert.Equal(t, oldest, podNames(e.pods("demo", "app=web")), "the two pods of an hour ago stay")
+
+	// A pod that is not ready yet goes before older ready ones.
+	e.setReplicas("demo", "web", 3)
+	e.setReplicas("demo", "web", 2)
+	assert.Equal(t, oldest, podNames(e.pods("demo", "app=web")))
+}
+
+// A rolling update with the default strategy runs at most 25% more pods
+// than desired (maxSurge, rounded up) and keeps at least 75% available
+// (maxUnavailable, rounded down): 8 replicas run at most 10 pods.
+func TestRollingUpdateDefaultMaxSurge(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, setup{})
+	e.namespace("demo")
+	e.createDeployment(newDeployment("demo", "web", 8))
+	e.advance(time.Minute)
+	require.Len(t, e.pods("demo", "app=web"), 8)
+
+	restart(e, "demo", "web")
+	peak := len(e.pods("demo", "app=web"))
+	for range 60 {
+		e.advance(time.Second)
+		peak = max(peak, len(e.pods("demo", "app=web")))
+	}
+	assert.Equal(t, 10, peak, "8 replicas + 25% surge")
+	pods := e.pods("demo", "app=web")
+	require.Len(t, pods, 8)
+	assert.Len(t, e.replicaSets("demo"), 2)
+	d, err := e.cs.AppsV1().Deployments("demo").Get(e.ctx, "web", metav1.GetOptions{})
+	require.NoError(t, err)
+	assert.EqualValues(t, 8, d.Status.UpdatedReplicas)
+}
