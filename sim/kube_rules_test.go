@@ -11,6 +11,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	appsv1 "k8s.io/api/apps/v1"
 	autoscalingv1 "k8s.io/api/autoscaling/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -224,14 +225,22 @@ func TestScaleDownDeletesTheNewestPodsFirst(t *testing.T) {
 	assert.Equal(t, oldest, podNames(e.pods("demo", "app=web")))
 }
 
-// A rolling update with the default strategy runs at most 25% more pods
-// than desired (maxSurge, rounded up) and keeps at least 75% available
-// (maxUnavailable, rounded down): 8 replicas run at most 10 pods.
+// A Deployment created without a strategy gets the API server's default,
+// RollingUpdate with maxSurge and maxUnavailable 25%; a rolling update then
+// runs at most 25% more pods than desired (rounded up) and keeps at least
+// 75% available (rounded down): 8 replicas run at most 10 pods, and the
+// ReplicaSets say so in deployment.kubernetes.io/max-replicas.
 func TestRollingUpdateDefaultMaxSurge(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, setup{})
 	e.namespace("demo")
 	e.createDeployment(newDeployment("demo", "web", 8))
+	d, err := e.cs.AppsV1().Deployments("demo").Get(e.ctx, "web", metav1.GetOptions{})
+	require.NoError(t, err)
+	require.Equal(t, appsv1.RollingUpdateDeploymentStrategyType, d.Spec.Strategy.Type)
+	require.NotNil(t, d.Spec.Strategy.RollingUpdate)
+	assert.Equal(t, "25%", d.Spec.Strategy.RollingUpdate.MaxSurge.String())
+	assert.Equal(t, "25%", d.Spec.Strategy.RollingUpdate.MaxUnavailable.String())
 	e.advance(time.Minute)
 	require.Len(t, e.pods("demo", "app=web"), 8)
 
@@ -244,8 +253,12 @@ func TestRollingUpdateDefaultMaxSurge(t *testing.T) {
 	assert.Equal(t, 10, peak, "8 replicas + 25% surge")
 	pods := e.pods("demo", "app=web")
 	require.Len(t, pods, 8)
-	assert.Len(t, e.replicaSets("demo"), 2)
-	d, err := e.cs.AppsV1().Deployments("demo").Get(e.ctx, "web", metav1.GetOptions{})
+	rs := e.replicaSets("demo")
+	require.Len(t, rs, 2)
+	for _, r := range rs {
+		assert.Equal(t, "10", r.Annotations["deployment.kubernetes.io/max-replicas"], r.Name)
+	}
+	d, err = e.cs.AppsV1().Deployments("demo").Get(e.ctx, "web", metav1.GetOptions{})
 	require.NoError(t, err)
 	assert.EqualValues(t, 8, d.Status.UpdatedReplicas)
 }
