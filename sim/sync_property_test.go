@@ -14,6 +14,7 @@ import (
 
 	"github.com/meshtwin/meshtwin/asm"
 	"github.com/meshtwin/meshtwin/model"
+	"github.com/meshtwin/meshtwin/shell"
 	"github.com/meshtwin/meshtwin/sim"
 )
 
@@ -22,7 +23,7 @@ import (
 type syncSim struct {
 	ctx      context.Context
 	s        *sim.Sim
-	mesh     *asm.Instance
+	mesh     shell.Mesh
 	cp       kubernetes.Interface
 	clients  map[string]kubernetes.Interface
 	inst     model.InstanceState
