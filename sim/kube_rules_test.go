@@ -140,8 +140,8 @@ func TestRecreatedPodLosesStaleDecisionAnnotations(t *testing.T) {
 	require.NoError(t, err)
 	e.advance(time.Minute)
 	old := e.pod("demo", "web")
-	require.Equal(t, "native", old.Annotations[sim.AnnotationSidecarMode])
-	require.NotEmpty(t, old.Annotations[sim.AnnotationSidecarModeRule])
+	require.Equal(t, "native", old.Annotations[model.AnnotationSidecarMode])
+	require.NotEmpty(t, old.Annotations[model.AnnotationSidecarModeRule])
 
 	e.label("demo", "istio-injection", "disabled")
 	require.NoError(t, e.cs.CoreV1().Pods("demo").Delete(e.ctx, "web", metav1.DeleteOptions{}))
@@ -152,9 +152,9 @@ func TestRecreatedPodLosesStaleDecisionAnnotations(t *testing.T) {
 	require.NoError(t, err)
 
 	p := e.pod("demo", "web")
-	assert.Equal(t, model.RuleNamespaceInjectionDisabled, p.Annotations[sim.AnnotationInjection])
-	assert.NotContains(t, p.Annotations, sim.AnnotationSidecarMode)
-	assert.NotContains(t, p.Annotations, sim.AnnotationSidecarModeRule)
+	assert.Equal(t, model.RuleNamespaceInjectionDisabled, p.Annotations[model.AnnotationInjection])
+	assert.NotContains(t, p.Annotations, model.AnnotationSidecarMode)
+	assert.NotContains(t, p.Annotations, model.AnnotationSidecarModeRule)
 }
 
 // A ReplicaSet whose pod creation failed tries again later, as the
