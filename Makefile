@@ -1,7 +1,7 @@
 # The project's everyday commands. Each is also spelled out in README.md.
 GO ?= go
 
-.PHONY: test lint bench example
+.PHONY: test lint bench example real-deps test-real
 
 # The whole suite, as CI runs it.
 test:
@@ -19,3 +19,14 @@ bench:
 # The README's first command.
 example:
 	$(GO) run ./cmd/sim run --echo examples/003-eci-virtual-nodes.txt
+
+# The real control plane's programs (etcd, kube-apiserver,
+# kube-controller-manager, kube-scheduler, kwok), built once from Go sources
+# at pinned versions into ~/.cache/meshtwin/bin (about 15 minutes cold).
+real-deps:
+	$(GO) run ./cmd/real-deps
+
+# The tests that start real control planes, failing (not skipping) when a
+# binary is missing.
+test-real: real-deps
+	MESHTWIN_REQUIRE_REAL=1 $(GO) test -count=1 -v -run Integration ./realk8s/...

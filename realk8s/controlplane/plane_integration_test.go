@@ -1,0 +1,132 @@
+package controlplane_test
+
+import (
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/meshtwin/meshtwin/realk8s/binaries"
+	"github.com/meshtwin/meshtwin/realk8s/controlplane"
+)
+
+// requireRealEnv is set by CI, which builds the binaries first: there a
+// missing binary fails the test instead of skipping it.
+const requireRealEnv = "MESHTWIN_REQUIRE_REAL"
+
+// realBinaries finds the real binaries or skips the test, saying why.
+func realBinaries(t *testing.T) binaries.Set {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("skipped under -short: starts a real control plane")
+	}
+	cache, err := binaries.CacheDir()
+	require.NoError(t, err)
+	set, err := binaries.Find(cache, os.Getenv)
+	if err != nil {
+		if os.Getenv(requireRealEnv) != "" {
+			t.Fatalf("%s is set but: %v", requireRealEnv, err)
+		}
+		t.Skipf("skipped, no real control-plane binaries: %v", err)
+	}
+	return set
+}
+
+// logWriter sends progress lines to the test log.
+type logWriter struct{ t *testing.T }
+
+func (w logWriter) Write(b []byte) (int, error) {
+	w.t.Log(strings.TrimRight(string(b), "\n"))
+	return len(b), nil
+}
+
+func TestIntegrationPlaneRunsAPodOnAKwokNode(t *testing.T) {
+	bins := realBinaries(t)
+	ctx := t.Context()
+
+	began := time.Now()
+	plane, err := controlplane.Start(ctx, controlplane.Config{Name: "it", Binaries: bins, TempDir: t.TempDir(), Progress: logWriter{t}})
+	require.NoError(t, err)
+	t.Cleanup(func() { assert.NoError(t, plane.Stop()) })
+	startTime := time.Since(began)
+	rss, err := plane.RSS()
+	require.NoError(t, err)
+	t.Logf("measured: control plane usable in %s, RSS of its 5 programs %d MiB", startTime.Round(10*time.Millisecond), rss>>20)
+
+	client := plane.Client()
+	version, err := client.Discovery().ServerVersion()
+	require.NoError(t, err)
+	assert.Equal(t, binaries.KubernetesVersion, version.GitVersion, "the server reports the version stamped at build time")
+
+	_, err = client.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "twin-it"}}, metav1.CreateOptions{})
+	require.NoError(t, err)
+
+	node := &corev1.Node{
+		ObjectMeta: metav1.ObjectMeta{Name: "kwok-node-0", Labels: map[string]string{"type": "kwok"}},
+		Status: corev1.NodeStatus{
+			Allocatable: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("4"), corev1.ResourceMemory: resource.MustParse("8Gi"), corev1.ResourcePods: resource.MustParse("110")},
+			Capacity:    corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("4"), corev1.ResourceMemory: resource.MustParse("8Gi"), corev1.ResourcePods: resource.MustParse("110")},
+		},
+	}
+	_, err = client.CoreV1().Nodes().Create(ctx, node, metav1.CreateOptions{})
+	require.NoError(t, err)
+	require.EventuallyWithT(t, func(c *assert.CollectT) {
+		n, err := client.CoreV1().Nodes().Get(ctx, node.Name, metav1.GetOptions{})
+		require.NoError(c, err)
+		assert.Equal(c, corev1.ConditionTrue, condition(n.Status.Conditions, corev1.NodeReady), "kwok reports the node Ready")
+	}, time.Minute, 100*time.Millisecond)
+
+	podBegan := time.Now()
+	pod := &corev1.Pod{
+		ObjectMeta: metav1.ObjectMeta{Name: "web", Namespace: "twin-it"},
+		Spec:       corev1.PodSpec{Containers: []corev1.Container{{Name: "web", Image: "nginx:1.27"}}},
+	}
+	_, err = client.CoreV1().Pods("twin-it").Create(ctx, pod, metav1.CreateOptions{})
+	require.NoError(t, err, "the default ServiceAccount exists, so the API server admits the pod")
+	var got *corev1.Pod
+	require.EventuallyWithT(t, func(c *assert.CollectT) {
+		got, err = client.CoreV1().Pods("twin-it").Get(ctx, "web", metav1.GetOptions{})
+		require.NoError(c, err)
+		assert.Equal(c, corev1.PodRunning, got.Status.Phase)
+		assert.Equal(c, corev1.ConditionTrue, podCondition(got.Status.Conditions, corev1.PodReady))
+	}, time.Minute, 100*time.Millisecond)
+	t.Logf("measured: pod created to Running and Ready in %s", time.Since(podBegan).Round(time.Millisecond))
+	assert.Equal(t, "kwok-node-0", got.Spec.NodeName, "kube-scheduler bound the pod")
+	assert.Equal(t, "default", got.Spec.ServiceAccountName)
+	assert.NotEmpty(t, got.Status.PodIP)
+	require.Len(t, got.Status.ContainerStatuses, 1)
+	assert.NotNil(t, got.Status.ContainerStatuses[0].State.Running)
+
+	// Stop removes the work directory and the server goes away.
+	kubeconfig := plane.KubeconfigPath()
+	require.FileExists(t, kubeconfig)
+	require.NoError(t, plane.Stop())
+	assert.NoFileExists(t, kubeconfig)
+	_, err = client.Discovery().ServerVersion()
+	assert.Error(t, err, "the API server is stopped")
+}
+
+func condition(cs []corev1.NodeCondition, typ corev1.NodeConditionType) corev1.ConditionStatus {
+	for _, c := range cs {
+		if c.Type == typ {
+			return c.Status
+		}
+	}
+	return corev1.ConditionUnknown
+}
+
+func podCondition(cs []corev1.PodCondition, typ corev1.PodConditionType) corev1.ConditionStatus {
+	for _, c := range cs {
+		if c.Type == typ {
+			return c.Status
+		}
+	}
+	return corev1.ConditionStatus(fmt.Sprintf("no %s condition", typ))
+}
