@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -57,6 +58,7 @@ type Plane struct {
 
 	mu        sync.Mutex
 	processes []*process.Process // in start order
+	closing   bool               // Stop has begun: start nothing more
 
 	restConfig *rest.Config
 	client     kubernetes.Interface
@@ -65,6 +67,9 @@ type Plane struct {
 	stopErr  error
 	stopped  chan struct{}
 }
+
+// ErrStopped is returned by a Start that Stop (or a signal) interrupted.
+var ErrStopped = errors.New("control plane stopped while starting")
 
 // startAttempts is how often a program is started on fresh ports when the
 // ones picked were taken in the meantime.
@@ -94,7 +99,13 @@ func Start(ctx context.Context, cfg Config) (_ *Plane, err error) {
 	p.stopOnSignal()
 	defer func() {
 		if err != nil {
+			p.mu.Lock()
+			interrupted := p.closing
+			p.mu.Unlock()
 			_ = p.Stop()
+			if interrupted && !errors.Is(err, ErrStopped) {
+				err = fmt.Errorf("%w: %w", ErrStopped, err)
+			}
 			err = fmt.Errorf("start control plane %q: %w", cfg.Name, err)
 		}
 	}()
@@ -196,15 +207,24 @@ func (p *Plane) startStep(ctx context.Context, s Step) error {
 		}
 		proc.TLS = tlsConfig
 	}
+	// Registered before it starts, so that a Stop from a signal during
+	// the start reaches it; a Stop that came first ends the start here.
+	p.mu.Lock()
+	if p.closing {
+		p.mu.Unlock()
+		_ = logFile.Close()
+		return fmt.Errorf("%s: %w", s.Name, ErrStopped)
+	}
+	p.processes = append(p.processes, proc)
+	p.mu.Unlock()
 	began := time.Now()
-	err = proc.Start(ctx)
-	if err != nil {
+	if err := proc.Start(ctx); err != nil {
+		p.mu.Lock()
+		p.processes = slices.DeleteFunc(p.processes, func(q *process.Process) bool { return q == proc })
+		p.mu.Unlock()
 		_ = logFile.Close()
 		return err
 	}
-	p.mu.Lock()
-	p.processes = append(p.processes, proc)
-	p.mu.Unlock()
 	fmt.Fprintf(p.cfg.Progress, " ✓ %s %s ready in %s\n", p.cfg.Name, s.Name, time.Since(began).Round(time.Millisecond))
 	return nil
 }
@@ -360,6 +380,7 @@ func (p *Plane) stopOnSignal() {
 func (p *Plane) Stop() error {
 	p.stopOnce.Do(func() {
 		p.mu.Lock()
+		p.closing = true
 		procs := append([]*process.Process(nil), p.processes...)
 		p.mu.Unlock()
 		var errs []error
