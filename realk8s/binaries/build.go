@@ -169,6 +169,9 @@ func ensureComponent(ctx context.Context, c component, opts Options) error {
 		err = fmt.Errorf("the build finished without producing %s in %s", strings.Join(names, ", "), staging)
 	}
 	if err == nil {
+		err = os.Chmod(staging, 0o755) // MkdirTemp made it private
+	}
+	if err == nil {
 		err = os.Rename(staging, final)
 	}
 	if err != nil {
