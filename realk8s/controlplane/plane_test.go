@@ -49,7 +49,7 @@ func TestStartFailsCleanly(t *testing.T) {
 				return standIns(t, `echo "{\"level\":\"fatal\",\"msg\":\"listen tcp 127.0.0.1:$RANDOM: bind: address already in use\"}" >&2; exit 1`)
 			},
 			sentinel: process.ErrPortInUse,
-			want:     []string{`start control plane "c1": etcd: a port was in use on each of 3 attempts: start etcd: exited before it was ready: port in use (exit status 1)`, "command: ", "/etcd --name=default --data-dir=", "bind: address already in use"},
+			want:     []string{`start control plane "c1": etcd: a port was in use on each of 3 attempts: start etcd: exited before it was ready: port in use (exit status 1)`, "command: ", "/etcd --name=meshtwin --data-dir=", "bind: address already in use"},
 		},
 		{
 			name: "a crash names the component with its last lines",
