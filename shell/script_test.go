@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/meshtwin/meshtwin/model"
@@ -236,38 +238,26 @@ $ help asm sync to-clusters
 Sync sidecar auto-injection labels from the mesh instance to its clusters.
 `
 	s := NewSession(&clockBackend{}, Options{})
-	ms := s.CheckTranscript(context.Background(), "t.txt", text)
-	if len(ms) != 2 {
-		t.Fatalf("got %d mismatches, want 2: %v", len(ms), ms)
-	}
-	if ms[0].Line != 9 || ms[0].Actual != "1\n" {
-		t.Errorf("first mismatch = line %d actual %q, want line 9 actual \"1\\n\"", ms[0].Line, ms[0].Actual)
-	}
-	wantStr := "t.txt:9: $ grep -c x <<EOF ...\n--- expected\n+++ actual\n@@ -1 +1 @@\n-2\n+1"
-	if got := ms[0].String(); got != wantStr {
-		t.Errorf("String() = %q, want %q", got, wantStr)
-	}
-	if ms[1].Line != 13 || !strings.Contains(ms[1].Diff, "+Creates missing namespaces") {
-		t.Errorf("second mismatch = %+v", ms[1])
-	}
+	ms := s.CheckTranscript(t.Context(), "t.txt", text)
+	require.Len(t, ms, 2)
+	assert.Equal(t, 9, ms[0].Line)
+	assert.Equal(t, "1\n", ms[0].Actual)
+	assert.Equal(t, "t.txt:9: $ grep -c x <<EOF ...\n--- expected\n+++ actual\n@@ -1 +1 @@\n-2\n+1", ms[0].String())
+	assert.Equal(t, 13, ms[1].Line)
+	assert.Contains(t, ms[1].Diff, "+Creates missing namespaces")
 
-	bad := s.CheckTranscript(context.Background(), "bad.txt", "oops\n")
-	if len(bad) != 1 || bad[0].String() != "bad.txt:1: a transcript starts with a `$ command` line, got \"oops\"" {
-		t.Errorf("unreadable transcript: got %v", bad)
-	}
+	bad := s.CheckTranscript(t.Context(), "bad.txt", "oops\n")
+	require.Len(t, bad, 1)
+	assert.Equal(t, "bad.txt:1: a transcript starts with a `$ command` line, got \"oops\"", bad[0].String())
 }
 
 func TestEchoedRunIsATranscript(t *testing.T) {
 	t.Parallel()
 	script := "advance 1s\ngrep a <<EOF\na1\nb\nEOF\nhelp grep | grep '^Usage'\n"
 	_, out, _, err := runScriptForTest(t, script, ScriptOptions{Echo: true})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	s := NewSession(&clockBackend{}, Options{})
-	if ms := s.CheckTranscript(context.Background(), "echoed", out); len(ms) != 0 {
-		t.Errorf("the echoed run does not check against itself:\n%s\n%v", out, ms)
-	}
+	assert.Empty(t, s.CheckTranscript(t.Context(), "echoed", out), "the echoed run does not check against itself:\n%s", out)
 }
 
 func TestCommandHelpListsEveryCommand(t *testing.T) {
