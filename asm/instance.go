@@ -172,8 +172,7 @@ func (i *Instance) CreateNamespace(ctx context.Context, name string, labels map[
 // API's NotFound; default, kube-system and kube-public may not be deleted,
 // as in Kubernetes.
 func (i *Instance) DeleteNamespace(ctx context.Context, name string) error {
-	switch name {
-	case metav1.NamespaceDefault, metav1.NamespaceSystem, metav1.NamespacePublic:
+	if model.IsProtectedNamespace(name) {
 		err := apierrors.NewForbidden(schema.GroupResource{Resource: "namespaces"}, name, errors.New("this namespace may not be deleted"))
 		return fmt.Errorf("delete namespace %q: %w", name, err)
 	}

@@ -10,6 +10,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/client-go/kubernetes"
+
+	"github.com/meshtwin/meshtwin/model"
 )
 
 func (k *kubectlRun) describeNode(cs kubernetes.Interface, node *corev1.Node, now time.Time, showEvents bool) string {
@@ -152,13 +154,13 @@ func podRequestsAndLimits(pod *corev1.Pod) (corev1.ResourceList, corev1.Resource
 		add(limits, c.Resources.Limits)
 	}
 	for _, c := range pod.Spec.InitContainers {
-		if c.RestartPolicy != nil && *c.RestartPolicy == corev1.ContainerRestartPolicyAlways {
+		if model.IsRestartableInit(c) {
 			add(reqs, c.Resources.Requests)
 			add(limits, c.Resources.Limits)
 		}
 	}
 	for _, c := range pod.Spec.InitContainers {
-		if c.RestartPolicy != nil && *c.RestartPolicy == corev1.ContainerRestartPolicyAlways {
+		if model.IsRestartableInit(c) {
 			continue
 		}
 		for _, pair := range []struct{ dst, src corev1.ResourceList }{{reqs, c.Resources.Requests}, {limits, c.Resources.Limits}} {

@@ -56,7 +56,7 @@ type AnalyzeInput struct {
 // analyzerSkips reports whether Analyze leaves a namespace out of the
 // namespace checks: the system namespaces and istio-system.
 func analyzerSkips(ns string) bool {
-	return IsIgnoredNamespace(ns) || ns == "istio-system"
+	return IsIgnoredNamespace(ns) || ns == IstioSystemNamespace
 }
 
 func namespaceResource(ns, cluster string) string {
@@ -176,7 +176,7 @@ func driftFindings(instance []GlobalNamespace, clusters []ClusterSnapshot, clust
 // "istio-injection=enabled,istio.io/rev=x", or "no injection label".
 func describeInjectionLabels(labels map[string]string) string {
 	var parts []string
-	for _, k := range []string{LabelInjection, LabelRevision} {
+	for _, k := range InjectionLabelKeys() {
 		if v, ok := labels[k]; ok {
 			parts = append(parts, k+"="+v)
 		}
@@ -248,8 +248,8 @@ func deploymentOf(pod *corev1.Pod) string {
 		if o.Kind != "ReplicaSet" {
 			continue
 		}
-		if h := pod.Labels["pod-template-hash"]; h != "" && strings.HasSuffix(o.Name, "-"+h) {
-			return strings.TrimSuffix(o.Name, "-"+h)
+		if d, ok := replicaSetDeployment(o.Name, pod.Labels); ok {
+			return d
 		}
 		if i := strings.LastIndex(o.Name, "-"); i > 0 {
 			return o.Name[:i]

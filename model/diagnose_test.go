@@ -18,7 +18,7 @@ func testNamespace(name string, kv ...string) *corev1.Namespace {
 func mustInject(t *testing.T, pod *corev1.Pod, native bool) *corev1.Pod {
 	t.Helper()
 	mesh := testMesh("1.22.2.35")
-	mesh.EnableNativeSidecar = ptr(native)
+	mesh.EnableNativeSidecar = new(native)
 	out, _, err := InjectPod(pod, InjectParams{Mesh: mesh, Cluster: testCluster("1.30")})
 	if err != nil {
 		t.Fatal(err)

@@ -82,7 +82,7 @@ func ownedByDeployment(d string) podOpt {
 	return func(p *corev1.Pod) {
 		withLabel("pod-template-hash", "6b7d8f9c4d")(p)
 		p.OwnerReferences = []metav1.OwnerReference{{
-			APIVersion: "apps/v1", Kind: "ReplicaSet", Name: d + "-6b7d8f9c4d", Controller: ptr(true),
+			APIVersion: "apps/v1", Kind: "ReplicaSet", Name: d + "-6b7d8f9c4d", Controller: new(true),
 		}}
 	}
 }

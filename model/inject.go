@@ -49,21 +49,6 @@ type InjectionDecision struct {
 	Warnings []string
 }
 
-// IgnoredNamespaces are the namespaces whose pods are never injected.
-func IgnoredNamespaces() []string {
-	return []string{"kube-node-lease", "kube-public", "kube-system", "local-path-storage"}
-}
-
-// IsIgnoredNamespace reports whether ns is one of IgnoredNamespaces.
-func IsIgnoredNamespace(ns string) bool {
-	for _, n := range IgnoredNamespaces() {
-		if n == ns {
-			return true
-		}
-	}
-	return false
-}
-
 // injectWant is what a sidecar.istio.io/inject value asks for, read as
 // Istio's injectRequired reads it.
 type injectWant int

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	"k8s.io/apimachinery/pkg/util/intstr"
@@ -309,10 +310,8 @@ func WorkloadName(pod *corev1.Pod) string {
 		if o.Controller != nil && !*o.Controller {
 			continue
 		}
-		if o.Kind == "ReplicaSet" {
-			if h := pod.Labels["pod-template-hash"]; h != "" && strings.HasSuffix(o.Name, "-"+h) {
-				return strings.TrimSuffix(o.Name, "-"+h)
-			}
+		if d, ok := replicaSetDeployment(o.Name, pod.Labels); ok && o.Kind == "ReplicaSet" {
+			return d
 		}
 		return o.Name
 	}
@@ -320,6 +319,17 @@ func WorkloadName(pod *corev1.Pod) string {
 		return pod.Name
 	}
 	return strings.TrimSuffix(pod.GenerateName, "-")
+}
+
+// replicaSetDeployment is the Deployment of a ReplicaSet named rs: its
+// name without the pod-template-hash that labels (a pod's) carry, if it
+// ends with it.
+func replicaSetDeployment(rs string, labels map[string]string) (string, bool) {
+	h := labels[appsv1.DefaultDeploymentUniqueLabelKey]
+	if h == "" || !strings.HasSuffix(rs, "-"+h) {
+		return "", false
+	}
+	return strings.TrimSuffix(rs, "-"+h), true
 }
 
 func readinessHandler() corev1.ProbeHandler {
@@ -343,8 +353,6 @@ func sidecarResources() corev1.ResourceRequirements {
 	}
 }
 
-func ptr[T any](v T) *T { return &v }
-
 func istioInitContainer(image string) corev1.Container {
 	return corev1.Container{
 		Name:  InitContainerName,
@@ -366,12 +374,12 @@ func istioInitContainer(image string) corev1.Container {
 		TerminationMessagePath:   corev1.TerminationMessagePathDefault,
 		TerminationMessagePolicy: corev1.TerminationMessageReadFile,
 		SecurityContext: &corev1.SecurityContext{
-			AllowPrivilegeEscalation: ptr(false),
-			Privileged:               ptr(false),
-			ReadOnlyRootFilesystem:   ptr(false),
-			RunAsGroup:               ptr(int64(0)),
-			RunAsNonRoot:             ptr(false),
-			RunAsUser:                ptr(int64(0)),
+			AllowPrivilegeEscalation: new(false),
+			Privileged:               new(false),
+			ReadOnlyRootFilesystem:   new(false),
+			RunAsGroup:               new(int64(0)),
+			RunAsNonRoot:             new(false),
+			RunAsUser:                new(int64(0)),
 			Capabilities: &corev1.Capabilities{
 				Add:  []corev1.Capability{"NET_ADMIN", "NET_RAW"},
 				Drop: []corev1.Capability{"ALL"},
@@ -437,12 +445,12 @@ func istioProxyContainer(image, cluster string, pod *corev1.Pod) corev1.Containe
 		TerminationMessagePath:   corev1.TerminationMessagePathDefault,
 		TerminationMessagePolicy: corev1.TerminationMessageReadFile,
 		SecurityContext: &corev1.SecurityContext{
-			AllowPrivilegeEscalation: ptr(false),
-			Privileged:               ptr(false),
-			ReadOnlyRootFilesystem:   ptr(true),
-			RunAsGroup:               ptr(int64(ProxyUID)),
-			RunAsNonRoot:             ptr(true),
-			RunAsUser:                ptr(int64(ProxyUID)),
+			AllowPrivilegeEscalation: new(false),
+			Privileged:               new(false),
+			ReadOnlyRootFilesystem:   new(true),
+			RunAsGroup:               new(int64(ProxyUID)),
+			RunAsNonRoot:             new(true),
+			RunAsUser:                new(int64(ProxyUID)),
 			Capabilities:             &corev1.Capabilities{Drop: []corev1.Capability{"ALL"}},
 		},
 		VolumeMounts: []corev1.VolumeMount{
@@ -503,7 +511,7 @@ func sidecarVolumes() []corev1.Volume {
 		}}},
 		{Name: "istio-token", VolumeSource: corev1.VolumeSource{Projected: &corev1.ProjectedVolumeSource{
 			Sources: []corev1.VolumeProjection{{ServiceAccountToken: &corev1.ServiceAccountTokenProjection{
-				Audience: "istio-ca", ExpirationSeconds: ptr(int64(43200)), Path: "istio-token",
+				Audience: "istio-ca", ExpirationSeconds: new(int64(43200)), Path: "istio-token",
 			}}},
 		}}},
 		{Name: "istiod-ca-cert", VolumeSource: corev1.VolumeSource{ConfigMap: &corev1.ConfigMapVolumeSource{

@@ -51,7 +51,7 @@ func TestInjectPodLayout(t *testing.T) {
 		},
 		{
 			name: "traditional appends the proxy", pod: newTestPod("demo", "sleep", withInit("setup"), withContainer("helper")),
-			enable: ptr(false), kube: "1.30",
+			enable: new(false), kube: "1.30",
 			wantMode:       ModeTraditional,
 			wantInits:      []string{InitContainerName, "setup"},
 			wantContainers: []string{"nginx", "helper", ProxyContainerName},
@@ -218,7 +218,7 @@ func TestStripInjection(t *testing.T) {
 	hold := withAnnotation(AnnotationProxyConfig, "holdApplicationUntilProxyStarts: true\n")
 	native := InjectParams{Mesh: testMesh("1.22.2.35"), Cluster: testCluster("1.30")}
 	traditional := native
-	traditional.Mesh.EnableNativeSidecar = ptr(false)
+	traditional.Mesh.EnableNativeSidecar = new(false)
 	withVolume := func(name string) podOpt {
 		return func(p *corev1.Pod) { p.Spec.Volumes = append(p.Spec.Volumes, corev1.Volume{Name: name}) }
 	}
@@ -278,7 +278,7 @@ func TestStripInjectionThenOtherMode(t *testing.T) {
 	t.Parallel()
 	native := InjectParams{Mesh: testMesh("1.22.2.35"), Cluster: testCluster("1.30")}
 	traditional := native
-	traditional.Mesh.EnableNativeSidecar = ptr(false)
+	traditional.Mesh.EnableNativeSidecar = new(false)
 	pod := newTestPod("demo", "sleep", withInit("setup"))
 	first, mode, err := InjectPod(pod, native)
 	if err != nil || mode.Mode != ModeNative {

@@ -75,7 +75,7 @@ func planPod(pod *corev1.Pod, t Timing, isJob bool) podPlan {
 	redirected := false // istio-init has set up the traffic redirection
 	for _, c := range pod.Spec.InitContainers {
 		cp := ctrPlan{name: c.Name, image: c.Image, init: true, start: cursor + t.ContainerStart, end: never}
-		if isRestartable(c) {
+		if IsRestartableInit(c) {
 			cp.sidecar = true
 			readyAfter := t.AppReady
 			if c.Name == ProxyContainerName {
@@ -289,13 +289,13 @@ func (p podPlan) stateAt(e time.Duration) podState {
 
 func (c ctrPlan) status(e time.Duration, base time.Time, waitingReason string) corev1.ContainerStatus {
 	at := func(d time.Duration) metav1.Time { return metav1.NewTime(base.Add(d)) }
-	st := corev1.ContainerStatus{Name: c.name, Image: c.image, Started: ptr(false)}
+	st := corev1.ContainerStatus{Name: c.name, Image: c.image, Started: new(false)}
 	switch {
 	case e < c.start:
 		st.State.Waiting = &corev1.ContainerStateWaiting{Reason: waitingReason}
 	case e < c.end:
 		st.State.Running = &corev1.ContainerStateRunning{StartedAt: at(c.start)}
-		st.Started = ptr(e >= c.started)
+		st.Started = new(e >= c.started)
 		st.Ready = e >= c.ready
 	default:
 		st.State.Terminated = &corev1.ContainerStateTerminated{ExitCode: 0, Reason: "Completed",

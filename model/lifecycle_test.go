@@ -19,7 +19,7 @@ func lifecyclePod(t *testing.T, mode SidecarMode, opts ...podOpt) *corev1.Pod {
 		return p
 	}
 	mesh := testMesh("1.22.2.35")
-	mesh.EnableNativeSidecar = ptr(mode == ModeNative)
+	mesh.EnableNativeSidecar = new(mode == ModeNative)
 	out, _, err := InjectPod(p, InjectParams{Mesh: mesh, Cluster: testCluster("1.30")})
 	if err != nil {
 		t.Fatal(err)

@@ -133,7 +133,7 @@ func PodSidecarMode(pod *corev1.Pod) (mode SidecarMode, ok bool) {
 		return "", false
 	}
 	for _, c := range pod.Spec.InitContainers {
-		if c.Name == ProxyContainerName && isRestartable(c) {
+		if c.Name == ProxyContainerName && IsRestartableInit(c) {
 			return ModeNative, true
 		}
 	}
@@ -145,6 +145,9 @@ func PodSidecarMode(pod *corev1.Pod) (mode SidecarMode, ok bool) {
 	return "", false
 }
 
-func isRestartable(c corev1.Container) bool {
+// IsRestartableInit reports whether an init container is restartable
+// (restartPolicy: Always): a native sidecar, which keeps running beside the
+// app containers.
+func IsRestartableInit(c corev1.Container) bool {
 	return c.RestartPolicy != nil && *c.RestartPolicy == corev1.ContainerRestartPolicyAlways
 }

@@ -9,7 +9,7 @@ import (
 
 func TestDecideSidecarMode(t *testing.T) {
 	t.Parallel()
-	on, off := ptr(true), ptr(false)
+	on, off := new(true), new(false)
 	nativeAnn := func(v string) *corev1.Pod { return newTestPod("demo", "p", withAnnotation(AnnotationNativeSidecar, v)) }
 	plain := newTestPod("demo", "p")
 	gates := func(v bool) map[string]bool { return map[string]bool{FeatureGateSidecarContainers: v} }

@@ -22,7 +22,7 @@ func initContainerByName(pod *corev1.Pod, name string) (corev1.Container, bool) 
 
 func restartableInit(pod *corev1.Pod, name string) bool {
 	c, ok := initContainerByName(pod, name)
-	return ok && isRestartable(c)
+	return ok && IsRestartableInit(c)
 }
 
 // podColumns computes kubectl's READY, STATUS and RESTARTS for a pod.
@@ -58,7 +58,7 @@ func computePodColumns(pod *corev1.Pod) podColumns {
 func podContainerTotal(pod *corev1.Pod) int {
 	total := len(pod.Spec.Containers)
 	for _, c := range pod.Spec.InitContainers {
-		if isRestartable(c) {
+		if IsRestartableInit(c) {
 			total++
 		}
 	}
@@ -172,12 +172,19 @@ func deletionStatus(pod *corev1.Pod, status string) string {
 }
 
 func podConditionTrue(pod *corev1.Pod, t corev1.PodConditionType) bool {
-	for _, c := range pod.Status.Conditions {
-		if c.Type == t {
-			return c.Status == corev1.ConditionTrue
+	c := FindPodCondition(pod.Status.Conditions, t)
+	return c != nil && c.Status == corev1.ConditionTrue
+}
+
+// FindPodCondition returns the condition of type t in conds (pointing into
+// conds, so that it can be changed in place), or nil.
+func FindPodCondition(conds []corev1.PodCondition, t corev1.PodConditionType) *corev1.PodCondition {
+	for i := range conds {
+		if conds[i].Type == t {
+			return &conds[i]
 		}
 	}
-	return false
+	return nil
 }
 
 // PodReady is kubectl's READY column as two numbers (B13, B34): total

@@ -8,16 +8,16 @@ import (
 )
 
 func running(name string, ready bool, restarts int32) corev1.ContainerStatus {
-	return corev1.ContainerStatus{Name: name, Ready: ready, Started: ptr(true), RestartCount: restarts,
+	return corev1.ContainerStatus{Name: name, Ready: ready, Started: new(true), RestartCount: restarts,
 		State: corev1.ContainerState{Running: &corev1.ContainerStateRunning{}}}
 }
 
 func waiting(name, reason string) corev1.ContainerStatus {
-	return corev1.ContainerStatus{Name: name, Started: ptr(false), State: corev1.ContainerState{Waiting: &corev1.ContainerStateWaiting{Reason: reason}}}
+	return corev1.ContainerStatus{Name: name, Started: new(false), State: corev1.ContainerState{Waiting: &corev1.ContainerStateWaiting{Reason: reason}}}
 }
 
 func terminated(name string, code int32, reason string) corev1.ContainerStatus {
-	return corev1.ContainerStatus{Name: name, Started: ptr(false), State: corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{ExitCode: code, Reason: reason}}}
+	return corev1.ContainerStatus{Name: name, Started: new(false), State: corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{ExitCode: code, Reason: reason}}}
 }
 
 func withRestarts(s corev1.ContainerStatus, n int32) corev1.ContainerStatus {

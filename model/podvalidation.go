@@ -39,7 +39,7 @@ func PodFieldErrors(pod *corev1.Pod) field.ErrorList {
 		if c.RestartPolicy != nil && *c.RestartPolicy != corev1.ContainerRestartPolicyAlways {
 			errs = append(errs, field.NotSupported(p.Child("restartPolicy"), *c.RestartPolicy, []string{string(corev1.ContainerRestartPolicyAlways)}))
 		}
-		if isRestartable(c) {
+		if IsRestartableInit(c) {
 			continue
 		}
 		if c.Lifecycle != nil {

@@ -80,7 +80,7 @@ func TestLegacyWebhookBreaksNativeSidecar(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			mesh := testMesh("1.22.2.35")
-			mesh.EnableNativeSidecar = ptr(tt.enable)
+			mesh.EnableNativeSidecar = new(tt.enable)
 			pod, _, err := InjectPod(newTestPod("default", "sleep"), InjectParams{Mesh: mesh, Cluster: testCluster("1.30")})
 			if err != nil {
 				t.Fatal(err)

@@ -127,20 +127,12 @@ func (p Plan) String() string {
 func InjectionLabelKeys() []string { return []string{LabelInjection, LabelRevision} }
 
 // IsInjectionLabel reports whether key is one of InjectionLabelKeys.
-func IsInjectionLabel(key string) bool {
-	return key == LabelInjection || key == LabelRevision
-}
+func IsInjectionLabel(key string) bool { return slices.Contains(InjectionLabelKeys(), key) }
 
 // SyncSkipsNamespace reports whether sync leaves a namespace alone in both
-// directions: the Kubernetes system namespaces kube-system, kube-public and
-// kube-node-lease. "default" and every other namespace are synced.
-func SyncSkipsNamespace(name string) bool {
-	switch name {
-	case "kube-system", "kube-public", "kube-node-lease":
-		return true
-	}
-	return false
-}
+// directions: the SystemNamespaces. "default" and every other namespace are
+// synced.
+func SyncSkipsNamespace(name string) bool { return IsSystemNamespace(name) }
 
 // PlanSyncFrom plans a sync from cluster c to the instance (B22, B25):
 //   - a namespace of c that the instance lacks is created there with c's

@@ -785,8 +785,7 @@ func (a *apiServer) delete(req *request, gvr schema.GroupVersionResource, ns, na
 		}
 	}
 	if gvr == gvrNamespaces {
-		switch name {
-		case metav1.NamespaceDefault, metav1.NamespaceSystem, metav1.NamespacePublic:
+		if model.IsProtectedNamespace(name) {
 			return nil, apierrors.NewForbidden(gvr.GroupResource(), name, errors.New("this namespace may not be deleted"))
 		}
 	}

@@ -32,7 +32,7 @@ func TestDeploymentInjection(t *testing.T) {
 		{"no label", setup{}, nil, "1/1", "no-selector-matched"},
 		{"enabled", setup{}, []string{"istio-injection", "enabled"}, "2/2", "namespace-injection-enabled"},
 		{"disabled", setup{}, []string{"istio-injection", "disabled"}, "1/1", "namespace-injection-disabled"},
-		{"enabled, traditional", setup{native: ptr(false)}, []string{"istio-injection", "enabled"}, "2/2", "namespace-injection-enabled"},
+		{"enabled, traditional", setup{native: new(false)}, []string{"istio-injection", "enabled"}, "2/2", "namespace-injection-enabled"},
 		{"enabled, cluster outside the mesh", setup{noJoin: true}, []string{"istio-injection", "enabled"}, "1/1", ""},
 	}
 	for _, tt := range tests {
@@ -108,7 +108,7 @@ func TestNativeAndTraditionalLayout(t *testing.T) {
 		containers []string
 	}{
 		{"ASM 1.22 on Kubernetes 1.30 is native", setup{}, true, []string{"app"}},
-		{"enableNativeSidecar false is traditional", setup{native: ptr(false)}, false, []string{"app", "istio-proxy"}},
+		{"enableNativeSidecar false is traditional", setup{native: new(false)}, false, []string{"app", "istio-proxy"}},
 		{"Kubernetes 1.26 is traditional", setup{kube: "1.26"}, false, []string{"app", "istio-proxy"}},
 	}
 	for _, tt := range tests {
@@ -226,7 +226,7 @@ func TestJobCompletion(t *testing.T) {
 		complete bool
 	}{
 		{"native sidecar", setup{}, true},
-		{"traditional sidecar", setup{native: ptr(false)}, false},
+		{"traditional sidecar", setup{native: new(false)}, false},
 		{"no sidecar", setup{noJoin: true}, true},
 	}
 	for _, tt := range tests {
@@ -473,7 +473,7 @@ func TestReinjection(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			e := newEnv(t, setup{native: ptr(false)})
+			e := newEnv(t, setup{native: new(false)})
 			e.namespace("demo", tt.nsLabels...)
 			_, err := e.createPod(nativeInjected("demo", tt.podLabels...))
 			e.must(err)

@@ -118,7 +118,7 @@ func newCluster(s *Sim, spec model.ClusterSpec, index int) (*cluster, error) {
 	c.api = newAPIServer(s, spec.Name, c)
 	c.tracker = c.api.tracker
 	c.cs = c.api.newClientset(false)
-	for _, ns := range []string{metav1.NamespaceDefault, metav1.NamespaceSystem, metav1.NamespacePublic, corev1.NamespaceNodeLease} {
+	for _, ns := range model.BuiltinNamespaces() {
 		if _, err := c.api.createBuiltinNamespace(ns); err != nil {
 			return nil, err
 		}
@@ -263,13 +263,13 @@ func (c *cluster) decorateNode(n *corev1.Node, ip string, virtual bool) {
 // join marks the cluster as part of the mesh: istio-system and the
 // injector's webhook configuration appear in it.
 func (c *cluster) join() error {
-	if c.tracker.peek(gvrNamespaces, "", "istio-system") == nil {
-		if _, err := c.api.createBuiltinNamespace("istio-system"); err != nil {
+	if c.tracker.peek(gvrNamespaces, "", model.IstioSystemNamespace) == nil {
+		if _, err := c.api.createBuiltinNamespace(model.IstioSystemNamespace); err != nil {
 			return err
 		}
 	}
 	if c.tracker.peek(gvrMWCs, "", InjectorWebhookName) == nil {
-		mwc := webhookConfiguration(InjectorWebhookName, "sidecar-injector.istio.io", "istio-system", "istiod")
+		mwc := webhookConfiguration(InjectorWebhookName, model.InjectorWebhookName, model.IstioSystemNamespace, "istiod")
 		if _, err := c.api.create(&request{}, gvrMWCs, "", mwc, false); err != nil {
 			return err
 		}

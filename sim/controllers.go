@@ -48,7 +48,7 @@ func templateHash(t *corev1.PodTemplateSpec) string {
 func controllerRef(obj metav1.Object, kind, apiVersion string) metav1.OwnerReference {
 	return metav1.OwnerReference{
 		APIVersion: apiVersion, Kind: kind, Name: obj.GetName(), UID: obj.GetUID(),
-		Controller: ptrTo(true), BlockOwnerDeletion: ptrTo(true),
+		Controller: new(true), BlockOwnerDeletion: new(true),
 	}
 }
 
@@ -290,7 +290,7 @@ func (c *cluster) createReplicaSet(req *request, d *appsv1.Deployment, hash stri
 			OwnerReferences: []metav1.OwnerReference{controllerRef(d, "Deployment", "apps/v1")},
 		},
 		Spec: appsv1.ReplicaSetSpec{
-			Replicas:        ptrTo[int32](0),
+			Replicas:        new(int32(0)),
 			MinReadySeconds: d.Spec.MinReadySeconds,
 			Selector:        sel,
 			Template:        *tmpl,
@@ -419,7 +419,7 @@ func (c *cluster) applyScale(d *appsv1.Deployment, v *rsView, isNew bool, maxRev
 		return
 	}
 	next := rs.DeepCopy()
-	next.Spec.Replicas = ptrTo(v.replicas)
+	next.Spec.Replicas = new(v.replicas)
 	if next.Annotations == nil {
 		next.Annotations = map[string]string{}
 	}

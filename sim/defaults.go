@@ -29,8 +29,6 @@ func derefInt32(p *int32, def int32) int32 {
 	return *p
 }
 
-func ptrTo[T any](v T) *T { return &v }
-
 // defaultPodSpec applies the defaults every pod spec (and pod template)
 // gets.
 func defaultPodSpec(spec *corev1.PodSpec) {
@@ -44,7 +42,7 @@ func defaultPodSpec(spec *corev1.PodSpec) {
 		spec.SchedulerName = corev1.DefaultSchedulerName
 	}
 	if spec.TerminationGracePeriodSeconds == nil {
-		spec.TerminationGracePeriodSeconds = ptrTo[int64](30)
+		spec.TerminationGracePeriodSeconds = new(int64(30))
 	}
 	if spec.SecurityContext == nil {
 		spec.SecurityContext = &corev1.PodSecurityContext{}
@@ -121,13 +119,13 @@ func defaultPod(pod *corev1.Pod) {
 	//nolint:staticcheck // the deprecated field is still filled by the API server
 	spec.DeprecatedServiceAccount = spec.ServiceAccountName
 	if spec.EnableServiceLinks == nil {
-		spec.EnableServiceLinks = ptrTo(true)
+		spec.EnableServiceLinks = new(true)
 	}
 	if spec.Priority == nil {
-		spec.Priority = ptrTo[int32](0)
+		spec.Priority = new(int32(0))
 	}
 	if spec.PreemptionPolicy == nil {
-		spec.PreemptionPolicy = ptrTo(corev1.PreemptLowerPriority)
+		spec.PreemptionPolicy = new(corev1.PreemptLowerPriority)
 	}
 	for _, key := range []string{corev1.TaintNodeNotReady, corev1.TaintNodeUnreachable} {
 		found := false
@@ -139,7 +137,7 @@ func defaultPod(pod *corev1.Pod) {
 		if !found {
 			spec.Tolerations = append(spec.Tolerations, corev1.Toleration{
 				Key: key, Operator: corev1.TolerationOpExists, Effect: corev1.TaintEffectNoExecute,
-				TolerationSeconds: ptrTo[int64](300),
+				TolerationSeconds: new(int64(300)),
 			})
 		}
 	}
@@ -210,7 +208,7 @@ func validatePodUpdate(old, pod *corev1.Pod) field.ErrorList {
 
 func defaultDeployment(d *appsv1.Deployment) {
 	if d.Spec.Replicas == nil {
-		d.Spec.Replicas = ptrTo[int32](1)
+		d.Spec.Replicas = new(int32(1))
 	}
 	if d.Spec.Strategy.Type == "" {
 		d.Spec.Strategy.Type = appsv1.RollingUpdateDeploymentStrategyType
@@ -220,24 +218,24 @@ func defaultDeployment(d *appsv1.Deployment) {
 			d.Spec.Strategy.RollingUpdate = &appsv1.RollingUpdateDeployment{}
 		}
 		if d.Spec.Strategy.RollingUpdate.MaxSurge == nil {
-			d.Spec.Strategy.RollingUpdate.MaxSurge = ptrTo(intstr.FromString("25%"))
+			d.Spec.Strategy.RollingUpdate.MaxSurge = new(intstr.FromString("25%"))
 		}
 		if d.Spec.Strategy.RollingUpdate.MaxUnavailable == nil {
-			d.Spec.Strategy.RollingUpdate.MaxUnavailable = ptrTo(intstr.FromString("25%"))
+			d.Spec.Strategy.RollingUpdate.MaxUnavailable = new(intstr.FromString("25%"))
 		}
 	}
 	if d.Spec.RevisionHistoryLimit == nil {
-		d.Spec.RevisionHistoryLimit = ptrTo[int32](10)
+		d.Spec.RevisionHistoryLimit = new(int32(10))
 	}
 	if d.Spec.ProgressDeadlineSeconds == nil {
-		d.Spec.ProgressDeadlineSeconds = ptrTo[int32](600)
+		d.Spec.ProgressDeadlineSeconds = new(int32(600))
 	}
 	defaultPodSpec(&d.Spec.Template.Spec)
 }
 
 func defaultReplicaSet(rs *appsv1.ReplicaSet) {
 	if rs.Spec.Replicas == nil {
-		rs.Spec.Replicas = ptrTo[int32](1)
+		rs.Spec.Replicas = new(int32(1))
 	}
 	defaultPodSpec(&rs.Spec.Template.Spec)
 }
@@ -252,22 +250,22 @@ const (
 
 func defaultJob(j *batchv1.Job) {
 	if j.Spec.Parallelism == nil {
-		j.Spec.Parallelism = ptrTo[int32](1)
+		j.Spec.Parallelism = new(int32(1))
 	}
 	if j.Spec.Completions == nil {
-		j.Spec.Completions = ptrTo[int32](1)
+		j.Spec.Completions = new(int32(1))
 	}
 	if j.Spec.BackoffLimit == nil {
-		j.Spec.BackoffLimit = ptrTo[int32](6)
+		j.Spec.BackoffLimit = new(int32(6))
 	}
 	if j.Spec.CompletionMode == nil {
-		j.Spec.CompletionMode = ptrTo(batchv1.NonIndexedCompletion)
+		j.Spec.CompletionMode = new(batchv1.NonIndexedCompletion)
 	}
 	if j.Spec.Suspend == nil {
-		j.Spec.Suspend = ptrTo(false)
+		j.Spec.Suspend = new(false)
 	}
 	if j.Spec.PodReplacementPolicy == nil {
-		j.Spec.PodReplacementPolicy = ptrTo(batchv1.TerminatingOrFailed)
+		j.Spec.PodReplacementPolicy = new(batchv1.TerminatingOrFailed)
 	}
 	if j.Spec.ManualSelector == nil || !*j.Spec.ManualSelector {
 		uid := string(j.UID)

@@ -38,7 +38,7 @@ func (c *cluster) kubeletStatus(pod *corev1.Pod, st *podState, now time.Time) (c
 	if status.Phase == "" {
 		status.Phase = corev1.PodPending
 	}
-	if cond := findCondition(status.Conditions, corev1.PodScheduled); cond == nil {
+	if cond := model.FindPodCondition(status.Conditions, corev1.PodScheduled); cond == nil {
 		status.Conditions = append([]corev1.PodCondition{{
 			Type: corev1.PodScheduled, Status: corev1.ConditionTrue, LastTransitionTime: metav1.NewTime(st.scheduledAt),
 		}}, status.Conditions...)
@@ -60,15 +60,6 @@ func sandboxUp(s *corev1.PodStatus) bool {
 		}
 	}
 	return false
-}
-
-func findCondition(conds []corev1.PodCondition, t corev1.PodConditionType) *corev1.PodCondition {
-	for i := range conds {
-		if conds[i].Type == t {
-			return &conds[i]
-		}
-	}
-	return nil
 }
 
 // kubeletStep brings every starting pod's status to the current time.
@@ -129,7 +120,7 @@ func (c *cluster) afterPodStatus(key podKey, old, pod *corev1.Pod, st *podState)
 
 // podIsReady reports the pod's Ready condition.
 func podIsReady(pod *corev1.Pod) bool {
-	if cond := findCondition(pod.Status.Conditions, corev1.PodReady); cond != nil {
+	if cond := model.FindPodCondition(pod.Status.Conditions, corev1.PodReady); cond != nil {
 		return cond.Status == corev1.ConditionTrue
 	}
 	ready, total := model.PodReady(pod)

@@ -48,13 +48,13 @@ func (c *cluster) schedule(key podKey) bool {
 	if msg == "" {
 		msg = dec.Reason
 	}
-	if cond := podCondition(pod, corev1.PodScheduled); cond != nil && cond.Status == corev1.ConditionFalse && cond.Message == msg {
+	if cond := model.FindPodCondition(pod.Status.Conditions, corev1.PodScheduled); cond != nil && cond.Status == corev1.ConditionFalse && cond.Message == msg {
 		return false
 	}
 	next := new(corev1.Pod)
 	*next = *pod
 	next.Status = model.UnschedulablePodStatus(pod, c.sim.clock.Now(), msg)
-	if cond := podCondition(pod, corev1.PodScheduled); cond != nil && cond.Status == corev1.ConditionFalse {
+	if cond := model.FindPodCondition(pod.Status.Conditions, corev1.PodScheduled); cond != nil && cond.Status == corev1.ConditionFalse {
 		next.Status.Conditions[0].LastTransitionTime = cond.LastTransitionTime
 	}
 	if _, err := c.tracker.put(gvrPods, next, storeUpdate); err == nil {
@@ -142,7 +142,7 @@ func (c *cluster) afterDelete(ref objectRef, obj runtime.Object) {
 				stopping = append(stopping, ctr.Name)
 			}
 			for _, ctr := range o.Spec.InitContainers {
-				if ctr.RestartPolicy != nil && *ctr.RestartPolicy == corev1.ContainerRestartPolicyAlways {
+				if model.IsRestartableInit(ctr) {
 					stopping = append(stopping, ctr.Name)
 				}
 			}
@@ -210,13 +210,4 @@ func (c *cluster) releaseNodeSlot(node string) {
 		return
 	}
 	c.podsPerNode[node]--
-}
-
-func podCondition(pod *corev1.Pod, t corev1.PodConditionType) *corev1.PodCondition {
-	for i := range pod.Status.Conditions {
-		if pod.Status.Conditions[i].Type == t {
-			return &pod.Status.Conditions[i]
-		}
-	}
-	return nil
 }

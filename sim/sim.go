@@ -11,7 +11,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/client-go/kubernetes"
@@ -163,7 +162,7 @@ func (s *Sim) CreateMesh(_ context.Context, cfg model.MeshConfig) error {
 		return fmt.Errorf("a mesh already exists (version %s)", inst.Config().Version)
 	}
 	api := newAPIServer(s, model.ContextASM, nil)
-	for _, ns := range []string{metav1NamespaceDefault, "kube-system", "kube-public", "kube-node-lease", "istio-system"} {
+	for _, ns := range append(model.BuiltinNamespaces(), model.IstioSystemNamespace) {
 		if _, err := api.createBuiltinNamespace(ns); err != nil {
 			return fmt.Errorf("create mesh: %w", err)
 		}
@@ -380,5 +379,3 @@ func knownList(names []string) string {
 	}
 	return strings.Join(names, ", ")
 }
-
-const metav1NamespaceDefault = corev1.NamespaceDefault
