@@ -3,6 +3,7 @@ package model
 import (
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -63,17 +64,39 @@ type podPlan struct {
 	notes       []LifecycleNote
 }
 
+// podFacts is what planPod reads of the pod besides its containers.
+type podFacts struct {
+	injected, traditional, native bool
+	hold                          bool // holdApplicationUntilProxyStarts
+	isJob                         bool
+}
+
 // planPod lays out the pod's lifecycle on the virtual clock.
 func planPod(pod *corev1.Pod, t Timing, isJob bool) podPlan {
 	mode, injected := PodSidecarMode(pod)
-	traditional := injected && mode == ModeTraditional
-	native := injected && mode == ModeNative
-	hold := HoldsApplication(pod)
+	f := podFacts{
+		injected:    injected,
+		traditional: injected && mode == ModeTraditional,
+		native:      injected && mode == ModeNative,
+		hold:        HoldsApplication(pod),
+		isJob:       isJob,
+	}
 	p := podPlan{hasInit: len(pod.Spec.InitContainers) > 0}
+	p.planInitContainers(pod.Spec.InitContainers, t, f)
+	p.planContainers(pod.Spec.Containers, t, f)
+	p.noteTraditionalProxy(f)
+	p.planSidecarStop(f)
+	p.sortNotes()
+	return p
+}
 
+// planInitContainers runs the init containers one after the other:
+// a run-to-completion one until it ends, a restartable one (a sidecar)
+// until it has started.
+func (p *podPlan) planInitContainers(inits []corev1.Container, t Timing, f podFacts) {
 	cursor := time.Duration(0)
 	redirected := false // istio-init has set up the traffic redirection
-	for _, c := range pod.Spec.InitContainers {
+	for _, c := range inits {
 		cp := ctrPlan{name: c.Name, image: c.Image, init: true, start: cursor + t.ContainerStart, end: never}
 		if IsRestartableInit(c) {
 			cp.sidecar = true
@@ -92,7 +115,7 @@ func planPod(pod *corev1.Pod, t Timing, isJob bool) podPlan {
 			cp.ready = never
 			cp.end = cp.start + t.InitContainerRun
 			cursor = cp.end
-			if traditional && redirected {
+			if f.traditional && redirected {
 				p.notes = append(p.notes, LifecycleNote{At: cp.start, Container: c.Name, Reason: NoteNoNetwork,
 					Message: fmt.Sprintf("init container %q runs before istio-proxy starts, but istio-init already redirects its traffic to the proxy, so it has no network", c.Name)})
 			}
@@ -103,17 +126,18 @@ func planPod(pod *corev1.Pod, t Timing, isJob bool) podPlan {
 		p.inits = append(p.inits, cp)
 	}
 	p.initDone = cursor
+}
 
-	base := cursor + t.ContainerStart
+// planContainers starts the containers together once the init containers
+// are done; a traditional proxy with holdApplicationUntilProxyStarts holds
+// the others until it is ready, and a Job's containers run to completion.
+func (p *podPlan) planContainers(ctrs []corev1.Container, t Timing, f podFacts) {
+	base := p.initDone + t.ContainerStart
 	var proxyReady time.Duration = -1
-	if traditional && hold {
-		for _, c := range pod.Spec.Containers {
-			if c.Name == ProxyContainerName {
-				proxyReady = base + t.ProxyReady
-			}
-		}
+	if f.traditional && f.hold && slices.ContainsFunc(ctrs, func(c corev1.Container) bool { return c.Name == ProxyContainerName }) {
+		proxyReady = base + t.ProxyReady
 	}
-	for _, c := range pod.Spec.Containers {
+	for _, c := range ctrs {
 		cp := ctrPlan{name: c.Name, image: c.Image, start: base, end: never}
 		if c.Name == ProxyContainerName {
 			cp.ready = base + t.ProxyReady
@@ -123,29 +147,51 @@ func planPod(pod *corev1.Pod, t Timing, isJob bool) podPlan {
 				cp.start = proxyReady + t.ContainerStart
 			}
 			cp.ready = cp.start + t.AppReady
-			if isJob {
+			if f.isJob {
 				cp.end = cp.start + t.JobRun
 			}
 		}
 		cp.started = cp.start
 		p.ctrs = append(p.ctrs, cp)
 	}
+}
 
+// proxy is the plan of the istio-proxy container (traditional mode), or
+// nil.
+func (p *podPlan) proxy() *ctrPlan {
 	var proxy *ctrPlan
 	for i := range p.ctrs {
 		if p.ctrs[i].name == ProxyContainerName {
 			proxy = &p.ctrs[i]
 		}
 	}
-	mainEnd := time.Duration(0)
+	return proxy
+}
+
+// mainEnd is when the last main (non-proxy) container that ends has
+// ended; hasMain says whether there is a main container at all.
+func (p *podPlan) mainEnd() (end time.Duration, hasMain bool) {
 	for _, cp := range p.ctrs {
-		if cp.name != ProxyContainerName && cp.end != never && cp.end > mainEnd {
-			mainEnd = cp.end
+		if cp.name == ProxyContainerName {
+			continue
+		}
+		hasMain = true
+		if cp.end != never && cp.end > end {
+			end = cp.end
 		}
 	}
-	hasMain := len(p.ctrs) > 0 && !(len(p.ctrs) == 1 && proxy != nil)
+	return end, hasMain
+}
 
-	if traditional && proxy != nil && !hold {
+// noteTraditionalProxy notes what a traditional sidecar costs: app
+// containers without network until the proxy is ready, and a Job whose
+// proxy keeps the pod running.
+func (p *podPlan) noteTraditionalProxy(f podFacts) {
+	proxy := p.proxy()
+	if !f.traditional || proxy == nil {
+		return
+	}
+	if !f.hold {
 		for _, cp := range p.ctrs {
 			if cp.name == ProxyContainerName || cp.start >= proxy.ready {
 				continue
@@ -155,32 +201,37 @@ func planPod(pod *corev1.Pod, t Timing, isJob bool) podPlan {
 					cp.name, cp.start, proxy.ready, proxy.ready-cp.start)})
 		}
 	}
-	if traditional && isJob && proxy != nil && hasMain {
+	if mainEnd, hasMain := p.mainEnd(); f.isJob && hasMain {
 		p.notes = append(p.notes, LifecycleNote{At: mainEnd, Container: ProxyContainerName, Reason: NoteJobNeverCompletes,
 			Message: fmt.Sprintf("the main containers exited at %s but istio-proxy keeps running, so the pod stays Running and the Job never completes", mainEnd)})
 	}
-	if native {
-		if hold {
-			p.notes = append(p.notes, LifecycleNote{At: 0, Container: ProxyContainerName, Reason: NoteLifecycleSettingIgnored,
-				Message: "holdApplicationUntilProxyStarts has no effect on a native sidecar: istio-proxy always starts and is ready before the app containers"})
-		}
-		if isJob && hasMain {
-			for i := range p.inits {
-				if p.inits[i].sidecar {
-					p.inits[i].end = mainEnd
-				}
-			}
-			p.notes = append(p.notes, LifecycleNote{At: mainEnd, Container: ProxyContainerName, Reason: NoteSidecarStopped,
-				Message: fmt.Sprintf("the main containers exited at %s, so the kubelet stopped the native sidecar istio-proxy and the pod can complete", mainEnd)})
-		}
-	} else if isJob && hasMain && !injected {
-		// Non-mesh sidecars of a Job are stopped the same way.
-		for i := range p.inits {
-			if p.inits[i].sidecar {
-				p.inits[i].end = mainEnd
-			}
+}
+
+// planSidecarStop stops the native sidecars of a Job once its main
+// containers have exited, so that the pod can complete; a native
+// istio-proxy also notes that holdApplicationUntilProxyStarts is moot.
+func (p *podPlan) planSidecarStop(f podFacts) {
+	if f.native && f.hold {
+		p.notes = append(p.notes, LifecycleNote{At: 0, Container: ProxyContainerName, Reason: NoteLifecycleSettingIgnored,
+			Message: "holdApplicationUntilProxyStarts has no effect on a native sidecar: istio-proxy always starts and is ready before the app containers"})
+	}
+	mainEnd, hasMain := p.mainEnd()
+	if !f.isJob || !hasMain || (f.injected && !f.native) {
+		return
+	}
+	for i := range p.inits {
+		if p.inits[i].sidecar {
+			p.inits[i].end = mainEnd
 		}
 	}
+	if f.native {
+		p.notes = append(p.notes, LifecycleNote{At: mainEnd, Container: ProxyContainerName, Reason: NoteSidecarStopped,
+			Message: fmt.Sprintf("the main containers exited at %s, so the kubelet stopped the native sidecar istio-proxy and the pod can complete", mainEnd)})
+	}
+}
+
+// sortNotes orders the notes by time, container and reason.
+func (p *podPlan) sortNotes() {
 	sort.SliceStable(p.notes, func(i, j int) bool {
 		a, b := p.notes[i], p.notes[j]
 		if a.At != b.At {
@@ -191,7 +242,6 @@ func planPod(pod *corev1.Pod, t Timing, isJob bool) podPlan {
 		}
 		return a.Reason < b.Reason
 	})
-	return p
 }
 
 // breakpoints lists every time at which something in the plan changes.
