@@ -530,51 +530,19 @@ func (c *cluster) updateDeploymentStatus(d *appsv1.Deployment, newRS *rsView, vi
 
 func (c *cluster) syncJob(req *request, item workItem) {
 	j, ok := c.tracker.peek(gvrJobs, item.ns, item.name).(*batchv1.Job)
-	if !ok {
+	if !ok || jobFinished(j) {
 		return
 	}
-	for _, cond := range j.Status.Conditions {
-		if (cond.Type == batchv1.JobComplete || cond.Type == batchv1.JobFailed) && cond.Status == corev1.ConditionTrue {
-			return
-		}
-	}
-	ref := refTo(j, "Job", "batch/v1")
-	now := metav1.NewTime(c.sim.clock.Now())
 	completions := derefInt32(j.Spec.Completions, 1)
-	parallelism := derefInt32(j.Spec.Parallelism, 1)
 	backoff := derefInt32(j.Spec.BackoffLimit, 6)
-
-	var active, ready, succeeded, failed int32
-	count := func() {
-		active, ready, succeeded, failed = 0, 0, 0, 0
-		for _, p := range c.ownedPods(j.UID, true) {
-			switch p.Status.Phase {
-			case corev1.PodSucceeded:
-				succeeded++
-			case corev1.PodFailed:
-				failed++
-			default:
-				active++
-				if podIsReady(p) {
-					ready++
-				}
-			}
-		}
-	}
-	count()
-	var createErr error
 	suspended := j.Spec.Suspend != nil && *j.Spec.Suspend
-	if !suspended && succeeded < completions && failed <= backoff {
-		for need := min(parallelism, completions-succeeded) - active; need > 0; need-- {
-			pod, err := c.createPodFor(req, j, "Job", "batch/v1", &j.Spec.Template)
-			if err != nil {
-				createErr = err
-				c.recordEvent(ref, corev1.EventTypeWarning, "FailedCreate", "Error creating: "+err.Error(), "job-controller", "")
-				break
-			}
-			c.recordEvent(ref, corev1.EventTypeNormal, "SuccessfulCreate", "Created pod: "+pod.Name, "job-controller", "")
-		}
-		count()
+	ref := refTo(j, "Job", "batch/v1")
+	pods := c.countJobPods(j)
+	var createErr error
+	if !suspended && pods.succeeded < completions && pods.failed <= backoff {
+		need := min(derefInt32(j.Spec.Parallelism, 1), completions-pods.succeeded) - pods.active
+		createErr = c.createJobPods(req, j, ref, need)
+		pods = c.countJobPods(j)
 	}
 	if createErr != nil {
 		c.failed.add(item)
@@ -586,18 +554,80 @@ func (c *cluster) syncJob(req *request, item workItem) {
 	if j == nil {
 		return
 	}
+	status := c.jobStatus(j, ref, pods, suspended, completions, backoff)
+	if apiequality.Semantic.DeepEqual(j.Status, status) {
+		return
+	}
+	next := j.DeepCopy()
+	next.Status = status
+	c.putStatus(item, gvrJobs, next)
+}
+
+// jobFinished reports whether the Job has its Complete or Failed
+// condition: the controller leaves it alone.
+func jobFinished(j *batchv1.Job) bool {
+	for _, cond := range j.Status.Conditions {
+		if (cond.Type == batchv1.JobComplete || cond.Type == batchv1.JobFailed) && cond.Status == corev1.ConditionTrue {
+			return true
+		}
+	}
+	return false
+}
+
+// jobPods counts a Job's pods by phase.
+type jobPods struct {
+	active, ready, succeeded, failed int32
+}
+
+func (c *cluster) countJobPods(j *batchv1.Job) jobPods {
+	var n jobPods
+	for _, p := range c.ownedPods(j.UID, true) {
+		switch p.Status.Phase {
+		case corev1.PodSucceeded:
+			n.succeeded++
+		case corev1.PodFailed:
+			n.failed++
+		default:
+			n.active++
+			if podIsReady(p) {
+				n.ready++
+			}
+		}
+	}
+	return n
+}
+
+// createJobPods creates up to need pods for the Job, stopping at the
+// first failure, with the job controller's events.
+func (c *cluster) createJobPods(req *request, j *batchv1.Job, ref corev1.ObjectReference, need int32) error {
+	for ; need > 0; need-- {
+		pod, err := c.createPodFor(req, j, "Job", "batch/v1", &j.Spec.Template)
+		if err != nil {
+			c.recordEvent(ref, corev1.EventTypeWarning, "FailedCreate", "Error creating: "+err.Error(), "job-controller", "")
+			return err
+		}
+		c.recordEvent(ref, corev1.EventTypeNormal, "SuccessfulCreate", "Created pod: "+pod.Name, "job-controller", "")
+	}
+	return nil
+}
+
+// jobStatus is the Job's status for its pods: the counts, the start time
+// and, once enough pods succeeded or too many failed, the final
+// conditions (recording the controller's event).
+func (c *cluster) jobStatus(j *batchv1.Job, ref corev1.ObjectReference, pods jobPods, suspended bool, completions, backoff int32) batchv1.JobStatus {
+	now := metav1.NewTime(c.sim.clock.Now())
 	status := *j.Status.DeepCopy()
-	status.Active, status.Ready, status.Succeeded, status.Failed = active, &ready, succeeded, failed
+	ready := pods.ready
+	status.Active, status.Ready, status.Succeeded, status.Failed = pods.active, &ready, pods.succeeded, pods.failed
 	if status.StartTime == nil && !suspended {
 		status.StartTime = &now
 	}
 	if status.UncountedTerminatedPods == nil {
 		status.UncountedTerminatedPods = &batchv1.UncountedTerminatedPods{}
 	}
-	terminating := int32(0)
-	status.Terminating = &terminating
+	status.Terminating = new(int32(0))
 	switch {
-	case succeeded >= completions:
+	case pods.succeeded >= completions:
 		status.CompletionTime = &now
 		if c.info.KubeVersion.AtLeast(1, 31) {
 			status.Conditions = append(status.Conditions, batchv1.JobCondition{Type: batchv1.JobSuccessCriteriaMet,
@@ -608,18 +638,13 @@ func (c *cluster) syncJob(req *request, item workItem) {
 			Status: corev1.ConditionTrue, Reason: "CompletionsReached", Message: "Reached expected number of succeeded pods",
 			LastProbeTime: now, LastTransitionTime: now})
 		c.recordEvent(ref, corev1.EventTypeNormal, "Completed", "Job completed", "job-controller", "")
-	case failed > backoff:
+	case pods.failed > backoff:
 		status.Conditions = append(status.Conditions, batchv1.JobCondition{Type: batchv1.JobFailed,
 			Status: corev1.ConditionTrue, Reason: "BackoffLimitExceeded", Message: "Job has reached the specified backoff limit",
 			LastProbeTime: now, LastTransitionTime: now})
 		c.recordEvent(ref, corev1.EventTypeWarning, "BackoffLimitExceeded", "Job has reached the specified backoff limit", "job-controller", "")
 	}
-	if apiequality.Semantic.DeepEqual(j.Status, status) {
-		return
-	}
-	next := j.DeepCopy()
-	next.Status = status
-	c.putStatus(item, gvrJobs, next)
+	return status
 }
 
 // putStatus stores a controller's new status of a workload. A write that
