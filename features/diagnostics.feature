@@ -64,7 +64,35 @@ Feature: Diagnostics: analyze the mesh and explain a pod
       asm sync to-clusters
       analyze
       """
+    Then the output does not contain "ASM0001] (Namespace demo"
+
+  @B23 @B28 @B35
+  Scenario: analyze names the sync that settles drift without losing a label, or says none does
+    Given the commands:
+      """
+      kubectl create namespace demo
+      kubectl label namespace demo istio-injection=enabled
+      asm namespace create demo
+      """
+    When I run "analyze"
+    Then the output contains "instance has no injection label, cluster has istio-injection=enabled"
+    And the output contains "Fix: asm sync from-cluster c1 copies the cluster's labels to the instance"
+    And the output contains "sync to-clusters does not: the instance lacks istio-injection, and a sync never removes a label"
+    And the output contains "kubectl --context c1 label namespace demo istio-injection-"
+    When I run:
+      """
+      asm sync from-cluster c1
+      analyze
+      """
     Then the output does not contain "ASM0001"
+    When I run:
+      """
+      asm namespace create mixed --label istio.io/rev=canary
+      kubectl create namespace mixed
+      kubectl label namespace mixed istio-injection=enabled
+      analyze
+      """
+    Then the output contains "Fix: no sync settles this, since a sync never removes a label: to match the instance, kubectl --context c1 label namespace mixed istio-injection-, then asm sync to-clusters"
 
   @B35
   Scenario: analyze changes nothing

@@ -109,6 +109,31 @@ Feature: Sync between the instance and its clusters, and homing clusters
       When I run "kubectl --context c1 get namespace shop --show-labels"
       Then the "LABELS" column for "shop" is "istio-injection=enabled,kubernetes.io/metadata.name=shop,provider=asm,team=payments"
 
+    @B23 @B28
+    Scenario: Sync to the clusters never removes a label the instance lacks, so no sidecar is lost
+      Given the commands:
+        """
+        kubectl --context c1 create namespace shop
+        kubectl --context c1 label namespace shop istio-injection=enabled
+        asm namespace create shop
+        """
+      When I run "asm sync to-clusters --dry-run"
+      Then the output is:
+        """
+        (dry run) cluster c2: create namespace shop (provider=asm)
+        """
+      When I run "asm sync to-clusters"
+      Then it succeeds
+      When I run "kubectl --context c1 get namespace shop --show-labels"
+      Then the "LABELS" column for "shop" is "istio-injection=enabled,kubernetes.io/metadata.name=shop"
+      When I run:
+        """
+        kubectl --context c1 run web -n shop --image nginx
+        advance 1m
+        kubectl --context c1 get pod web -n shop
+        """
+      Then the "READY" column for "web" is "2/2"
+
     @B24 @B26
     Scenario: A namespace homed on one cluster is synced to that cluster only
       Given the commands:
@@ -239,7 +264,7 @@ Feature: Sync between the instance and its clusters, and homing clusters
       When I run "asm sync to-clusters --dry-run"
       Then the output is:
         """
-        (dry run) no changes
+        (dry run) cluster c2: create namespace shop (provider=asm)
         """
       And nothing changed
 

@@ -166,10 +166,60 @@ func driftFindings(instance []GlobalNamespace, clusters []ClusterSnapshot, clust
 			out = append(out, Finding{Code: CodeInjectionLabelDrift, Level: LevelWarning,
 				Resource: namespaceResource(g.Name, cluster),
 				Message:  fmt.Sprintf("injection labels differ from the mesh instance's: instance has %s, cluster has %s", want, got),
-				Fix:      fmt.Sprintf("asm sync to-clusters (or asm sync from-cluster %s to keep the cluster's labels)", cluster)})
+				Fix:      DriftAdvice(g.Name, cluster, g.Labels, have)})
 		}
 	}
 	return out
+}
+
+// DriftAdvice names the sync that settles drift between an instance
+// namespace's injection labels (inst) and its namespace in a homing
+// cluster (have) without losing a label, or says that none does and what
+// to edit (B23, B28 revised). A sync never removes a label: sync
+// to-clusters settles drift only where the instance has every label that
+// differs (it sets them in the cluster), sync from-cluster only where the
+// cluster has every one (it copies them to the instance, which pushes them
+// to the namespace's other homing clusters).
+func DriftAdvice(namespace, cluster string, inst, have map[string]string) string {
+	toSettles, fromSettles := true, true
+	var onlyCluster, onlyInstance []string
+	for _, k := range InjectionLabelKeys() {
+		iv, iok := inst[k]
+		cv, cok := have[k]
+		if iok == cok && iv == cv {
+			continue
+		}
+		if !iok {
+			toSettles = false
+			onlyCluster = append(onlyCluster, k)
+		}
+		if !cok {
+			fromSettles = false
+			onlyInstance = append(onlyInstance, k)
+		}
+	}
+	to := "asm sync to-clusters gives the cluster the instance's labels"
+	from := fmt.Sprintf("asm sync from-cluster %s copies the cluster's labels to the instance (and pushes them to the namespace's other homing clusters)", cluster)
+	switch {
+	case toSettles && fromSettles:
+		return to + ", or " + from
+	case toSettles:
+		return fmt.Sprintf("%s (sync from-cluster does not: the cluster lacks %s, and a sync never removes a label); to keep the cluster's labels instead, kubectl --context %s label namespace %s %s",
+			to, strings.Join(onlyInstance, ","), ContextASM, namespace, removals(onlyInstance))
+	case fromSettles:
+		return fmt.Sprintf("%s (sync to-clusters does not: the instance lacks %s, and a sync never removes a label); to drop it from the cluster instead, kubectl --context %s label namespace %s %s",
+			from, strings.Join(onlyCluster, ","), cluster, namespace, removals(onlyCluster))
+	}
+	return fmt.Sprintf("no sync settles this, since a sync never removes a label: to match the instance, kubectl --context %s label namespace %s %s, then asm sync to-clusters",
+		cluster, namespace, removals(onlyCluster))
+}
+
+func removals(keys []string) string {
+	out := make([]string, len(keys))
+	for i, k := range keys {
+		out[i] = k + "-"
+	}
+	return strings.Join(out, " ")
 }
 
 // describeInjectionLabels renders a namespace's injection labels as

@@ -38,7 +38,8 @@ type ChangeKind string
 
 // The kinds of change a sync plan holds. There is deliberately no kind that
 // deletes a namespace (B27), and remove-label only ever names an injection
-// label.
+// label and only a push of an edit that removed it (B06) holds one: no sync
+// removes a label (B28).
 const (
 	// ChangeCreateNamespace creates Namespace with Labels (and, in the
 	// instance, no homing: a set-homing change follows when needed).
@@ -230,9 +231,11 @@ func (s InstanceState) Clone() InstanceState {
 // (B23, B24, B27). For every instance namespace and every given cluster
 // among its homing clusters (HomingOf), the cluster's namespace is created
 // when missing, with the instance's injection labels and provider=asm;
-// otherwise its injection labels are made equal to the instance's (set where
-// they differ, removed where the instance has none) and provider=asm is set
-// along with any such change. Clusters outside the homing are untouched;
+// otherwise each injection label the instance has is set where the
+// cluster's value differs, and provider=asm is set along with any such
+// change. A label the instance lacks is left as the cluster has it: a sync
+// never removes a label (B23, B28), so it never takes a sidecar away on the
+// next restart; drift it cannot settle is analyze's to report. Clusters outside the homing are untouched;
 // namespaces the instance lacks are never deleted; labels other than the
 // injection labels and provider are never touched. System namespaces
 // (SyncSkipsNamespace) are skipped.
@@ -255,7 +258,7 @@ func PlanSyncTo(inst InstanceState, clusters []ClusterNamespaces) Plan {
 				changes = append(changes, Change{Where: c.Cluster, Kind: ChangeCreateNamespace, Namespace: name, Labels: labels})
 				continue
 			}
-			changes = append(changes, relabel(c.Cluster, name, InjectionLabelKeys(), g.Labels, have)...)
+			changes = append(changes, relabel(c.Cluster, name, InjectionLabelKeys(), g.Labels, have, false)...)
 		}
 	}
 	return newPlan(changes)
@@ -293,7 +296,7 @@ func PlanPush(inst InstanceState, namespace string, before map[string]string, cl
 		if !exists || !slices.Contains(homes, c.Cluster) {
 			continue
 		}
-		changes = append(changes, relabel(c.Cluster, namespace, edited, g.Labels, have)...)
+		changes = append(changes, relabel(c.Cluster, namespace, edited, g.Labels, have, true)...)
 	}
 	return newPlan(changes)
 }
@@ -311,9 +314,9 @@ func withProvider(changes []Change, cluster, name string, have map[string]string
 }
 
 // relabel plans making the given injection labels of an existing cluster
-// namespace equal to want's: set where they differ, removed where want has
-// none.
-func relabel(cluster, name string, keys []string, want, have map[string]string) []Change {
+// namespace equal to want's: set where they differ and, when remove is
+// true (a push of an edit that removed them), removed where want has none.
+func relabel(cluster, name string, keys []string, want, have map[string]string, remove bool) []Change {
 	var changes []Change
 	for _, k := range keys {
 		w, wok := want[k]
@@ -321,7 +324,7 @@ func relabel(cluster, name string, keys []string, want, have map[string]string) 
 		switch {
 		case wok && (!hok || h != w):
 			changes = append(changes, Change{Where: cluster, Kind: ChangeSetLabel, Namespace: name, Key: k, Value: w})
-		case !wok && hok:
+		case remove && !wok && hok:
 			changes = append(changes, Change{Where: cluster, Kind: ChangeRemoveLabel, Namespace: name, Key: k})
 		}
 	}

@@ -230,7 +230,8 @@ func homedOn(g GlobalNamespace, members []string, c string) bool {
 }
 
 // checkConverged (B28 d): every homing cluster of every instance namespace
-// holds it with exactly the instance's injection labels.
+// holds it, with every injection label the instance has at the instance's
+// value (a label only the cluster has stays: no sync removes it).
 func checkConverged(t syncFailer, w *syncWorld) {
 	t.Helper()
 	for name, g := range w.inst.Namespaces {
@@ -245,22 +246,55 @@ func checkConverged(t syncFailer, w *syncWorld) {
 			if !ok {
 				t.Fatalf("namespace %s is missing in homing cluster %s", name, c)
 			}
-			if want, got := injectionLabels(g.Labels), injectionLabels(labels); !maps.Equal(want, got) {
-				t.Fatalf("namespace %s in cluster %s: injection labels %v, instance has %v", name, c, got, want)
+			for k, v := range injectionLabels(g.Labels) {
+				if got, ok := labels[k]; !ok || got != v {
+					t.Fatalf("namespace %s in cluster %s: injection labels %v, instance has %s=%s", name, c, injectionLabels(labels), k, v)
+				}
+			}
+		}
+	}
+}
+
+// checkNoLabelRemoved (B28 revised): a sync removes no label, injection
+// labels included, from any namespace of the instance or of a cluster.
+func checkNoLabelRemoved(t syncFailer, p Plan, before, after *syncWorld) {
+	t.Helper()
+	for _, ch := range p.Changes {
+		if ch.Kind == ChangeRemoveLabel {
+			t.Fatalf("a sync plans to remove label %s from %s in %s:\n%s", ch.Key, ch.Namespace, ch.Where, p)
+		}
+	}
+	for name, g := range before.inst.Namespaces {
+		for k := range g.Labels {
+			if !hasKey(after.inst.Namespaces[name].Labels, k) {
+				t.Fatalf("instance namespace %s lost label %s", name, k)
+			}
+		}
+	}
+	for c, cn := range before.clusters {
+		for name, labels := range cn.Namespaces {
+			for k := range labels {
+				if !hasKey(after.clusters[c].Namespaces[name], k) {
+					t.Fatalf("cluster %s: namespace %s lost label %s", c, name, k)
+				}
 			}
 		}
 	}
 }
 
 // step plans with plan, checks the plan and what applying it does, and that
-// planning the same step again changes nothing (B28 a).
-func (w *syncWorld) step(t syncFailer, what string, plan func() Plan) Plan {
+// planning the same step again changes nothing (B28 a). A sync (not a
+// push) must also remove no label.
+func (w *syncWorld) step(t syncFailer, what string, sync bool, plan func() Plan) Plan {
 	t.Helper()
 	p := plan()
 	checkPlanShape(t, w, p)
 	before := w.clone()
 	w.apply(p)
 	checkNoLoss(t, before, w)
+	if sync {
+		checkNoLabelRemoved(t, p, before, w)
+	}
 	if again := plan(); !again.Empty() {
 		t.Fatalf("%s is not idempotent; after\n%s\nit plans\n%s", what, p, again)
 	}
@@ -271,8 +305,8 @@ func (w *syncWorld) step(t syncFailer, what string, plan func() Plan) Plan {
 // change nothing (B28 b) and the clusters must then match (B28 d).
 func (w *syncWorld) round(t syncFailer, c string, order []string) {
 	t.Helper()
-	w.step(t, "sync from "+c, func() Plan { return w.syncFrom(c) })
-	w.step(t, "sync to clusters", func() Plan { return w.syncTo(order) })
+	w.step(t, "sync from "+c, true, func() Plan { return w.syncFrom(c) })
+	w.step(t, "sync to clusters", true, func() Plan { return w.syncTo(order) })
 	if p := w.syncFrom(c); !p.Empty() {
 		t.Fatalf("second sync from %s after a round plans\n%s", c, p)
 	}
@@ -377,7 +411,7 @@ func TestSyncPropertyOperationSequences(t *testing.T) {
 				c := rapid.SampledFrom(w.inst.Clusters).Draw(t, "from")
 				oldHoming := !w.inst.Version.AtLeast(MinHomingVersion())
 				before := w.clone()
-				p := w.step(t, "sync from "+c, func() Plan { return w.syncFrom(c) })
+				p := w.step(t, "sync from "+c, true, func() Plan { return w.syncFrom(c) })
 				checkSyncFromKeeps(t, before, w, c)
 				for _, ch := range p.Changes {
 					if ch.Where != PlanInstance {
@@ -407,7 +441,7 @@ func TestSyncPropertyOperationSequences(t *testing.T) {
 			},
 			"sync to": func(t *rapid.T) {
 				order := rapid.Permutation(propClusterPool()).Draw(t, "order")
-				p := w.step(t, "sync to clusters", func() Plan { return w.syncTo(order) })
+				p := w.step(t, "sync to clusters", true, func() Plan { return w.syncTo(order) })
 				for _, ch := range p.Changes {
 					if ch.Where == PlanInstance {
 						t.Fatalf("sync to changed the instance: %v", ch)
@@ -428,7 +462,7 @@ func TestSyncPropertyOperationSequences(t *testing.T) {
 				editLabel(t, g.Labels)
 				w.inst.Namespaces[name] = g
 				order := rapid.Permutation(propClusterPool()).Draw(t, "order")
-				p := w.step(t, "push "+name, func() Plan { return PlanPush(w.inst, name, before, w.clusterStates(order)) })
+				p := w.step(t, "push "+name, false, func() Plan { return PlanPush(w.inst, name, before, w.clusterStates(order)) })
 				for _, ch := range p.Changes {
 					if ch.Kind == ChangeCreateNamespace || ch.Where == PlanInstance || ch.Namespace != name {
 						t.Fatalf("push made an unexpected change: %v", ch)

@@ -116,7 +116,7 @@ func TestPlanSyncTo(t *testing.T) {
 			want:     "cluster c2: create namespace demo (provider=asm)",
 		},
 		{
-			name: "relabels: sets, removes and marks provider; other labels untouched",
+			name: "relabels: sets and marks provider, never removes (B23 revised); other labels untouched",
 			inst: instanceOf("1.22.2.35", mesh, GlobalNamespace{Name: "demo", Labels: map[string]string{
 				LabelInjection: "enabled",
 			}}),
@@ -124,8 +124,7 @@ func TestPlanSyncTo(t *testing.T) {
 				"demo":      {LabelInjection: "disabled", LabelRevision: "canary", "team": "x"},
 				"only-here": {LabelInjection: "enabled"},
 			}}},
-			want: "cluster c1: remove label istio.io/rev from namespace demo\n" +
-				"cluster c1: set label istio-injection=enabled on namespace demo\n" +
+			want: "cluster c1: set label istio-injection=enabled on namespace demo\n" +
 				"cluster c1: set label provider=asm on namespace demo",
 		},
 		{

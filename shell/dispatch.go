@@ -167,7 +167,7 @@ func commandTable() []commandSpec {
 			path: "asm sync to-clusters", maxArgs: 0,
 			short: "Sync sidecar auto-injection labels from the mesh instance to its clusters",
 			long: "Creates missing namespaces and copies istio-injection and istio.io/rev, in the homing clusters\n" +
-				"of each namespace only. Never deletes a namespace or another label.",
+				"of each namespace only, where they differ. Never deletes a namespace or removes a label.",
 			example: "asm sync to-clusters --dry-run",
 			flags:   dryRunFlag(func(e *cmdEnv, dryRun bool) error { return e.s.asmSyncTo(e, dryRun) }),
 		},
