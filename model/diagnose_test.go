@@ -263,7 +263,7 @@ func TestAnalyze(t *testing.T) {
 			want: []string{
 				"Warning [IST0123] (Namespace both (cluster c1)) namespace has both istio-injection=enabled and istio.io/rev=canary; istio-injection wins: remove one of them, e.g. kubectl label namespace both istio.io/rev-",
 				"Info [IST0102] (Namespace default (cluster c1)) namespace is not enabled for injection: kubectl label namespace default istio-injection=enabled (or istio-injection=disabled to mark it as not needing injection)",
-				"Warning [ASM0001] (Namespace demo (cluster c2)) injection labels differ from the mesh instance's: instance has istio-injection=enabled, cluster has istio-injection=disabled: asm sync to-clusters (or asm sync from-cluster c2 to keep the cluster's labels)",
+				"Warning [ASM0001] (Namespace demo (cluster c2)) injection labels differ from the mesh instance's: instance has istio-injection=enabled, cluster has istio-injection=disabled: asm sync to-clusters gives the cluster the instance's labels, or asm sync from-cluster c2 copies the cluster's labels to the instance (and pushes them to the namespace's other homing clusters)",
 				"Warning [IST0103] (Pod demo/nginx (cluster c1)) pod is missing the istio-proxy container: restart or redeploy the workload",
 			},
 		},
