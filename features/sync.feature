@@ -264,7 +264,7 @@ Feature: Sync between the instance and its clusters, and homing clusters
       When I run "asm sync to-clusters --dry-run"
       Then the output is:
         """
-        (dry run) cluster c2: create namespace shop (provider=asm)
+        (dry run) no changes
         """
       And nothing changed
 
