@@ -1,7 +1,7 @@
 # The project's everyday commands. Each is also spelled out in README.md.
 GO ?= go
 
-.PHONY: test lint bench example real-deps test-real
+.PHONY: test lint bench example real-deps test-real oracle
 
 # The whole suite, as CI runs it.
 test:
@@ -30,3 +30,11 @@ real-deps:
 # binary is missing.
 test-real: real-deps
 	MESHTWIN_REQUIRE_REAL=1 $(GO) test -count=1 -v -run Integration ./realk8s/...
+
+# Upstream Istio's own injector against the model's istio profile, in the
+# separate module oracle/ (Istio's dependencies stay out of the main module).
+# Prints, last, "oracle: N cases, D disagreements"; fails on a class of
+# disagreement not listed in oracle/known-divergences.
+ORACLE_CASES ?= 5000
+oracle:
+	cd oracle && $(GO) vet . && $(GO) run . -cases $(ORACLE_CASES)

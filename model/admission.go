@@ -125,9 +125,10 @@ func admitInjection(req AdmissionRequest) (AdmissionResult, error) {
 	notes := map[string]string{AnnotationInjection: dec.Rule, AnnotationInjectionReason: oneLine(dec.Reason)}
 	if dec.Inject {
 		fresh := StripInjection(pod)
-		if IsInjected(fresh) {
+		if LeftAloneAsInjected(fresh, req.Mesh) {
 			// An istio-proxy the status annotation does not list (added by
-			// hand): leave the pod alone.
+			// hand): the asm profile leaves the pod alone; the istio
+			// profile merges it with the injected one.
 			notes[AnnotationInjection] = RuleAlreadyInjected
 			notes[AnnotationInjectionReason] = oneLine(fmt.Sprintf("pod %q already carries an %s container that no %s annotation lists, so it is left as it is",
 				pod.Name, ProxyContainerName, AnnotationSidecarStatus))

@@ -368,7 +368,7 @@ func notInjectedAdvice(d InjectionDecision, pod *corev1.Pod, ns, labelAdvice str
 	case RuleNoSelectorMatched, RuleNamespaceInjectionUnrecognized, RuleNamespaceInjectionDisabled:
 		return labelAdvice
 	case RulePodOptOutLabel, RulePodAnnotation:
-		if s := readPodInjectSetting(pod, func(string) {}); s.source != "" && s.value != "false" {
+		if s := readPodInjectSetting(pod, false, func(string) {}); s.source != "" && s.value != "false" {
 			return fmt.Sprintf("remove the pod's %s (or set it to true)", s.describe())
 		}
 		return fmt.Sprintf("remove the pod's %s=false (label or annotation)", LabelSidecarInject)

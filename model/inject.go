@@ -60,8 +60,8 @@ const (
 )
 
 // parseInjectValue reads a sidecar.istio.io/inject value like Istio's
-// injectRequired: lower-cased, "y", "yes", "true" and "on" ask for
-// injection, "" leaves it to the default, anything else opts out.
+// injectRequired before 1.27: lower-cased, "y", "yes", "true" and "on" ask
+// for injection, "" leaves it to the default, anything else opts out.
 func parseInjectValue(v string) injectWant {
 	switch strings.ToLower(v) {
 	case "y", "yes", "true", "on":
@@ -72,12 +72,33 @@ func parseInjectValue(v string) injectWant {
 	return wantSkip
 }
 
+// parseInjectValueExact reads the value like Istio's injectRequired from
+// 1.27 on: only the exact strings "true" and "false" count; any other value
+// (empty, "yes", "False", ...) falls back to the namespace's policy.
+func parseInjectValueExact(v string) injectWant {
+	switch v {
+	case "true":
+		return wantInject
+	case "false":
+		return wantSkip
+	}
+	return wantDefault
+}
+
+// ExactInjectValues reports whether the mesh reads sidecar.istio.io/inject
+// as upstream Istio does from 1.27 on (only "true" and "false" count): the
+// istio profile at 1.27 or later. The asm profile keeps the older reading.
+func ExactInjectValues(mesh MeshConfig) bool {
+	return mesh.Profile == ProfileIstio && (mesh.Version.IsZero() || mesh.Version.AtLeast(MinIstioExactInjectVersion()))
+}
+
 // podInjectSetting is the pod's own sidecar.istio.io/inject setting: the
 // label if the pod has one, whatever its value, else the annotation.
 type podInjectSetting struct {
 	value  string // as written
 	source string // "label", "annotation" or "" (neither)
 	want   injectWant
+	exact  bool // read as Istio 1.27 and later read it
 }
 
 // describe names the setting, e.g. label sidecar.istio.io/inject=no.
@@ -87,7 +108,7 @@ func (s podInjectSetting) describe() string {
 
 // optOut is the phrase for a setting that opts the pod out.
 func (s podInjectSetting) optOut() string {
-	if s.value == "false" {
+	if s.value == "false" || s.exact {
 		return "the pod opts out with " + s.describe()
 	}
 	return fmt.Sprintf("the pod opts out with %s (%q is not one of y, yes, true, on, the values that ask for injection)", s.describe(), s.value)
@@ -102,17 +123,29 @@ func injectKV(v string) string {
 	return LabelSidecarInject + "=" + v
 }
 
-func readPodInjectSetting(pod *corev1.Pod, warn func(string)) podInjectSetting {
+func readPodInjectSetting(pod *corev1.Pod, exact bool, warn func(string)) podInjectSetting {
+	parse := parseInjectValue
+	if exact {
+		parse = parseInjectValueExact
+	}
 	lbl, hasLabel := pod.Labels[LabelSidecarInject]
 	ann, hasAnn := pod.Annotations[LabelSidecarInject]
 	switch {
 	case hasLabel:
-		if hasAnn && parseInjectValue(ann) != parseInjectValue(lbl) {
+		if hasAnn && parse(ann) != parse(lbl) {
 			warn(fmt.Sprintf("pod label %s overrides its annotation %s", injectKV(lbl), injectKV(ann)))
 		}
-		return podInjectSetting{value: lbl, source: "label", want: parseInjectValue(lbl)}
+		s := podInjectSetting{value: lbl, source: "label", want: parse(lbl), exact: exact}
+		if exact && s.want == wantDefault && lbl != "" {
+			warn(fmt.Sprintf("pod label %s is neither \"true\" nor \"false\", so Istio ignores it and the namespace decides", injectKV(lbl)))
+		}
+		return s
 	case hasAnn:
-		return podInjectSetting{value: ann, source: "annotation", want: parseInjectValue(ann)}
+		s := podInjectSetting{value: ann, source: "annotation", want: parse(ann), exact: exact}
+		if exact && s.want == wantDefault && ann != "" {
+			warn(fmt.Sprintf("pod annotation %s is neither \"true\" nor \"false\", so Istio ignores it and the namespace decides", injectKV(ann)))
+		}
+		return s
 	}
 	return podInjectSetting{}
 }
@@ -135,7 +168,7 @@ func DecideInjection(req InjectionRequest) InjectionDecision {
 	}
 	var warnings []string
 	warn := func(s string) { warnings = append(warnings, s) }
-	d := decideInjection(ns, req.NamespaceLabels, pod, warn)
+	d := decideInjection(ns, req.NamespaceLabels, pod, ExactInjectValues(req.Mesh), warn)
 	if d.Inject && pod.Spec.HostNetwork {
 		d = InjectionDecision{Rule: RuleHostNetwork,
 			Reason: fmt.Sprintf("the pod uses hostNetwork, so it is never injected even though %s", lowerFirst(d.Reason))}
@@ -159,7 +192,7 @@ func DecideInjection(req InjectionRequest) InjectionDecision {
 	return d
 }
 
-func decideInjection(ns string, nsLabels map[string]string, pod *corev1.Pod, warn func(string)) InjectionDecision {
+func decideInjection(ns string, nsLabels map[string]string, pod *corev1.Pod, exact bool, warn func(string)) InjectionDecision {
 	if IsIgnoredNamespace(ns) {
 		return InjectionDecision{Rule: RuleIgnoredNamespace,
 			Reason: fmt.Sprintf("namespace %q is a system namespace whose pods are never injected", ns)}
@@ -167,7 +200,7 @@ func decideInjection(ns string, nsLabels map[string]string, pod *corev1.Pod, war
 	nsInjection, hasNSInjection := nsLabels[LabelInjection]
 	nsRev, hasNSRev := nsLabels[LabelRevision]
 	podRev, hasPodRev := pod.Labels[LabelRevision]
-	setting := readPodInjectSetting(pod, warn)
+	setting := readPodInjectSetting(pod, exact, warn)
 
 	if hasNSInjection && hasNSRev {
 		warn(fmt.Sprintf("namespace %q has both %s=%s and %s=%s; %s wins (IST0123)",
@@ -241,7 +274,7 @@ func decideInjection(ns string, nsLabels map[string]string, pod *corev1.Pod, war
 		return InjectionDecision{Rule: optOutRule(setting),
 			Reason: fmt.Sprintf("%s, although %s", setting.optOut(), lowerFirst(reason))}
 	}
-	if setting.source == "label" && setting.want == wantInject && setting.value != "true" &&
+	if !exact && setting.source == "label" && setting.want == wantInject && setting.value != "true" &&
 		(rule == RuleNamespaceInjectionEnabled || rule == RuleNamespaceRevision) {
 		warn(fmt.Sprintf("pod label %s counts as \"true\" here, but where a namespace has no injection label only the exact value \"true\" opts a pod in", injectKV(setting.value)))
 	}
@@ -264,7 +297,7 @@ func ManualInjectionDecision(pod *corev1.Pod) InjectionDecision {
 	}
 	var warnings []string
 	warn := func(s string) { warnings = append(warnings, s) }
-	setting := readPodInjectSetting(pod, warn)
+	setting := readPodInjectSetting(pod, false, warn)
 	d := InjectionDecision{Inject: true, Revision: pod.Labels[LabelRevision], Rule: RuleManualInjection,
 		Reason: "manual injection (istioctl kube-inject) injects every pod that does not opt out, whatever its namespace's labels"}
 	switch {

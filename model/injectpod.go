@@ -89,6 +89,16 @@ func IsInjected(pod *corev1.Pod) bool {
 	return false
 }
 
+// LeftAloneAsInjected reports whether a pod that is to be injected, and
+// whose earlier sidecar was stripped (StripInjection), is left as it is
+// because it still carries an istio-proxy container that no status
+// annotation lists. The asm profile leaves such a pod alone; the istio
+// profile merges the user's istio-proxy with the injected one, as
+// upstream's webhook does.
+func LeftAloneAsInjected(pod *corev1.Pod, mesh MeshConfig) bool {
+	return mesh.Profile != ProfileIstio && IsInjected(pod)
+}
+
 // HoldsApplication reports whether the pod's proxy.istio.io/config
 // annotation sets holdApplicationUntilProxyStarts: true (graceful startup),
 // in YAML or JSON form.
@@ -184,12 +194,17 @@ func InjectPod(pod *corev1.Pod, p InjectParams) (*corev1.Pod, ModeDecision, erro
 	if pod == nil {
 		return nil, ModeDecision{}, fmt.Errorf("inject sidecar: no pod")
 	}
-	if IsInjected(pod) {
+	if _, annotated := pod.Annotations[AnnotationSidecarStatus]; annotated || LeftAloneAsInjected(pod, p.Mesh) {
 		return nil, ModeDecision{}, fmt.Errorf("inject sidecar into pod %q: already injected (it has %s or the %s annotation)",
 			podDisplayName(pod), ProxyContainerName, AnnotationSidecarStatus)
 	}
 	mode := DecideSidecarMode(pod, p.Mesh, p.Cluster)
 	out := pod.DeepCopy()
+	istio := p.Mesh.Profile == ProfileIstio
+	var userProxy *corev1.Container
+	if istio {
+		userProxy = takeUserProxy(out)
+	}
 	revision := p.Revision
 	if revision == "" {
 		revision = defaultRevision
@@ -204,6 +219,22 @@ func InjectPod(pod *corev1.Pod, p InjectParams) (*corev1.Pod, ModeDecision, erro
 	initC := istioInitContainer(image)
 	proxy := istioProxyContainer(image, p.Cluster.Name, out)
 	status := sidecarStatus{Volumes: sidecarVolumeNames(), Revision: revision}
+	noInit := false
+	if istio {
+		if out.Annotations == nil {
+			out.Annotations = map[string]string{}
+		}
+		proxy.Resources = istioProxyResources(out)
+		proxy.VolumeMounts = append(proxy.VolumeMounts, corev1.VolumeMount{Name: volumeCACRL, MountPath: "/var/run/secrets/istio/crl"})
+		status.Volumes = append(status.Volumes, volumeCACRL)
+		if userProxy != nil {
+			if err := overlayUserProxy(&proxy, *userProxy, out); err != nil {
+				return nil, ModeDecision{}, fmt.Errorf("inject sidecar into pod %q: %w", podDisplayName(pod), err)
+			}
+		}
+		applyIstioProxyProbes(&proxy, out, mode.Mode)
+		noInit = mode.Mode != ModeNative && out.Annotations[AnnotationInterceptionMode] == "NONE"
+	}
 	switch mode.Mode {
 	case ModeNative:
 		always := corev1.ContainerRestartPolicyAlways
@@ -217,12 +248,15 @@ func InjectPod(pod *corev1.Pod, p InjectParams) (*corev1.Pod, ModeDecision, erro
 		out.Spec.InitContainers = append([]corev1.Container{initC, proxy}, out.Spec.InitContainers...)
 		status.InitContainers = []string{InitContainerName, ProxyContainerName}
 	default:
-		if p.Mesh.Profile == ProfileIstio {
+		switch {
+		case noInit:
+			// interceptionMode NONE: nothing to redirect, no istio-init.
+		case istio:
 			// Upstream Istio runs istio-init after the user's init
 			// containers, so they keep their network before iptables
 			// redirects traffic to a proxy that is not running yet.
 			out.Spec.InitContainers = append(out.Spec.InitContainers, initC)
-		} else {
+		default:
 			// ASM runs it first: the user's init containers run without
 			// network (seed 004).
 			out.Spec.InitContainers = append([]corev1.Container{initC}, out.Spec.InitContainers...)
@@ -236,9 +270,17 @@ func InjectPod(pod *corev1.Pod, p InjectParams) (*corev1.Pod, ModeDecision, erro
 			out.Spec.Containers = append(out.Spec.Containers, proxy)
 		}
 		status.InitContainers = []string{InitContainerName}
+		if noInit {
+			status.InitContainers = nil
+		}
 		status.Containers = []string{ProxyContainerName}
 	}
-	out.Spec.Volumes = append(withoutNamed(out.Spec.Volumes, volumeName, sidecarVolumeNames()), sidecarVolumes()...)
+	out.Spec.Volumes = append(withoutNamed(out.Spec.Volumes, volumeName, status.Volumes), sidecarVolumes()...)
+	if istio {
+		out.Spec.Volumes = append(out.Spec.Volumes, corev1.Volume{Name: volumeCACRL, VolumeSource: corev1.VolumeSource{ConfigMap: &corev1.ConfigMapVolumeSource{
+			LocalObjectReference: corev1.LocalObjectReference{Name: volumeCACRL}, Optional: ptr(true),
+		}}})
+	}
 
 	raw, err := json.Marshal(status)
 	if err != nil {
@@ -253,16 +295,41 @@ func InjectPod(pod *corev1.Pod, p InjectParams) (*corev1.Pod, ModeDecision, erro
 		setIfAbsent(out.Annotations, AnnotationDefaultContainer, firstApp)
 		setIfAbsent(out.Annotations, AnnotationDefaultLogs, firstApp)
 	}
-	setIfAbsent(out.Annotations, AnnotationPrometheusScrape, "true")
-	setIfAbsent(out.Annotations, AnnotationPrometheusPort, "15020")
-	setIfAbsent(out.Annotations, AnnotationPrometheusPath, "/stats/prometheus")
 	if out.Labels == nil {
 		out.Labels = map[string]string{}
 	}
+	if istio {
+		sidecar := podContainer(out, ProxyContainerName)
+		applyPrometheusMerge(out, sidecar)
+		rewriteAppProbes(out, sidecar)
+		setIfAbsent(out.Labels, LabelTLSMode, "istio")
+		out.Labels[LabelCanonicalName] = istioCanonicalName(out)
+		setIfAbsent(out.Labels, LabelCanonicalRevision, canonicalRevision(out.Labels))
+		return out, mode, nil
+	}
+	setIfAbsent(out.Annotations, AnnotationPrometheusScrape, "true")
+	setIfAbsent(out.Annotations, AnnotationPrometheusPort, "15020")
+	setIfAbsent(out.Annotations, AnnotationPrometheusPath, "/stats/prometheus")
 	out.Labels[LabelTLSMode] = "istio"
 	setIfAbsent(out.Labels, LabelCanonicalName, canonicalName(out))
 	setIfAbsent(out.Labels, LabelCanonicalRevision, canonicalRevision(out.Labels))
 	return out, mode, nil
+}
+
+// podContainer returns the pod's container (or init container) of that
+// name, or nil.
+func podContainer(pod *corev1.Pod, name string) *corev1.Container {
+	for i := range pod.Spec.Containers {
+		if pod.Spec.Containers[i].Name == name {
+			return &pod.Spec.Containers[i]
+		}
+	}
+	for i := range pod.Spec.InitContainers {
+		if pod.Spec.InitContainers[i].Name == name {
+			return &pod.Spec.InitContainers[i]
+		}
+	}
+	return nil
 }
 
 func setIfAbsent(m map[string]string, k, v string) {

@@ -68,6 +68,9 @@ func NativeSidecarSupport(c ClusterInfo) (ok bool, rule, why string) {
 // the mesh config's enableNativeSidecar, else the profile's default; a
 // cluster that cannot run native sidecars always gets traditional.
 func DecideSidecarMode(pod *corev1.Pod, mesh MeshConfig, cluster ClusterInfo) ModeDecision {
+	if mesh.Profile == ProfileIstio {
+		return decideIstioSidecarMode(pod, mesh, cluster)
+	}
 	supported, rule, why := NativeSidecarSupport(cluster)
 	fallback := func(asked string) ModeDecision {
 		return ModeDecision{Mode: ModeTraditional, Rule: rule,
@@ -100,19 +103,6 @@ func DecideSidecarMode(pod *corev1.Pod, mesh MeshConfig, cluster ClusterInfo) Mo
 		return ModeDecision{Mode: ModeNative, Rule: ModeRuleMeshConfig, Reason: asked + " makes the sidecar native"}
 	}
 	kube := cluster.KubeVersion
-	if mesh.Profile == ProfileIstio {
-		istio := mesh.Version
-		if !istio.IsZero() && !istio.AtLeast(MinIstioNativeDefaultVersion()) {
-			return ModeDecision{Mode: ModeTraditional, Rule: ModeRuleIstioDefault,
-				Reason: fmt.Sprintf("enableNativeSidecar is unset and Istio %d.%d is older than 1.27, the first upstream release that turns native sidecars on by itself, so the sidecar is traditional", istio.Major, istio.Minor)}
-		}
-		if kube.AtLeast(1, 33) {
-			return ModeDecision{Mode: ModeNative, Rule: ModeRuleIstioDefault,
-				Reason: fmt.Sprintf("enableNativeSidecar is unset and Kubernetes %s is 1.33 or later, so upstream Istio makes the sidecar native", kube)}
-		}
-		return ModeDecision{Mode: ModeTraditional, Rule: ModeRuleIstioDefault,
-			Reason: fmt.Sprintf("enableNativeSidecar is unset and Kubernetes %s is older than 1.33, so upstream Istio keeps the sidecar traditional", kube)}
-	}
 	v := mesh.Version
 	if !v.AtLeast(MinNativeSidecarVersion()) || !kube.AtLeast(1, 30) {
 		return ModeDecision{Mode: ModeTraditional, Rule: ModeRuleASMDefault,
@@ -123,6 +113,48 @@ func DecideSidecarMode(pod *corev1.Pod, mesh MeshConfig, cluster ClusterInfo) Mo
 	}
 	return ModeDecision{Mode: ModeNative, Rule: ModeRuleASMDefault,
 		Reason: fmt.Sprintf("enableNativeSidecar is unset and ASM %s on Kubernetes %s defaults to native sidecars (ASM 1.22 or later and Kubernetes 1.30 or later)", v, kube)}
+}
+
+// decideIstioSidecarMode follows upstream Istio's injection template to the
+// letter (B30): the pod annotation sidecar.istio.io/nativeSidecar, when set
+// to anything but the empty string, makes the sidecar native unless it is
+// exactly "false"; otherwise istiod's ENABLE_NATIVE_SIDECARS (the mesh's
+// enableNativeSidecar here) forces it either way, with no check of the
+// Kubernetes version; unset, Istio 1.27 and later go native where every
+// node runs Kubernetes 1.33 or later.
+func decideIstioSidecarMode(pod *corev1.Pod, mesh MeshConfig, cluster ClusterInfo) ModeDecision {
+	var ann string
+	if pod != nil {
+		ann = pod.Annotations[AnnotationNativeSidecar]
+	}
+	if ann != "" {
+		if ann == "false" {
+			return ModeDecision{Mode: ModeTraditional, Rule: ModeRulePodAnnotation,
+				Reason: fmt.Sprintf("the pod annotation %s=false makes the sidecar traditional", AnnotationNativeSidecar)}
+		}
+		return ModeDecision{Mode: ModeNative, Rule: ModeRulePodAnnotation,
+			Reason: fmt.Sprintf("the pod annotation %s=%s is not \"false\", which Istio's template reads as native", AnnotationNativeSidecar, ann)}
+	}
+	if mesh.EnableNativeSidecar != nil {
+		if !*mesh.EnableNativeSidecar {
+			return ModeDecision{Mode: ModeTraditional, Rule: ModeRuleMeshConfig,
+				Reason: "the mesh config sets enableNativeSidecar=false, so the sidecar is traditional"}
+		}
+		return ModeDecision{Mode: ModeNative, Rule: ModeRuleMeshConfig,
+			Reason: "the mesh config's enableNativeSidecar=true makes the sidecar native (Istio does not check the Kubernetes version when it is forced)"}
+	}
+	kube := cluster.KubeVersion
+	istio := mesh.Version
+	if !istio.IsZero() && !istio.AtLeast(MinIstioNativeDefaultVersion()) {
+		return ModeDecision{Mode: ModeTraditional, Rule: ModeRuleIstioDefault,
+			Reason: fmt.Sprintf("enableNativeSidecar is unset and Istio %d.%d is older than 1.27, the first upstream release that turns native sidecars on by itself, so the sidecar is traditional", istio.Major, istio.Minor)}
+	}
+	if kube.AtLeast(1, 33) {
+		return ModeDecision{Mode: ModeNative, Rule: ModeRuleIstioDefault,
+			Reason: fmt.Sprintf("enableNativeSidecar is unset and Kubernetes %s is 1.33 or later, so upstream Istio makes the sidecar native", kube)}
+	}
+	return ModeDecision{Mode: ModeTraditional, Rule: ModeRuleIstioDefault,
+		Reason: fmt.Sprintf("enableNativeSidecar is unset and Kubernetes %s is older than 1.33, so upstream Istio keeps the sidecar traditional", kube)}
 }
 
 // PodSidecarMode reports the mode of an already-injected pod from what it

@@ -67,6 +67,12 @@ func MinHomingVersion() ASMVersion { return ASMVersion{1, 17, 2, 37} }
 // runs Kubernetes 1.33 or later (profile istio, B30).
 func MinIstioNativeDefaultVersion() ASMVersion { return ASMVersion{Major: 1, Minor: 27} }
 
+// MinIstioExactInjectVersion is the first upstream Istio release whose
+// injectRequired counts only the exact values "true" and "false" of
+// sidecar.istio.io/inject; older ones read y, yes, true and on (in any case)
+// as yes and any other non-empty value as no (profile istio, B15).
+func MinIstioExactInjectVersion() ASMVersion { return ASMVersion{Major: 1, Minor: 27} }
+
 // MinNativeSidecarVersion is the oldest ASM release that turns native
 // sidecars on by default (B30).
 func MinNativeSidecarVersion() ASMVersion { return ASMVersion{1, 22, 0, 0} }
