@@ -49,30 +49,53 @@ func istioStatusPort(pod *corev1.Pod) (int, bool) {
 	return n, true
 }
 
-// takeUserProxy removes a user-declared istio-proxy container from the pod
-// and returns it: upstream merges it over the injected one
-// (reapplyOverwrittenContainers) instead of skipping the pod.
-func takeUserProxy(pod *corev1.Pod) *corev1.Container {
+// takeUserProxy finds a user-declared istio-proxy container, which
+// upstream merges over the injected one (reapplyOverwrittenContainers)
+// instead of skipping the pod. It is removed from the pod, except when the
+// injected proxy is native, the user's is among the containers and stay is
+// set (userProxyStaysInContainers): then upstream's strategic merge leaves
+// it there (kept is true).
+func takeUserProxy(pod *corev1.Pod, mode SidecarMode, stay bool) (user *corev1.Container, kept bool) {
 	for i, c := range pod.Spec.Containers {
 		if c.Name == ProxyContainerName {
+			if mode == ModeNative && stay {
+				return &c, true
+			}
 			pod.Spec.Containers = append(pod.Spec.Containers[:i:i], pod.Spec.Containers[i+1:]...)
-			return &c
+			return &c, false
 		}
 	}
 	for i, c := range pod.Spec.InitContainers {
 		if c.Name == ProxyContainerName {
 			pod.Spec.InitContainers = append(pod.Spec.InitContainers[:i:i], pod.Spec.InitContainers[i+1:]...)
-			return &c
+			return &c, false
 		}
 	}
-	return nil
+	return nil, false
+}
+
+// moveContainer moves the named container to the end of cs, or to the
+// front when first is set.
+func moveContainer(cs []corev1.Container, name string, first bool) []corev1.Container {
+	var moved, rest []corev1.Container
+	for _, c := range cs {
+		if c.Name == name {
+			moved = append(moved, c)
+		} else {
+			rest = append(rest, c)
+		}
+	}
+	if first {
+		return append(moved, rest...)
+	}
+	return append(rest, moved...)
 }
 
 // overlayUserProxy lays the fields the user set on their istio-proxy
 // container over the injected one, and records the user's container in
 // proxy.istio.io/overrides so a re-injection can apply it again. An image
 // of "auto" keeps the injected image.
-func overlayUserProxy(proxy *corev1.Container, user corev1.Container, pod *corev1.Pod) error {
+func overlayUserProxy(proxy *corev1.Container, user corev1.Container, mode SidecarMode, pod *corev1.Pod) error {
 	if user.Image == autoProxyImage {
 		user.Image = ""
 	}
@@ -108,9 +131,16 @@ func overlayUserProxy(proxy *corev1.Container, user corev1.Container, pod *corev
 	for k, v := range user.Resources.Limits {
 		proxy.Resources.Limits[k] = v
 	}
-	raw, err := json.Marshal(struct {
-		Containers []corev1.Container `json:"containers,omitempty"`
-	}{[]corev1.Container{user}})
+	overrides := struct {
+		Containers     []corev1.Container `json:"containers,omitempty"`
+		InitContainers []corev1.Container `json:"initContainers,omitempty"`
+	}{}
+	if mode == ModeNative {
+		overrides.InitContainers = []corev1.Container{user}
+	} else {
+		overrides.Containers = []corev1.Container{user}
+	}
+	raw, err := json.Marshal(overrides)
 	if err != nil {
 		return fmt.Errorf("record the user's %s container: %w", ProxyContainerName, err)
 	}

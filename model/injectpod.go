@@ -202,8 +202,9 @@ func InjectPod(pod *corev1.Pod, p InjectParams) (*corev1.Pod, ModeDecision, erro
 	out := pod.DeepCopy()
 	istio := p.Mesh.Profile == ProfileIstio
 	var userProxy *corev1.Container
+	userProxyKept := false
 	if istio {
-		userProxy = takeUserProxy(out)
+		userProxy, userProxyKept = takeUserProxy(out, mode.Mode, userProxyStaysInContainers(pod, p.Mesh, p.Cluster))
 	}
 	revision := p.Revision
 	if revision == "" {
@@ -228,25 +229,37 @@ func InjectPod(pod *corev1.Pod, p InjectParams) (*corev1.Pod, ModeDecision, erro
 		proxy.VolumeMounts = append(proxy.VolumeMounts, corev1.VolumeMount{Name: volumeCACRL, MountPath: "/var/run/secrets/istio/crl"})
 		status.Volumes = append(status.Volumes, volumeCACRL)
 		if userProxy != nil {
-			if err := overlayUserProxy(&proxy, *userProxy, out); err != nil {
+			if err := overlayUserProxy(&proxy, *userProxy, mode.Mode, out); err != nil {
 				return nil, ModeDecision{}, fmt.Errorf("inject sidecar into pod %q: %w", podDisplayName(pod), err)
 			}
 		}
 		applyIstioProxyProbes(&proxy, out, mode.Mode)
-		noInit = mode.Mode != ModeNative && out.Annotations[AnnotationInterceptionMode] == "NONE"
+		noInit = out.Annotations[AnnotationInterceptionMode] == "NONE"
 	}
 	switch mode.Mode {
 	case ModeNative:
 		always := corev1.ContainerRestartPolicyAlways
 		proxy.RestartPolicy = &always
-		proxy.StartupProbe = &corev1.Probe{
-			ProbeHandler:     readinessHandler(),
-			PeriodSeconds:    1,
-			TimeoutSeconds:   3,
-			FailureThreshold: 600,
+		if !istio {
+			proxy.StartupProbe = &corev1.Probe{
+				ProbeHandler:     readinessHandler(),
+				PeriodSeconds:    1,
+				TimeoutSeconds:   3,
+				FailureThreshold: 600,
+			}
 		}
 		out.Spec.InitContainers = append([]corev1.Container{initC, proxy}, out.Spec.InitContainers...)
 		status.InitContainers = []string{InitContainerName, ProxyContainerName}
+		if noInit {
+			out.Spec.InitContainers = slices.Delete(out.Spec.InitContainers, 0, 1)
+			status.InitContainers = []string{ProxyContainerName}
+		}
+		if userProxyKept {
+			// Upstream leaves the user's istio-proxy among the
+			// containers (the pod then has two, and the API server
+			// refuses it), moved last, or first when the app is held.
+			out.Spec.Containers = moveContainer(out.Spec.Containers, ProxyContainerName, hold)
+		}
 	default:
 		switch {
 		case noInit:

@@ -135,6 +135,14 @@ func decideIstioSidecarMode(pod *corev1.Pod, mesh MeshConfig, cluster ClusterInf
 		return ModeDecision{Mode: ModeNative, Rule: ModeRulePodAnnotation,
 			Reason: fmt.Sprintf("the pod annotation %s=%s is not \"false\", which Istio's template reads as native", AnnotationNativeSidecar, ann)}
 	}
+	return istioMeshSidecarMode(mesh, cluster)
+}
+
+// istioMeshSidecarMode is what istiod decides for a pod that does not
+// annotate its mode: ENABLE_NATIVE_SIDECARS (enableNativeSidecar) forces it
+// either way; unset, Istio 1.27 and later go native where every node runs
+// Kubernetes 1.33 or later.
+func istioMeshSidecarMode(mesh MeshConfig, cluster ClusterInfo) ModeDecision {
 	if mesh.EnableNativeSidecar != nil {
 		if !*mesh.EnableNativeSidecar {
 			return ModeDecision{Mode: ModeTraditional, Rule: ModeRuleMeshConfig,
@@ -155,6 +163,19 @@ func decideIstioSidecarMode(pod *corev1.Pod, mesh MeshConfig, cluster ClusterInf
 	}
 	return ModeDecision{Mode: ModeTraditional, Rule: ModeRuleIstioDefault,
 		Reason: fmt.Sprintf("enableNativeSidecar is unset and Kubernetes %s is older than 1.33, so upstream Istio keeps the sidecar traditional", kube)}
+}
+
+// userProxyStaysInContainers reports whether upstream leaves a user's
+// istio-proxy among the containers when the injected proxy is native:
+// upstream moves it to the init containers only when istiod's own setting
+// says native, or the annotation is exactly "true"; the template, though,
+// reads any annotation but "false" as native.
+func userProxyStaysInContainers(pod *corev1.Pod, mesh MeshConfig, cluster ClusterInfo) bool {
+	ann := pod.Annotations[AnnotationNativeSidecar]
+	if ann == "" || ann == "true" || ann == "false" {
+		return false
+	}
+	return istioMeshSidecarMode(mesh, cluster).Mode != ModeNative
 }
 
 // PodSidecarMode reports the mode of an already-injected pod from what it

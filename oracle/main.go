@@ -1,0 +1,270 @@
+package main
+
+import (
+	"bufio"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"pgregory.net/rapid"
+
+	istiolog "istio.io/istio/pkg/log"
+)
+
+// quietIstioLogs silences istiod's logging: the injector logs each request,
+// and the report is what this command prints.
+func quietIstioLogs() {
+	for _, s := range istiolog.Scopes() {
+		s.SetOutputLevel(istiolog.NoneLevel)
+	}
+}
+
+func main() {
+	// rapid reads testing's flags (-test.short) when it shrinks; they must
+	// be registered before flags are parsed.
+	testing.Init()
+	quietIstioLogs()
+	cases := flag.Int("cases", 5000, "number of random cases")
+	seed := flag.Int("seed", 1, "seed of the first case; case i uses seed+i")
+	known := flag.String("known", "known-divergences", "file naming the open divergence classes; a class not listed fails the run")
+	shrink := flag.Duration("shrink", 10*time.Second, "time rapid may spend shrinking each class's reproducer (0: print the first case found)")
+	flag.Parse()
+	code, err := run(os.Stdout, *cases, *seed, *known, *shrink)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "oracle:", err)
+		os.Exit(2)
+	}
+	os.Exit(code)
+}
+
+// caseResult is one case through both sides.
+type caseResult struct {
+	c        Case
+	up, twin outcome
+	diffs    []difference
+	classes  []string
+}
+
+// compareCase runs c through upstream and the model.
+func compareCase(u *upstream, c Case) (caseResult, error) {
+	up, err := u.run(c)
+	if err != nil {
+		return caseResult{}, fmt.Errorf("upstream on case\n%s: %w", c, err)
+	}
+	tw := runTwin(c)
+	r := caseResult{c: c, up: up, twin: tw, diffs: diff(view(up), view(tw))}
+	r.classes = caseClasses(r.diffs)
+	return r, nil
+}
+
+// caseClasses names what a case disagrees on. A different injected/not
+// injected, rejection or sidecar mode explains every other difference of
+// the case, so it is the case's only class.
+func caseClasses(diffs []difference) []string {
+	for _, lead := range []string{"injected", "rejected", "mode"} {
+		for _, d := range diffs {
+			if d.Key == lead {
+				return []string{lead}
+			}
+		}
+	}
+	set := map[string]bool{}
+	for _, d := range diffs {
+		set[class(d.Key)] = true
+	}
+	out := make([]string, 0, len(set))
+	for k := range set {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func run(w io.Writer, n, seed int, knownPath string, shrinkTime time.Duration) (int, error) {
+	known, err := readKnown(knownPath)
+	if err != nil {
+		return 0, err
+	}
+	u, err := newUpstream()
+	if err != nil {
+		return 0, err
+	}
+	defer u.close()
+
+	gen := caseGen()
+	start := time.Now()
+	byClass := map[string][]caseResult{}
+	disagreements := 0
+	var injected, native, rejected int
+	for i := range n {
+		r, err := compareCase(u, gen.Example(seed+i))
+		if err != nil {
+			return 0, err
+		}
+		if r.up.Injected {
+			injected++
+			if sidecarMode(r.up.Pod) == "native" {
+				native++
+			}
+		}
+		if r.up.Rejected != "" {
+			rejected++
+		}
+		if len(r.diffs) == 0 {
+			continue
+		}
+		disagreements++
+		for _, cl := range r.classes {
+			byClass[cl] = append(byClass[cl], r)
+		}
+	}
+	elapsed := time.Since(start)
+
+	classes := make([]string, 0, len(byClass))
+	for cl := range byClass {
+		classes = append(classes, cl)
+	}
+	sort.Strings(classes)
+	var unknown []string
+	for _, cl := range classes {
+		first := byClass[cl][0]
+		if shrinkTime > 0 {
+			if m, ok := minimal(u, gen, cl, shrinkTime); ok {
+				first = m
+			}
+		}
+		status := "known"
+		if !known[cl] {
+			status = "NOT in " + knownPath
+			unknown = append(unknown, cl)
+		}
+		fmt.Fprintf(w, "=== %s: %d cases (%s)\n", cl, len(byClass[cl]), status)
+		printReproducer(w, first)
+	}
+	var gone []string
+	for cl := range known {
+		if _, seen := byClass[cl]; !seen {
+			gone = append(gone, cl)
+		}
+	}
+	sort.Strings(gone)
+	for _, cl := range gone {
+		fmt.Fprintf(w, "known divergence not seen in this run (remove it from %s once fixed): %s\n", knownPath, cl)
+	}
+	fmt.Fprintf(w, "upstream injected %d of %d cases (%d native), rejected %d\n", injected, n, native, rejected)
+	fmt.Fprintf(w, "%d classes of disagreement, %d not listed in %s; %.0f cases/s\n",
+		len(classes), len(unknown), knownPath, float64(n)/elapsed.Seconds())
+	fmt.Fprintf(w, "oracle: %d cases, %d disagreements\n", n, disagreements)
+	if len(unknown) > 0 {
+		return 1, nil
+	}
+	return 0, nil
+}
+
+// minimal asks rapid for a case of the given class and shrinks it.
+func minimal(u *upstream, gen *rapid.Generator[Case], cl string, shrinkTime time.Duration) (caseResult, bool) {
+	for k, v := range map[string]string{"rapid.checks": "2000", "rapid.nofailfile": "true", "rapid.shrinktime": shrinkTime.String(), "rapid.seed": "1"} {
+		if err := flag.Set(k, v); err != nil {
+			return caseResult{}, false
+		}
+	}
+	var last caseResult
+	found := false
+	tb := &quietTB{}
+	rapid.Check(tb, func(t *rapid.T) {
+		r, err := compareCase(u, gen.Draw(t, "case"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if slices.Contains(r.classes, cl) {
+			last, found = r, true
+			t.Fatalf("class %s", cl)
+		}
+	})
+	return last, found
+}
+
+func printReproducer(w io.Writer, r caseResult) {
+	fmt.Fprintf(w, "case:\n%s", indent(r.c.String()))
+	fmt.Fprintf(w, "selected: upstream %s | model %s\n", r.up.Selected, r.twin.Selected)
+	if r.up.Rejected != "" || r.twin.Rejected != "" {
+		fmt.Fprintf(w, "rejected: upstream %q | model %q\n", r.up.Rejected, r.twin.Rejected)
+	}
+	width := 0
+	for _, d := range r.diffs {
+		width = max(width, len(d.Key))
+	}
+	fmt.Fprintf(w, "  %-*s | %s | %s\n", width, "field", "upstream", "model")
+	for _, d := range r.diffs {
+		fmt.Fprintf(w, "  %-*s | %s | %s\n", width, d.Key, orDash(d.Upstream), orDash(d.Twin))
+	}
+	fmt.Fprintln(w)
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func indent(s string) string {
+	var b strings.Builder
+	for _, l := range strings.Split(strings.TrimRight(s, "\n"), "\n") {
+		b.WriteString("  " + l + "\n")
+	}
+	return b.String()
+}
+
+// readKnown reads the open divergence classes: one a line, # comments.
+func readKnown(path string) (map[string]bool, error) {
+	f, err := os.Open(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return map[string]bool{}, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read known divergences: %w", err)
+	}
+	defer f.Close()
+	known := map[string]bool{}
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		line := strings.TrimSpace(sc.Text())
+		if i := strings.Index(line, "#"); i >= 0 {
+			line = strings.TrimSpace(line[:i])
+		}
+		if line != "" {
+			known[line] = true
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("read known divergences %s: %w", path, err)
+	}
+	return known, nil
+}
+
+// quietTB is the rapid.TB the shrinker runs under: it records failure and
+// prints nothing (the reproducer is printed side by side instead).
+type quietTB struct{ failed bool }
+
+func (t *quietTB) Helper()               {}
+func (t *quietTB) Name() string          { return "oracle" }
+func (t *quietTB) Logf(string, ...any)   {}
+func (t *quietTB) Log(...any)            {}
+func (t *quietTB) Skipf(string, ...any)  {}
+func (t *quietTB) Skip(...any)           {}
+func (t *quietTB) SkipNow()              {}
+func (t *quietTB) Errorf(string, ...any) { t.failed = true }
+func (t *quietTB) Error(...any)          { t.failed = true }
+func (t *quietTB) Fatalf(string, ...any) { t.failed = true }
+func (t *quietTB) Fatal(...any)          { t.failed = true }
+func (t *quietTB) FailNow()              { t.failed = true }
+func (t *quietTB) Fail()                 { t.failed = true }
+func (t *quietTB) Failed() bool          { return t.failed }

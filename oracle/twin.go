@@ -1,0 +1,45 @@
+package main
+
+import (
+	"github.com/meshtwin/meshtwin/model"
+)
+
+// twinVersion is the Istio release the model is asked to behave as: the
+// development line of the istio.io/istio commit this module requires.
+var twinVersion = model.ASMVersion{Major: 1, Minor: 32}
+
+// runTwin sends the case through the model's injector webhook, the link of
+// the admission chain that the simulator's API server runs for a mesh
+// created with --profile istio.
+func runTwin(c Case) outcome {
+	mesh := model.MeshConfig{Version: twinVersion, Profile: model.ProfileIstio}
+	switch c.Native {
+	case "true":
+		mesh.EnableNativeSidecar = ptr(true)
+	case "false":
+		mesh.EnableNativeSidecar = ptr(false)
+	}
+	req := model.AdmissionRequest{
+		Pod:             c.Pod.DeepCopy(),
+		NamespaceLabels: map[string]string(namespaceLabels(c)),
+		Mesh:            mesh,
+		Cluster:         model.ClusterInfo{Name: "Kubernetes", KubeVersion: model.KubeVersion{Major: 1, Minor: c.KubeMinor}},
+	}
+	res, err := model.InjectorWebhook().Admit(req)
+	if err != nil {
+		return outcome{Selected: "error", Rejected: err.Error(), Pod: req.Pod}
+	}
+	pod := res.Pod
+	out := outcome{Selected: pod.Annotations[model.AnnotationInjection], Pod: pod}
+	_, out.Injected = pod.Annotations[model.AnnotationSidecarMode]
+	// The twin's own decision notes are not part of what Istio writes.
+	for _, k := range model.DecisionAnnotations() {
+		delete(pod.Annotations, k)
+	}
+	if len(pod.Annotations) == 0 {
+		pod.Annotations = nil
+	}
+	return out
+}
+
+func ptr[T any](v T) *T { return &v }
