@@ -291,7 +291,7 @@ func InjectPod(pod *corev1.Pod, p InjectParams) (*corev1.Pod, ModeDecision, erro
 	out.Spec.Volumes = append(withoutNamed(out.Spec.Volumes, volumeName, status.Volumes), sidecarVolumes()...)
 	if istio {
 		out.Spec.Volumes = append(out.Spec.Volumes, corev1.Volume{Name: volumeCACRL, VolumeSource: corev1.VolumeSource{ConfigMap: &corev1.ConfigMapVolumeSource{
-			LocalObjectReference: corev1.LocalObjectReference{Name: volumeCACRL}, Optional: ptr(true),
+			LocalObjectReference: corev1.LocalObjectReference{Name: volumeCACRL}, Optional: new(true),
 		}}})
 	}
 
