@@ -276,3 +276,78 @@ func GlobalNamespaceOf(ns *corev1.Namespace) model.GlobalNamespace {
 		Homing: model.ParseHoming(ns.Annotations),
 	}
 }
+
+// Upgrade moves the instance to a newer release in place (B38). Running
+// pods keep their sidecars; pods created afterwards are injected by the
+// new release. An older, equal or zero version changes nothing.
+func (i *Instance) Upgrade(_ context.Context, to model.ASMVersion) error {
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	if to.IsZero() {
+		return errors.New("upgrade mesh: a version is required (for example 1.22.2.35)")
+	}
+	if err := model.CheckMeshUpgrade(i.cfg.Version, to); err != nil {
+		return fmt.Errorf("upgrade mesh: %w", err)
+	}
+	i.cfg.Version = to
+	return nil
+}
+
+// SetClusterInfo records a member cluster's new description, after its
+// Kubernetes version changed.
+func (i *Instance) SetClusterInfo(name string, info model.ClusterInfo) error {
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	m, ok := i.members[name]
+	if !ok {
+		return model.NewUnknownClusterError(name, slices.Collect(maps.Keys(i.members)))
+	}
+	info.Name = name
+	info.FeatureGates = maps.Clone(info.FeatureGates)
+	m.info = info
+	i.members[name] = m
+	return nil
+}
+
+// RemoveCluster takes a member cluster out of the mesh: it leaves the
+// homing clusters of every global namespace; the namespaces, their labels
+// and the cluster's own namespaces stay, as in ASM. It returns the
+// namespaces whose homing changed, sorted, and of those the ones left
+// with no homing cluster, which therefore belong to every cluster again.
+func (i *Instance) RemoveCluster(ctx context.Context, name string) (changed, emptied []string, err error) {
+	i.mu.Lock()
+	_, ok := i.members[name]
+	known := slices.Collect(maps.Keys(i.members))
+	i.mu.Unlock()
+	if !ok {
+		return nil, nil, fmt.Errorf("remove cluster %q from the mesh: %w", name, model.NewUnknownClusterError(name, known))
+	}
+	list, err := i.cp.CoreV1().Namespaces().List(ctx, metav1.ListOptions{})
+	if err != nil {
+		return nil, nil, fmt.Errorf("remove cluster %q from the mesh: %w", name, err)
+	}
+	for _, ns := range list.Items {
+		homing := model.ParseHoming(ns.Annotations)
+		if !slices.Contains(homing, name) {
+			continue
+		}
+		rest := slices.DeleteFunc(slices.Clone(homing), func(c string) bool { return c == name })
+		next := ns.DeepCopy()
+		if len(rest) == 0 {
+			delete(next.Annotations, model.AnnotationHoming)
+			emptied = append(emptied, ns.Name)
+		} else {
+			next.Annotations[model.AnnotationHoming] = model.FormatHoming(rest)
+		}
+		if _, err := i.cp.CoreV1().Namespaces().Update(ctx, next, metav1.UpdateOptions{}); err != nil {
+			return changed, emptied, fmt.Errorf("remove cluster %q from the homing of namespace %q: %w", name, ns.Name, err)
+		}
+		changed = append(changed, ns.Name)
+	}
+	i.mu.Lock()
+	delete(i.members, name)
+	i.mu.Unlock()
+	slices.Sort(changed)
+	slices.Sort(emptied)
+	return changed, emptied, nil
+}

@@ -32,6 +32,16 @@ type Backend interface {
 	CreateCluster(ctx context.Context, spec model.ClusterSpec) error
 	// JoinCluster adds a created cluster to the mesh.
 	JoinCluster(ctx context.Context, name string) error
+	// UpgradeCluster moves a cluster to the next Kubernetes minor version
+	// in place; running pods keep what they have.
+	UpgradeCluster(ctx context.Context, name string, to model.KubeVersion) error
+	// LeaveCluster takes a cluster out of the mesh: it leaves every
+	// global namespace's homing and the mesh's injector leaves it. It
+	// returns the namespaces whose homing changed and, of those, the
+	// ones left with no homing cluster.
+	LeaveCluster(ctx context.Context, name string) (changed, emptied []string, err error)
+	// DeleteCluster deletes a cluster that is not in the mesh.
+	DeleteCluster(ctx context.Context, name string) error
 	// Clusters lists every created cluster, sorted by name.
 	Clusters() []string
 	// ClusterInfo describes one created cluster.
@@ -59,6 +69,9 @@ type Mesh interface {
 	Config() model.MeshConfig
 	// Clusters lists the clusters in the mesh, sorted by name.
 	Clusters() []string
+	// Upgrade moves the instance to a newer release in place; running
+	// pods keep their sidecars.
+	Upgrade(ctx context.Context, to model.ASMVersion) error
 
 	// CreateNamespace creates a global namespace; no cluster gets one.
 	CreateNamespace(ctx context.Context, name string, labels map[string]string) error

@@ -70,6 +70,16 @@ func dryRunFlag(run func(e *cmdEnv, dryRun bool) error) func(fs *pflag.FlagSet) 
 	}
 }
 
+// explainWorkloadFlags is the flags of `explain KIND NAME` for a workload.
+func explainWorkloadFlags(kind string) func(fs *pflag.FlagSet) runner {
+	return func(fs *pflag.FlagSet) runner {
+		var o explainOptions
+		fs.StringVarP(&o.namespace, "namespace", "n", "", "namespace of the "+kind+" (default: default)")
+		fs.StringVar(&o.context, "context", "", "cluster of the "+kind+" (default: the current context)")
+		return func(e *cmdEnv) error { return e.s.explainWorkload(e, kind, o) }
+	}
+}
+
 // commandTable is every command a script can run, in help order.
 func commandTable() []commandSpec {
 	return []commandSpec{
@@ -94,6 +104,29 @@ func commandTable() []commandSpec {
 			flags:   noFlags(func(e *cmdEnv) error { return e.s.meshAddCluster(e) }),
 		},
 		{
+			path: "mesh upgrade", maxArgs: 0,
+			short: "Upgrade the mesh instance in place to a newer release (B38)",
+			long: "Running pods keep their sidecars (and its mode) until they are recreated; pods created afterwards\n" +
+				"are injected by the new release. With --dry-run nothing changes: a table lists, per workload, what\n" +
+				"its pods have now and what a restart would give them, with the rule that decides.",
+			example: "mesh upgrade --version 1.22.2.35 --dry-run",
+			flags: func(fs *pflag.FlagSet) runner {
+				var version string
+				var dryRun bool
+				fs.StringVar(&version, "version", "", "the newer release, four numbers (required)")
+				fs.BoolVar(&dryRun, "dry-run", false, "print what a restart would change and change nothing")
+				return func(e *cmdEnv) error { return e.s.meshUpgrade(e, version, dryRun) }
+			},
+		},
+		{
+			path: "mesh remove-cluster", synopsis: "NAME", minArgs: 1, maxArgs: 1,
+			short: "Remove a cluster from the mesh: it leaves every namespace's homing; namespaces and labels stay",
+			long: "The mesh's sidecar injector leaves the cluster, so pods created there afterwards get no sidecar;\n" +
+				"running pods keep theirs.",
+			example: "mesh remove-cluster c2",
+			flags:   noFlags(func(e *cmdEnv) error { return e.s.meshRemoveCluster(e) }),
+		},
+		{
 			path: "cluster create", synopsis: "NAME", minArgs: 1, maxArgs: 1,
 			short:   "Create a Kubernetes cluster (ACK) with nodes, optionally an ECI virtual node",
 			example: "cluster create c1 --kubernetes-version 1.30 --region cn-beijing --zone i --virtual-node",
@@ -107,6 +140,26 @@ func commandTable() []commandSpec {
 				fs.StringVar(&o.featureGates, "feature-gates", "", "comma-separated GATE=true|false, e.g. SidecarContainers=true")
 				return func(e *cmdEnv) error { return e.s.clusterCreate(e, o) }
 			},
+		},
+		{
+			path: "cluster upgrade", synopsis: "NAME", minArgs: 1, maxArgs: 1,
+			short: "Upgrade a cluster to the next Kubernetes minor version in place (B38)",
+			long: "Running pods keep what they have; pods created afterwards follow the new version (native sidecars\n" +
+				"need 1.28 or later). With --dry-run nothing changes: a table lists what a restart would change.",
+			example: "cluster upgrade c1 --kubernetes-version 1.31 --dry-run",
+			flags: func(fs *pflag.FlagSet) runner {
+				var version string
+				var dryRun bool
+				fs.StringVar(&version, "kubernetes-version", "", "the next minor version, MAJOR.MINOR (required)")
+				fs.BoolVar(&dryRun, "dry-run", false, "print what a restart would change and change nothing")
+				return func(e *cmdEnv) error { return e.s.clusterUpgrade(e, version, dryRun) }
+			},
+		},
+		{
+			path: "cluster delete", synopsis: "NAME", minArgs: 1, maxArgs: 1,
+			short:   "Delete a cluster that is not in the mesh, with everything in it",
+			example: "cluster delete c2",
+			flags:   noFlags(func(e *cmdEnv) error { return e.s.clusterDelete(e) }),
 		},
 		{
 			path: "asm namespace create", synopsis: "NAME", minArgs: 1, maxArgs: 1,
@@ -201,6 +254,20 @@ func commandTable() []commandSpec {
 				fs.StringVarP(&o.filename, "filename", "f", "", "explain the pod of a manifest about to be created: a file, or - for standard input")
 				return func(e *cmdEnv) error { return e.s.explainPod(e, o) }
 			},
+		},
+		{
+			path: "explain deployment", synopsis: "NAME", minArgs: 1, maxArgs: 1,
+			short: "Say what a pod of a workload created now would get, and what its pods have",
+			long: "The pod its template would create now is explained as `explain pod -f` does; then its pods are\n" +
+				"counted by what they have (sidecar or not, mode, proxy release). explain job NAME likewise.",
+			example: "explain deployment web -n demo",
+			flags:   explainWorkloadFlags("deployment"),
+		},
+		{
+			path: "explain job", synopsis: "NAME", minArgs: 1, maxArgs: 1,
+			short:   "Say what a pod of a Job created now would get, and what its pods have",
+			example: "explain job migrate -n demo",
+			flags:   explainWorkloadFlags("job"),
 		},
 		{
 			path: "analyze", maxArgs: 0,

@@ -44,6 +44,13 @@ func (b *clockBackend) Client(name string) (kubernetes.Interface, error) {
 	return nil, fmt.Errorf("cluster %q not found", name)
 }
 func (b *clockBackend) InstallWebhook(context.Context, string, model.Webhook) error { return errNoMesh }
+func (b *clockBackend) UpgradeCluster(context.Context, string, model.KubeVersion) error {
+	return errNoMesh
+}
+func (b *clockBackend) LeaveCluster(context.Context, string) ([]string, []string, error) {
+	return nil, nil, errNoMesh
+}
+func (b *clockBackend) DeleteCluster(context.Context, string) error { return errNoMesh }
 
 func runScriptForTest(t *testing.T, script string, opts ScriptOptions) (*clockBackend, string, string, error) {
 	t.Helper()
