@@ -105,7 +105,7 @@ func commandTable() []commandSpec {
 		},
 		{
 			path: "mesh upgrade", maxArgs: 0,
-			short: "Upgrade the mesh instance in place to a newer release (B38)",
+			short: "Upgrade the mesh instance in place to a newer release",
 			long: "Running pods keep their sidecars (and its mode) until they are recreated; pods created afterwards\n" +
 				"are injected by the new release. With --dry-run nothing changes: a table lists, per workload, what\n" +
 				"its pods have now and what a restart would give them, with the rule that decides.",
@@ -143,7 +143,7 @@ func commandTable() []commandSpec {
 		},
 		{
 			path: "cluster upgrade", synopsis: "NAME", minArgs: 1, maxArgs: 1,
-			short: "Upgrade a cluster to the next Kubernetes minor version in place (B38)",
+			short: "Upgrade a cluster to the next Kubernetes minor version in place",
 			long: "Running pods keep what they have; pods created afterwards follow the new version (native sidecars\n" +
 				"need 1.28 or later). With --dry-run nothing changes: a table lists what a restart would change.",
 			example: "cluster upgrade c1 --kubernetes-version 1.31 --dry-run",
