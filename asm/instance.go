@@ -29,6 +29,10 @@ type Instance struct {
 	cfg     model.MeshConfig
 	obj     map[string]any // the asmmeshconfig "default" object
 	members map[string]member
+	// unpushed holds the edits clusters have not taken yet, by
+	// namespace and cluster (push.go).
+	unpushed      map[string]map[string]unpushed
+	onPushFailure func(model.PushFailure)
 }
 
 type member struct {
@@ -50,10 +54,11 @@ func New(cp kubernetes.Interface, cfg model.MeshConfig) *Instance {
 		cfg.EnableNativeSidecar = &v
 	}
 	return &Instance{
-		cp:      cp,
-		cfg:     cfg,
-		obj:     newMeshConfigObject(cfg),
-		members: map[string]member{},
+		cp:       cp,
+		cfg:      cfg,
+		obj:      newMeshConfigObject(cfg),
+		members:  map[string]member{},
+		unpushed: map[string]map[string]unpushed{},
 	}
 }
 

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/kubernetes"
@@ -176,48 +175,6 @@ func (i *Instance) planSyncTo(ctx context.Context) (model.Plan, map[string]targe
 		targets[r.name] = target{client: r.client, objs: objs}
 	}
 	return model.PlanSyncTo(inst, clusters), targets, nil
-}
-
-// Push carries an edit of an instance namespace to the data plane (B06):
-// each injection label that differs between before (the namespace's labels
-// before the edit) and ns (the namespace after it) is changed the same way
-// on the namespaces of that name that already exist in its homing
-// clusters; none is created. Backends call it after every edit of an
-// instance namespace; the console operations call it themselves. It reads
-// only ns and the member clusters, never the control plane, so it may run
-// inside a control-plane reactor. A namespace being deleted is not pushed.
-func (i *Instance) Push(ctx context.Context, before map[string]string, ns *corev1.Namespace) (model.Plan, error) {
-	if ns == nil || ns.DeletionTimestamp != nil {
-		return model.Plan{}, nil
-	}
-	cfg, refs := i.snapshot()
-	g := GlobalNamespaceOf(ns)
-	inst := model.InstanceState{
-		Version:    cfg.Version,
-		Clusters:   memberNames(refs),
-		Namespaces: map[string]model.GlobalNamespace{g.Name: g},
-	}
-	var clusters []model.ClusterNamespaces
-	targets := map[string]target{}
-	for _, r := range refs {
-		cn := model.ClusterNamespaces{Cluster: r.name, Namespaces: map[string]map[string]string{}}
-		objs := map[string]*corev1.Namespace{}
-		obj, err := r.client.CoreV1().Namespaces().Get(ctx, g.Name, metav1.GetOptions{})
-		switch {
-		case err == nil:
-			cn.Namespaces[g.Name] = obj.Labels
-			objs[g.Name] = obj
-		case !apierrors.IsNotFound(err):
-			return model.Plan{}, fmt.Errorf("push namespace %q: read cluster %q: %w", g.Name, r.name, err)
-		}
-		clusters = append(clusters, cn)
-		targets[r.name] = target{client: r.client, objs: objs}
-	}
-	plan := model.PlanPush(inst, g.Name, before, clusters)
-	if err := apply(ctx, plan, targets); err != nil {
-		return plan, fmt.Errorf("push namespace %q: %w", g.Name, err)
-	}
-	return plan, nil
 }
 
 // readInstance lists the control plane's namespaces.

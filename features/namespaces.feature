@@ -311,3 +311,40 @@ Feature: Namespaces of the ASM instance
       | switch            | value    | drift    |
       | enable-injection  | enabled  | disabled |
       | disable-injection | disabled | enabled  |
+
+  @B06
+  Scenario: An edit stored in the instance is answered as stored when a cluster cannot take the push, and the push is retried
+    Given the commands:
+      """
+      cluster create c2 --kubernetes-version 1.30 --region cn-beijing --zone i
+      mesh add-cluster c2
+      kubectl --context c1 create namespace demo
+      kubectl --context c2 create namespace demo
+      asm namespace create demo
+      """
+    And cluster "c2" is unreachable
+    When I run "kubectl --context asm label namespace demo istio-injection=enabled"
+    Then the output is:
+      """
+      namespace/demo labeled
+      """
+    When I run "kubectl --context c1 get namespace demo --show-labels"
+    Then the "LABELS" column for "demo" is "istio-injection=enabled,kubernetes.io/metadata.name=demo,provider=asm"
+    When I run "asm namespace list"
+    Then the output contains:
+      """
+      demo   istio-injection=enabled   enabled   <all>   Disable Automatic Sidecar Injection
+      Warning: namespace demo: push to cluster c2 failed, will retry: ...
+      """
+    When I run "kubectl --context asm get events -n demo"
+    Then the output contains:
+      """
+      LAST SEEN   TYPE      REASON       OBJECT           MESSAGE
+      *           Warning   PushFailed   namespace/demo   Push to cluster "c2" failed, will retry: ...
+      """
+    Given cluster "c2" is reachable again
+    When the clock advances by 10s
+    And I run "asm namespace list"
+    Then the output does not contain "Warning"
+    When I run "kubectl --context c2 get namespace demo --show-labels"
+    Then the "LABELS" column for "demo" is "istio-injection=enabled,kubernetes.io/metadata.name=demo,provider=asm"

@@ -18,6 +18,15 @@ type GlobalNamespace struct {
 	Homing []string
 }
 
+// PushFailure is an edit of an instance namespace that a cluster has not
+// taken (B06): the push failed there and is tried again until it
+// succeeds. Error is the last try's.
+type PushFailure struct {
+	Namespace string
+	Cluster   string
+	Error     string
+}
+
 // InstanceState is the part of the mesh instance that sync reads and
 // writes: its version, its member clusters and its namespaces by name.
 type InstanceState struct {

@@ -86,6 +86,9 @@ type Mesh interface {
 	SetHoming(ctx context.Context, name string, clusters []string) error
 	// Namespaces lists the global namespaces, sorted by name.
 	Namespaces(ctx context.Context) ([]model.GlobalNamespace, error)
+	// PushFailures lists the edits of global namespaces that a cluster
+	// has not taken yet (its push failed; it is retried), sorted.
+	PushFailures() []model.PushFailure
 
 	// PlanSyncFrom returns what SyncFrom would do, changing nothing.
 	PlanSyncFrom(ctx context.Context, cluster string) (model.Plan, error)

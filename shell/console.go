@@ -334,7 +334,13 @@ func (s *Session) asmNamespaceList(e *cmdEnv) error {
 		delete(labels, model.LabelMetadataName)
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", ns.Name, formatLabelSet(labels), injection, homing, action)
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	for _, f := range inst.PushFailures() {
+		fmt.Fprintf(e.out, "Warning: namespace %s: push to cluster %s failed, will retry: %s\n", f.Namespace, f.Cluster, f.Error)
+	}
+	return nil
 }
 
 // newConsoleTable aligns columns as kubectl does: three spaces apart.

@@ -204,7 +204,8 @@ func commandTable() []commandSpec {
 			short: "List the global namespaces as the console's Global Namespace page shows them",
 			long: "LABELS leaves out kubernetes.io/metadata.name, which every namespace has. HOMING CLUSTERS is <all>\n" +
 				"when none is set: the namespace then belongs to every cluster of the mesh. ACTION is the injection\n" +
-				"button the console offers, the opposite of the current state.",
+				"button the console offers, the opposite of the current state. A Warning line after the table names each\n" +
+				"cluster that has not taken an edit yet (its push failed; it is retried on the next edit and advance).",
 			example: "asm namespace list",
 			flags:   noFlags(func(e *cmdEnv) error { return e.s.asmNamespaceList(e) }),
 		},

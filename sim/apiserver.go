@@ -90,12 +90,14 @@ func (a *apiServer) discoveryResources() []*metav1.APIResourceList {
 	res := func(name, kind string, namespaced bool, short ...string) metav1.APIResource {
 		return metav1.APIResource{Name: name, Kind: kind, Namespaced: namespaced, Verbs: all, ShortNames: short}
 	}
-	core := &metav1.APIResourceList{GroupVersion: "v1", APIResources: []metav1.APIResource{res("namespaces", "Namespace", false, "ns")}}
+	core := &metav1.APIResourceList{GroupVersion: "v1", APIResources: []metav1.APIResource{
+		res("namespaces", "Namespace", false, "ns"), res("events", "Event", true, "ev"),
+	}}
 	if a.cluster == nil {
 		return []*metav1.APIResourceList{core}
 	}
 	core.APIResources = append(core.APIResources,
-		res("pods", "Pod", true, "po"), res("nodes", "Node", false, "no"), res("events", "Event", true, "ev"),
+		res("pods", "Pod", true, "po"), res("nodes", "Node", false, "no"),
 		res("services", "Service", true, "svc"), res("configmaps", "ConfigMap", true, "cm"),
 		res("secrets", "Secret", true), res("serviceaccounts", "ServiceAccount", true, "sa"))
 	return []*metav1.APIResourceList{
@@ -112,7 +114,8 @@ func (a *apiServer) discoveryResources() []*metav1.APIResourceList {
 
 // serves reports whether this API server has the resource.
 func (a *apiServer) serves(gvr schema.GroupVersionResource) bool {
-	return a.cluster != nil || gvr.GroupResource() == gvrNamespaces.GroupResource()
+	gr := gvr.GroupResource()
+	return a.cluster != nil || gr == gvrNamespaces.GroupResource() || gr == gvrEvents.GroupResource()
 }
 
 func errNoResource(verb string, gvr schema.GroupVersionResource, name string) error {
@@ -151,6 +154,9 @@ func (a *apiServer) react(action testing.Action, push bool) (bool, runtime.Objec
 		}
 		return true, nil, errNoResource(action.GetVerb(), gvr, name)
 	}
+	if a.cluster != nil && a.cluster.unreachable.Load() {
+		return true, nil, a.errUnreachable(action)
+	}
 	var req *request
 	switch action.GetVerb() {
 	case "get", "list", "watch":
@@ -162,9 +168,11 @@ func (a *apiServer) react(action testing.Action, push bool) (bool, runtime.Objec
 	obj, edit, err := a.handleLocked(req, action, push)
 	if edit != nil {
 		if inst := s.mesh.Load(); inst != nil {
-			if _, perr := inst.Push(context.Background(), edit.before, edit.after); perr != nil {
-				return true, obj, apierrors.NewInternalError(fmt.Errorf("push namespace %q to the data plane: %w", edit.after.Name, perr))
-			}
+			// The edit is stored: it is answered as stored whatever the
+			// push does. A cluster that fails is recorded as an event,
+			// listed by the console (asm namespace list) and pushed
+			// again (asm.Instance.Push).
+			_, _ = inst.Push(context.Background(), edit.before, edit.after)
 		}
 	}
 	return true, obj, err
@@ -214,6 +222,9 @@ func (a *apiServer) handleLocked(req *request, action testing.Action, push bool)
 }
 
 func (a *apiServer) reactWatch(action testing.Action) (bool, watch.Interface, error) {
+	if a.cluster != nil && a.cluster.unreachable.Load() {
+		return true, nil, a.errUnreachable(action)
+	}
 	gvr := action.GetResource()
 	if !a.serves(gvr) {
 		return true, nil, errNoResource("watch", gvr, "")

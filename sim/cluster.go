@@ -3,6 +3,7 @@ package sim
 import (
 	"fmt"
 	"maps"
+	"sync/atomic"
 	"time"
 
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
@@ -89,7 +90,11 @@ type cluster struct {
 	queue   orderedSet[workItem]
 	failed  orderedSet[workItem] // controllers whose last pod creation failed
 
-	events map[string]map[eventKey]string
+	events *eventLog
+
+	// unreachable cuts the API server off from outside clients
+	// (SetReachable); read without the simulator's lock.
+	unreachable atomic.Bool
 
 	podIPs *ipPool
 	eciIPs *ipPool
@@ -111,12 +116,12 @@ func newCluster(s *Sim, spec model.ClusterSpec, index int) (*cluster, error) {
 		nodeInfo:    map[string]nodeInfo{},
 		podsPerNode: map[string]int{},
 		pods:        map[podKey]*podState{},
-		events:      map[string]map[eventKey]string{},
 		podIPs:      newIPPool([4]byte{10, byte(index % 64 * 4), 0, 0}, 1<<18),
 		eciIPs:      newIPPool([4]byte{192, 168, 128, 0}, 1<<15),
 	}
 	c.api = newAPIServer(s, spec.Name, c)
 	c.tracker = c.api.tracker
+	c.events = newEventLog(s, c.tracker)
 	c.cs = c.api.newClientset(false)
 	for _, ns := range model.BuiltinNamespaces() {
 		if _, err := c.api.createBuiltinNamespace(ns); err != nil {

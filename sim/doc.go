@@ -46,9 +46,13 @@
 // updates replace pods as new ones become ready, Jobs complete when their
 // pod succeeds.
 //
-// The control plane serves namespaces only; every namespace update or
-// patch made through Client("asm") is pushed to the data plane by the
-// mesh instance (asm.Instance.Push).
+// The control plane serves namespaces and their events only; every
+// namespace update or patch made through Client("asm") is pushed to the
+// data plane by the mesh instance (asm.Instance.Push). The edit is
+// answered as stored even when a cluster cannot take the push: a
+// PushFailed Warning event on the namespace says so, and the instance
+// pushes it again on the namespace's next edit and on every Advance.
+// SetReachable cuts a cluster off from its outside clients.
 //
 // # Scope and limitations
 //

@@ -20,28 +20,50 @@ type eventKey struct {
 	message   string
 }
 
-// recordEvent stores a core/v1 Event about ref, named like the real ones
-// (<object>.<hex nanoseconds>).
+// eventLog records the events of one API server (a cluster's or the mesh
+// instance's control plane), aggregating identical ones. Callers hold
+// the simulator's lock.
+type eventLog struct {
+	sim     *Sim
+	tracker *Tracker
+	// byKey names the stored event of each key, by namespace.
+	byKey map[string]map[eventKey]string
+}
+
+func newEventLog(s *Sim, t *Tracker) *eventLog {
+	return &eventLog{sim: s, tracker: t, byKey: map[string]map[eventKey]string{}}
+}
+
+// forgetNamespace drops the aggregation keys of a deleted namespace.
+func (l *eventLog) forgetNamespace(ns string) { delete(l.byKey, ns) }
+
+// recordEvent stores a core/v1 Event about ref in the cluster.
 func (c *cluster) recordEvent(ref corev1.ObjectReference, typ, reason, message, component, host string) {
+	c.events.record(ref, typ, reason, message, component, host)
+}
+
+// record stores a core/v1 Event about ref, named like the real ones
+// (<object>.<hex nanoseconds>).
+func (l *eventLog) record(ref corev1.ObjectReference, typ, reason, message, component, host string) {
 	ns := ref.Namespace
 	if ns == "" {
 		ns = metav1.NamespaceDefault
 	}
-	now := c.sim.clock.Now()
+	now := l.sim.clock.Now()
 	key := eventKey{uid: ref.UID, fieldPath: ref.FieldPath, component: component, typ: typ, reason: reason, message: message}
-	if name, ok := c.events[ns][key]; ok {
-		if cur, ok := c.tracker.peek(gvrEvents, ns, name).(*corev1.Event); ok {
+	if name, ok := l.byKey[ns][key]; ok {
+		if cur, ok := l.tracker.peek(gvrEvents, ns, name).(*corev1.Event); ok {
 			ev := cur.DeepCopy()
 			ev.Count++
 			ev.LastTimestamp = metav1.NewTime(now)
 			ev.InvolvedObject.ResourceVersion = ref.ResourceVersion
-			_, _ = c.tracker.put(gvrEvents, ev, storeUpdate)
+			_, _ = l.tracker.put(gvrEvents, ev, storeUpdate)
 			return
 		}
 	}
 	nano := now.UnixNano()
 	name := fmt.Sprintf("%s.%x", ref.Name, nano)
-	for c.tracker.peek(gvrEvents, ns, name) != nil {
+	for l.tracker.peek(gvrEvents, ns, name) != nil {
 		nano++
 		name = fmt.Sprintf("%s.%x", ref.Name, nano)
 	}
@@ -51,7 +73,7 @@ func (c *cluster) recordEvent(ref corev1.ObjectReference, typ, reason, message, 
 	}
 	ev := &corev1.Event{
 		ObjectMeta: metav1.ObjectMeta{
-			Name: name, Namespace: ns, UID: c.sim.newUID(), CreationTimestamp: metav1.NewTime(now),
+			Name: name, Namespace: ns, UID: l.sim.newUID(), CreationTimestamp: metav1.NewTime(now),
 		},
 		InvolvedObject:      ref,
 		Reason:              reason,
@@ -64,13 +86,13 @@ func (c *cluster) recordEvent(ref corev1.ObjectReference, typ, reason, message, 
 		ReportingController: component,
 		ReportingInstance:   instance,
 	}
-	if _, err := c.tracker.put(gvrEvents, ev, storeCreate); err != nil {
+	if _, err := l.tracker.put(gvrEvents, ev, storeCreate); err != nil {
 		return
 	}
-	if c.events[ns] == nil {
-		c.events[ns] = map[eventKey]string{}
+	if l.byKey[ns] == nil {
+		l.byKey[ns] = map[eventKey]string{}
 	}
-	c.events[ns][key] = name
+	l.byKey[ns][key] = name
 }
 
 func podRef(pod *corev1.Pod, fieldPath string) corev1.ObjectReference {

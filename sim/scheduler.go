@@ -172,7 +172,7 @@ func (c *cluster) afterDelete(ref objectRef, obj runtime.Object) {
 		}
 		c.nodesChanged()
 	case *corev1.Namespace:
-		delete(c.events, o.Name)
+		c.events.forgetNamespace(o.Name)
 	case *appsv1.ReplicaSet, *appsv1.Deployment, *batchv1.Job:
 		c.enqueueController(mustAccessor(o))
 		c.failed.remove(workItem{gvr: ref.GVR, ns: ref.Namespace, name: ref.Name})

@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/client-go/kubernetes"
@@ -57,7 +58,8 @@ type Sim struct {
 	mesh atomic.Pointer[asm.Instance]
 }
 
-// controlPlane is the mesh instance's API server: namespaces only.
+// controlPlane is the mesh instance's API server: namespaces and their
+// events only.
 type controlPlane struct {
 	api *apiServer
 	// user is what Client("asm") returns: every namespace update or
@@ -67,6 +69,8 @@ type controlPlane struct {
 	// does not push, so the instance can read and write while a push
 	// is under way.
 	internal *fake.Clientset
+	// events are the control plane's events (a failed push).
+	events *eventLog
 }
 
 // New returns an empty simulator: no mesh, no clusters.
@@ -102,6 +106,11 @@ func (s *Sim) Timing() model.Timing { return s.timing }
 func (s *Sim) Advance(ctx context.Context, d time.Duration) error {
 	if d < 0 {
 		return fmt.Errorf("advance: the clock cannot go back (%s)", d)
+	}
+	if inst := s.mesh.Load(); inst != nil {
+		// A push that fails again is recorded as an event and stays
+		// owed (recordPushFailure): the clock still moves.
+		_ = inst.RetryPushes(ctx)
 	}
 	req := s.request()
 	s.mu.Lock()
@@ -167,12 +176,39 @@ func (s *Sim) CreateMesh(_ context.Context, cfg model.MeshConfig) error {
 			return fmt.Errorf("create mesh: %w", err)
 		}
 	}
-	cp := &controlPlane{api: api}
+	cp := &controlPlane{api: api, events: newEventLog(s, api.tracker)}
 	cp.user = api.newClientset(true)
 	cp.internal = api.newClientset(false)
 	s.cp = cp
-	s.mesh.Store(asm.New(cp.internal, cfg))
+	inst := asm.New(cp.internal, cfg)
+	inst.OnPushFailure(s.recordPushFailure)
+	s.mesh.Store(inst)
 	return nil
+}
+
+// The event a failed push leaves on the instance's namespace.
+const (
+	ReasonPushFailed      = "PushFailed"
+	ComponentControlPlane = "asm-controlplane"
+)
+
+// recordPushFailure is told of each push that failed on a cluster: a
+// Warning event on the instance's namespace names the cluster and the
+// error (kubectl --context asm get events -n NAME), as the console would
+// show it. The instance keeps the edit and pushes it again.
+func (s *Sim) recordPushFailure(f model.PushFailure) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ns, ok := s.cp.api.tracker.peek(gvrNamespaces, "", f.Namespace).(*corev1.Namespace)
+	if !ok {
+		return
+	}
+	ref := corev1.ObjectReference{
+		Kind: "Namespace", APIVersion: "v1", Namespace: ns.Name, Name: ns.Name,
+		UID: ns.UID, ResourceVersion: ns.ResourceVersion,
+	}
+	msg := fmt.Sprintf("Push to cluster %q failed, will retry: %s", f.Cluster, f.Error)
+	s.cp.events.record(ref, corev1.EventTypeWarning, ReasonPushFailed, msg, ComponentControlPlane, "")
 }
 
 // Instance returns the mesh instance, running in this process.

@@ -74,6 +74,8 @@ func RegisterWithOptions(sc *godog.ScenarioContext, opts Options) {
 	sc.When(`^I run "(.*)"$`, whenRun)
 	sc.When(`^I run:$`, whenRunScript)
 	sc.When(`^the clock advances by (\S+)$`, whenAdvance)
+	sc.Step(`^cluster "([^"]+)" is unreachable$`, func(ctx context.Context, name string) error { return setReachable(ctx, name, false) })
+	sc.Step(`^cluster "([^"]+)" is reachable again$`, func(ctx context.Context, name string) error { return setReachable(ctx, name, true) })
 
 	sc.Then(`^it succeeds$`, thenSucceeds)
 	sc.Then(`^it fails$`, thenFails)
@@ -140,6 +142,24 @@ func whenAdvance(ctx context.Context, duration string) error {
 		return fmt.Errorf("expected a non-negative duration like 30s or 2m, got %q", duration)
 	}
 	return w.advance(ctx, d)
+}
+
+// reachabilityControl is what a backend offers to cut a cluster's API
+// server off from its clients (the simulator does).
+type reachabilityControl interface {
+	SetReachable(ctx context.Context, cluster string, reachable bool) error
+}
+
+func setReachable(ctx context.Context, cluster string, reachable bool) error {
+	w, err := worldOf(ctx)
+	if err != nil {
+		return err
+	}
+	rc, ok := w.backend.(reachabilityControl)
+	if !ok {
+		return fmt.Errorf("the backend %T cannot make a cluster unreachable", w.backend)
+	}
+	return rc.SetReachable(ctx, cluster, reachable)
 }
 
 func thenSucceeds(ctx context.Context) error {
