@@ -192,93 +192,136 @@ func DecideInjection(req InjectionRequest) InjectionDecision {
 	return d
 }
 
+// decideInjection is the injector's decision, in Istio's order: a system
+// namespace is never injected; otherwise the webhook of the istiod chart
+// that selects the pod (selectWebhook), then injectRequired on the pod's
+// own setting.
 func decideInjection(ns string, nsLabels map[string]string, pod *corev1.Pod, exact bool, warn func(string)) InjectionDecision {
 	if IsIgnoredNamespace(ns) {
 		return InjectionDecision{Rule: RuleIgnoredNamespace,
 			Reason: fmt.Sprintf("namespace %q is a system namespace whose pods are never injected", ns)}
 	}
-	nsInjection, hasNSInjection := nsLabels[LabelInjection]
-	nsRev, hasNSRev := nsLabels[LabelRevision]
-	podRev, hasPodRev := pod.Labels[LabelRevision]
-	setting := readPodInjectSetting(pod, exact, warn)
+	in := readInjectionInputs(ns, nsLabels, pod, exact, warn)
+	in.warnBothNamespaceLabels(warn)
+	sel, notCalled := selectWebhook(in, warn)
+	if notCalled != nil {
+		return *notCalled
+	}
+	return injectRequired(in, sel, exact, warn)
+}
 
-	if hasNSInjection && hasNSRev {
+// injectionInputs is what the injection decision reads of a namespace
+// and a pod.
+type injectionInputs struct {
+	ns                         string
+	nsInjection, nsRev, podRev string
+	hasNSInjection, hasNSRev   bool
+	hasPodRev                  bool
+	setting                    podInjectSetting
+}
+
+func readInjectionInputs(ns string, nsLabels map[string]string, pod *corev1.Pod, exact bool, warn func(string)) injectionInputs {
+	in := injectionInputs{ns: ns}
+	in.nsInjection, in.hasNSInjection = nsLabels[LabelInjection]
+	in.nsRev, in.hasNSRev = nsLabels[LabelRevision]
+	in.podRev, in.hasPodRev = pod.Labels[LabelRevision]
+	in.setting = readPodInjectSetting(pod, exact, warn)
+	return in
+}
+
+// warnBothNamespaceLabels flags a namespace with both injection labels.
+func (in injectionInputs) warnBothNamespaceLabels(warn func(string)) {
+	if in.hasNSInjection && in.hasNSRev {
 		warn(fmt.Sprintf("namespace %q has both %s=%s and %s=%s; %s wins (IST0123)",
-			ns, LabelInjection, nsInjection, LabelRevision, nsRev, LabelInjection))
+			in.ns, LabelInjection, in.nsInjection, LabelRevision, in.nsRev, LabelInjection))
 	}
+}
 
-	// Which webhook of the istiod chart matches, if any.
-	var (
-		revision string
-		rule     string
-		reason   string
-	)
+// webhookSelection is the webhook of the istiod chart that selected the
+// pod: the revision it injects, the rule and its sentence.
+type webhookSelection struct {
+	revision string
+	rule     string
+	reason   string
+}
+
+// selectWebhook finds which webhook of the istiod chart matches, if any:
+// by the namespace's labels, else by the pod's. When none is called it
+// returns the decision instead.
+func selectWebhook(in injectionInputs, warn func(string)) (webhookSelection, *InjectionDecision) {
+	ns := in.ns
 	switch {
-	case hasNSInjection && nsInjection == "disabled":
-		return InjectionDecision{Rule: RuleNamespaceInjectionDisabled,
+	case in.hasNSInjection && in.nsInjection == "disabled":
+		return webhookSelection{}, &InjectionDecision{Rule: RuleNamespaceInjectionDisabled,
 			Reason: fmt.Sprintf("namespace %q has %s=disabled, which excludes every pod in it whatever the pod says", ns, LabelInjection)}
-	case hasNSInjection && nsInjection != "enabled":
-		return InjectionDecision{Rule: RuleNamespaceInjectionUnrecognized,
-			Reason: fmt.Sprintf("namespace %q has %s=%s, which no injector selects (only \"enabled\" turns injection on)", ns, LabelInjection, nsInjection)}
-	case hasNSInjection:
-		rule = RuleNamespaceInjectionEnabled
-		reason = fmt.Sprintf("namespace %q has %s=enabled", ns, LabelInjection)
-		if hasPodRev {
-			warn(fmt.Sprintf("pod label %s=%s is ignored: namespace %q selects injection with %s=enabled", LabelRevision, podRev, ns, LabelInjection))
+	case in.hasNSInjection && in.nsInjection != "enabled":
+		return webhookSelection{}, &InjectionDecision{Rule: RuleNamespaceInjectionUnrecognized,
+			Reason: fmt.Sprintf("namespace %q has %s=%s, which no injector selects (only \"enabled\" turns injection on)", ns, LabelInjection, in.nsInjection)}
+	case in.hasNSInjection:
+		if in.hasPodRev {
+			warn(fmt.Sprintf("pod label %s=%s is ignored: namespace %q selects injection with %s=enabled", LabelRevision, in.podRev, ns, LabelInjection))
 		}
-	case hasNSRev:
-		revision = nsRev
-		rule = RuleNamespaceRevision
-		reason = fmt.Sprintf("namespace %q has %s=%s, so revision %q injects its pods", ns, LabelRevision, nsRev, nsRev)
-		if hasPodRev && podRev != nsRev {
-			warn(fmt.Sprintf("pod label %s=%s is ignored: namespace %q has %s=%s", LabelRevision, podRev, ns, LabelRevision, nsRev))
+		return webhookSelection{rule: RuleNamespaceInjectionEnabled,
+			reason: fmt.Sprintf("namespace %q has %s=enabled", ns, LabelInjection)}, nil
+	case in.hasNSRev:
+		if in.hasPodRev && in.podRev != in.nsRev {
+			warn(fmt.Sprintf("pod label %s=%s is ignored: namespace %q has %s=%s", LabelRevision, in.podRev, ns, LabelRevision, in.nsRev))
 		}
-	default:
-		// Neither namespace label: only the opt-in webhooks can select the
-		// pod, and their object selectors read labels, exactly.
-		switch {
-		case setting.source == "label" && setting.value == "false":
-			return InjectionDecision{Rule: RulePodOptOutLabel,
-				Reason: fmt.Sprintf("namespace %q has no injection label and the pod opts out with label %s", ns, injectKV("false"))}
-		case hasPodRev:
-			revision = podRev
-			rule = RulePodRevision
-			reason = fmt.Sprintf("namespace %q has no injection label and the pod has label %s=%s, so revision %q injects it", ns, LabelRevision, podRev, podRev)
-		case setting.source == "label" && setting.value == "true":
-			rule = RulePodOptInLabel
-			reason = fmt.Sprintf("namespace %q has no injection label and the pod opts in with label %s", ns, injectKV("true"))
-		case setting.source == "label":
-			return InjectionDecision{Rule: RuleNoSelectorMatched,
-				Reason: fmt.Sprintf("namespace %q has no injection label and the pod's label %s does not opt it in: the injector's selector needs exactly %s", ns, injectKV(setting.value), injectKV("true"))}
-		case setting.want == wantInject:
-			// Istio's object selector reads labels only: with no
-			// namespace label, an annotation alone never reaches the
-			// injector.
-			return InjectionDecision{Rule: RuleNoSelectorMatched,
-				Reason: fmt.Sprintf("namespace %q has no injection label and the pod opts in only with annotation %s, which the injector's selector does not read (use the label)", ns, injectKV(setting.value))}
-		default:
-			return InjectionDecision{Rule: RuleNoSelectorMatched,
-				Reason: fmt.Sprintf("namespace %q has no injection label and the pod does not opt in (injection is off by default)", ns)}
-		}
+		return webhookSelection{revision: in.nsRev, rule: RuleNamespaceRevision,
+			reason: fmt.Sprintf("namespace %q has %s=%s, so revision %q injects its pods", ns, LabelRevision, in.nsRev, in.nsRev)}, nil
 	}
+	return selectOptInWebhook(in)
+}
 
-	// A webhook selected the pod (a label of exactly "false" would have
-	// kept it from being called); injectRequired then reads the pod's own
-	// setting.
+// selectOptInWebhook is selectWebhook for a namespace with neither
+// injection label: only the opt-in webhooks can select the pod, and their
+// object selectors read labels, exactly.
+func selectOptInWebhook(in injectionInputs) (webhookSelection, *InjectionDecision) {
+	ns, setting := in.ns, in.setting
 	switch {
-	case setting.want == wantSkip && rule == RulePodRevision:
+	case setting.source == "label" && setting.value == "false":
+		return webhookSelection{}, &InjectionDecision{Rule: RulePodOptOutLabel,
+			Reason: fmt.Sprintf("namespace %q has no injection label and the pod opts out with label %s", ns, injectKV("false"))}
+	case in.hasPodRev:
+		return webhookSelection{revision: in.podRev, rule: RulePodRevision,
+			reason: fmt.Sprintf("namespace %q has no injection label and the pod has label %s=%s, so revision %q injects it", ns, LabelRevision, in.podRev, in.podRev)}, nil
+	case setting.source == "label" && setting.value == "true":
+		return webhookSelection{rule: RulePodOptInLabel,
+			reason: fmt.Sprintf("namespace %q has no injection label and the pod opts in with label %s", ns, injectKV("true"))}, nil
+	case setting.source == "label":
+		return webhookSelection{}, &InjectionDecision{Rule: RuleNoSelectorMatched,
+			Reason: fmt.Sprintf("namespace %q has no injection label and the pod's label %s does not opt it in: the injector's selector needs exactly %s", ns, injectKV(setting.value), injectKV("true"))}
+	case setting.want == wantInject:
+		// Istio's object selector reads labels only: with no
+		// namespace label, an annotation alone never reaches the
+		// injector.
+		return webhookSelection{}, &InjectionDecision{Rule: RuleNoSelectorMatched,
+			Reason: fmt.Sprintf("namespace %q has no injection label and the pod opts in only with annotation %s, which the injector's selector does not read (use the label)", ns, injectKV(setting.value))}
+	default:
+		return webhookSelection{}, &InjectionDecision{Rule: RuleNoSelectorMatched,
+			Reason: fmt.Sprintf("namespace %q has no injection label and the pod does not opt in (injection is off by default)", ns)}
+	}
+}
+
+// injectRequired is Istio's injectRequired once a webhook selected the pod
+// (a label of exactly "false" would have kept it from being called): it
+// reads the pod's own setting.
+func injectRequired(in injectionInputs, sel webhookSelection, exact bool, warn func(string)) InjectionDecision {
+	setting := in.setting
+	switch {
+	case setting.want == wantSkip && sel.rule == RulePodRevision:
 		return InjectionDecision{Rule: optOutRule(setting),
 			Reason: fmt.Sprintf("namespace %q has no injection label and the pod has label %s=%s, so revision %q's injector is called, but %s",
-				ns, LabelRevision, podRev, podRev, setting.optOut())}
+				in.ns, LabelRevision, in.podRev, in.podRev, setting.optOut())}
 	case setting.want == wantSkip:
 		return InjectionDecision{Rule: optOutRule(setting),
-			Reason: fmt.Sprintf("%s, although %s", setting.optOut(), lowerFirst(reason))}
+			Reason: fmt.Sprintf("%s, although %s", setting.optOut(), lowerFirst(sel.reason))}
 	}
 	if !exact && setting.source == "label" && setting.want == wantInject && setting.value != "true" &&
-		(rule == RuleNamespaceInjectionEnabled || rule == RuleNamespaceRevision) {
+		(sel.rule == RuleNamespaceInjectionEnabled || sel.rule == RuleNamespaceRevision) {
 		warn(fmt.Sprintf("pod label %s counts as \"true\" here, but where a namespace has no injection label only the exact value \"true\" opts a pod in", injectKV(setting.value)))
 	}
-	return InjectionDecision{Inject: true, Revision: revision, Rule: rule, Reason: reason}
+	return InjectionDecision{Inject: true, Revision: sel.revision, Rule: sel.rule, Reason: sel.reason}
 }
 
 func optOutRule(s podInjectSetting) string {
