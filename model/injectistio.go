@@ -3,6 +3,7 @@ package model
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -27,6 +28,12 @@ const (
 	AnnotationProxyMemory       = "sidecar.istio.io/proxyMemory"
 	AnnotationProxyCPULimit     = "sidecar.istio.io/proxyCPULimit"
 	AnnotationProxyMemoryLimit  = "sidecar.istio.io/proxyMemoryLimit"
+	// AnnotationPrometheusMergeMetrics set to false keeps a pod's
+	// prometheus.io/* as they are.
+	AnnotationPrometheusMergeMetrics = "prometheus.istio.io/merge-metrics"
+	AnnotationUserVolume             = "sidecar.istio.io/userVolume"
+	AnnotationUserVolumeMount        = "sidecar.istio.io/userVolumeMount"
+	annotationReadinessPrefix        = "readiness.status.sidecar.istio.io/"
 
 	// EnvKubeAppProbers carries the app's own probes to pilot-agent.
 	EnvKubeAppProbers = "ISTIO_KUBE_APP_PROBERS"
@@ -197,6 +204,17 @@ func applyIstioProxyProbes(proxy *corev1.Container, pod *corev1.Pod, mode Sideca
 		proxy.ReadinessProbe = nil
 		proxy.StartupProbe = nil
 	} else {
+		if proxy.ReadinessProbe != nil {
+			for key, field := range map[string]*int32{
+				"initialDelaySeconds": &proxy.ReadinessProbe.InitialDelaySeconds,
+				"periodSeconds":       &proxy.ReadinessProbe.PeriodSeconds,
+				"failureThreshold":    &proxy.ReadinessProbe.FailureThreshold,
+			} {
+				if n, err := strconv.Atoi(pod.Annotations[annotationReadinessPrefix+key]); err == nil {
+					*field = int32(n)
+				}
+			}
+		}
 		proxy.StartupProbe = &corev1.Probe{
 			ProbeHandler:     readinessHandler(),
 			PeriodSeconds:    1,
@@ -239,6 +257,11 @@ func applyPrometheusMerge(pod *corev1.Pod, proxy *corev1.Container) {
 			path = v
 		case prometheusKey(AnnotationPrometheusPort):
 			port = v
+		}
+	}
+	if v, ok := pod.Annotations[AnnotationPrometheusMergeMetrics]; ok {
+		if b, err := strconv.ParseBool(v); err == nil && !b {
+			return
 		}
 	}
 	target := strconv.Itoa(ProxyAgentPort)
@@ -338,6 +361,29 @@ func rewriteAppProbes(pod *corev1.Pod, proxy *corev1.Container) {
 			record(*c, base+"readyz", c.ReadinessProbe)
 			record(*c, base+"livez", c.LivenessProbe)
 			record(*c, base+"startupz", c.StartupProbe)
+			if c.Lifecycle != nil {
+				for _, h := range []struct {
+					handler **corev1.LifecycleHandler
+					url     string
+				}{{&c.Lifecycle.PreStop, "/app-lifecycle/" + c.Name + "/prestopz"}, {&c.Lifecycle.PostStart, "/app-lifecycle/" + c.Name + "/poststartz"}} {
+					lh := *h.handler
+					if lh == nil || (lh.HTTPGet == nil && lh.TCPSocket == nil) {
+						continue
+					}
+					record(*c, h.url, &corev1.Probe{ProbeHandler: corev1.ProbeHandler{HTTPGet: lh.HTTPGet, TCPSocket: lh.TCPSocket}})
+					out := lh.DeepCopy()
+					if out.HTTPGet == nil {
+						out.HTTPGet = &corev1.HTTPGetAction{}
+					}
+					out.TCPSocket = nil
+					out.HTTPGet.Port = intstr.FromInt32(int32(statusPort))
+					out.HTTPGet.Path = h.url
+					if out.HTTPGet.Scheme == corev1.URISchemeHTTPS {
+						out.HTTPGet.Scheme = corev1.URISchemeHTTP
+					}
+					*h.handler = out
+				}
+			}
 			c.ReadinessProbe = rewrite(c.ReadinessProbe, base+"readyz")
 			c.LivenessProbe = rewrite(c.LivenessProbe, base+"livez")
 			c.StartupProbe = rewrite(c.StartupProbe, base+"startupz")
@@ -377,4 +423,39 @@ func istioCanonicalName(pod *corev1.Pod) string {
 		v = v[:63]
 	}
 	return strings.Trim(v, "-_.")
+}
+
+// userVolumes reads sidecar.istio.io/userVolume and userVolumeMount: JSON
+// maps from a name to a volume source, and to a mount, that the template
+// adds to the pod and to istio-proxy. A value that is not such JSON adds
+// nothing.
+func userVolumes(pod *corev1.Pod) ([]corev1.Volume, []corev1.VolumeMount) {
+	var vols []corev1.Volume
+	var mounts []corev1.VolumeMount
+	var vm map[string]corev1.Volume
+	if err := json.Unmarshal([]byte(pod.Annotations[AnnotationUserVolume]), &vm); err == nil {
+		for _, name := range sortedKeys(vm) {
+			v := vm[name]
+			v.Name = name
+			vols = append(vols, v)
+		}
+	}
+	var mm map[string]corev1.VolumeMount
+	if err := json.Unmarshal([]byte(pod.Annotations[AnnotationUserVolumeMount]), &mm); err == nil {
+		for _, name := range sortedKeys(mm) {
+			m := mm[name]
+			m.Name = name
+			mounts = append(mounts, m)
+		}
+	}
+	return vols, mounts
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
 }

@@ -223,3 +223,33 @@ func volumeNames(p *corev1.Pod) []string {
 	}
 	return out
 }
+
+// Found by the oracle: prometheus.istio.io/merge-metrics=false, the
+// readiness.status.sidecar.istio.io/* annotations, userVolume and
+// userVolumeMount, and app lifecycle hooks handed to the agent.
+func TestDivergenceOracleFoundAnnotations(t *testing.T) {
+	t.Parallel()
+	noMerge := injectIstio(t, newTestPod("shop", "p", withAnnotation(AnnotationPrometheusMergeMetrics, "false"), withAnnotation(AnnotationPrometheusPort, "9090")), "1.32")
+	assert.Equal(t, "9090", noMerge.Annotations[AnnotationPrometheusPort])
+
+	period := podContainer(injectIstio(t, newTestPod("shop", "p", withAnnotation(annotationReadinessPrefix+"periodSeconds", "5")), "1.32"), ProxyContainerName)
+	assert.Equal(t, int32(5), period.ReadinessProbe.PeriodSeconds)
+
+	vols := injectIstio(t, newTestPod("shop", "p", withAnnotation(AnnotationUserVolume, `{"cache":{"emptyDir":{}}}`),
+		withAnnotation(AnnotationUserVolumeMount, `{"cache":{"mountPath":"/cache"}}`)), "1.32")
+	assert.Contains(t, volumeNames(vols), "cache")
+	var mount string
+	for _, m := range podContainer(vols, ProxyContainerName).VolumeMounts {
+		if m.Name == "cache" {
+			mount = m.MountPath
+		}
+	}
+	assert.Equal(t, "/cache", mount)
+
+	hook := injectIstio(t, newTestPod("shop", "p", func(p *corev1.Pod) {
+		p.Spec.Containers[0].Lifecycle = &corev1.Lifecycle{PreStop: &corev1.LifecycleHandler{HTTPGet: &corev1.HTTPGetAction{Path: "/shutdown", Port: intstr.FromInt32(8080)}}}
+	}), "1.32")
+	assert.Equal(t, "/app-lifecycle/nginx/prestopz", podContainer(hook, "nginx").Lifecycle.PreStop.HTTPGet.Path)
+	raw, _ := envValue(podContainer(hook, ProxyContainerName), EnvKubeAppProbers)
+	assert.Contains(t, raw, `"/app-lifecycle/nginx/prestopz"`)
+}

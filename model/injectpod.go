@@ -203,6 +203,8 @@ func InjectPod(pod *corev1.Pod, p InjectParams) (*corev1.Pod, ModeDecision, erro
 	istio := p.Mesh.Profile == ProfileIstio
 	var userProxy *corev1.Container
 	userProxyKept := false
+	var userVols []corev1.Volume
+	var userMounts []corev1.VolumeMount
 	if istio {
 		userProxy, userProxyKept = takeUserProxy(out, mode.Mode, userProxyStaysInContainers(pod, p.Mesh, p.Cluster))
 	}
@@ -228,6 +230,11 @@ func InjectPod(pod *corev1.Pod, p InjectParams) (*corev1.Pod, ModeDecision, erro
 		proxy.Resources = istioProxyResources(out)
 		proxy.VolumeMounts = append(proxy.VolumeMounts, corev1.VolumeMount{Name: volumeCACRL, MountPath: "/var/run/secrets/istio/crl"})
 		status.Volumes = append(status.Volumes, volumeCACRL)
+		userVols, userMounts = userVolumes(out)
+		proxy.VolumeMounts = append(proxy.VolumeMounts, userMounts...)
+		for _, v := range userVols {
+			status.Volumes = append(status.Volumes, v.Name)
+		}
 		if userProxy != nil {
 			if err := overlayUserProxy(&proxy, *userProxy, mode.Mode, out); err != nil {
 				return nil, ModeDecision{}, fmt.Errorf("inject sidecar into pod %q: %w", podDisplayName(pod), err)
@@ -293,6 +300,7 @@ func InjectPod(pod *corev1.Pod, p InjectParams) (*corev1.Pod, ModeDecision, erro
 		out.Spec.Volumes = append(out.Spec.Volumes, corev1.Volume{Name: volumeCACRL, VolumeSource: corev1.VolumeSource{ConfigMap: &corev1.ConfigMapVolumeSource{
 			LocalObjectReference: corev1.LocalObjectReference{Name: volumeCACRL}, Optional: new(true),
 		}}})
+		out.Spec.Volumes = append(out.Spec.Volumes, userVols...)
 	}
 
 	raw, err := json.Marshal(status)

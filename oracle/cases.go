@@ -76,7 +76,7 @@ func caseGen() *rapid.Generator[Case] {
 			Namespace: pick(t, "namespace", "shop", "default", "istio-system", "kube-system", "kube-public", "kube-node-lease", "local-path-storage"),
 		}
 		c.NamespaceLabels = map[string]string{}
-		setOpt(c.NamespaceLabels, "istio-injection", pick(t, "ns.istio-injection", absent, "enabled", "disabled", "Enabled", "true", ""))
+		setOpt(c.NamespaceLabels, "istio-injection", pick(t, "ns.istio-injection", absent, "enabled", "enabled", "enabled", "disabled", "Enabled", "true", ""))
 		setOpt(c.NamespaceLabels, "istio.io/rev", pick(t, "ns.rev", absent, "default", "canary"))
 		c.Pod = podGen(t)
 		c.Pod.Namespace = c.Namespace
@@ -104,10 +104,28 @@ func podGen(t *rapid.T) *corev1.Pod {
 	setOpt(ann, "sidecar.istio.io/proxyCPU", pick(t, "annotation.proxyCPU", absent, "200m"))
 	setOpt(ann, "sidecar.istio.io/rewriteAppHTTPProbers", pick(t, "annotation.rewriteAppHTTPProbers", absent, "false"))
 	setOpt(ann, "sidecar.istio.io/interceptionMode", pick(t, "annotation.interceptionMode", absent, "NONE"))
-	setOpt(ann, "status.sidecar.istio.io/port", pick(t, "annotation.statusPort", absent, "0"))
+	setOpt(ann, "status.sidecar.istio.io/port", pick(t, "annotation.statusPort", absent, "0", "15021"))
+	setOpt(ann, "readiness.status.sidecar.istio.io/periodSeconds", pick(t, "annotation.readinessPeriod", absent, "5"))
+	setOpt(ann, "sidecar.istio.io/proxyMemoryLimit", pick(t, "annotation.proxyMemoryLimit", absent, "512Mi"))
+	setOpt(ann, "prometheus.istio.io/merge-metrics", pick(t, "annotation.mergeMetrics", absent, "false"))
+	setOpt(ann, "inject.istio.io/templates", pick(t, "annotation.templates", absent, "sidecar", "grpc-agent"))
+	setOpt(ann, "kubectl.kubernetes.io/default-container", pick(t, "annotation.defaultContainer", absent, "metrics"))
+	if pick(t, "annotation.userVolume", absent, "cache") != absent {
+		ann["sidecar.istio.io/userVolume"] = `{"cache":{"emptyDir":{}}}`
+		ann["sidecar.istio.io/userVolumeMount"] = `{"cache":{"mountPath":"/cache"}}`
+	}
 	pod := &corev1.Pod{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Pod"},
 		ObjectMeta: metav1.ObjectMeta{Name: "web-0"},
+	}
+	if pick(t, "owner", "none", "deployment") == "deployment" {
+		// A Deployment's pod as the ReplicaSet controller creates it:
+		// generateName, the template hash label and the owner.
+		labels["pod-template-hash"] = "6b7d8f9c4d"
+		pod.Name = ""
+		pod.GenerateName = "shop-api-6b7d8f9c4d-"
+		ctrl := true
+		pod.OwnerReferences = []metav1.OwnerReference{{APIVersion: "apps/v1", Kind: "ReplicaSet", Name: "shop-api-6b7d8f9c4d", UID: "rs-uid", Controller: &ctrl}}
 	}
 	if len(labels) > 0 {
 		pod.Labels = labels
@@ -158,11 +176,21 @@ func containerGen(t *rapid.T, name, key string) corev1.Container {
 	c.ReadinessProbe = probeGen(t, key+".readiness")
 	c.LivenessProbe = probeGen(t, key+".liveness")
 	c.StartupProbe = probeGen(t, key+".startup")
+	switch pick(t, key+".preStop", "none", "http", "exec") {
+	case "http":
+		c.Lifecycle = &corev1.Lifecycle{PreStop: &corev1.LifecycleHandler{HTTPGet: &corev1.HTTPGetAction{Path: "/shutdown", Port: intstr.FromInt32(8080)}}}
+	case "exec":
+		c.Lifecycle = &corev1.Lifecycle{PreStop: &corev1.LifecycleHandler{Exec: &corev1.ExecAction{Command: []string{"sleep", "5"}}}}
+	}
 	return c
 }
 
 func probeGen(t *rapid.T, key string) *corev1.Probe {
-	switch pick(t, key, "none", "http", "http-named-port", "tcp", "exec") {
+	switch pick(t, key, "none", "http", "http-named-port", "tcp", "exec", "https", "grpc") {
+	case "https":
+		return &corev1.Probe{ProbeHandler: corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{Path: "/secure", Port: intstr.FromInt32(8443), Scheme: corev1.URISchemeHTTPS}}, TimeoutSeconds: 2}
+	case "grpc":
+		return &corev1.Probe{ProbeHandler: corev1.ProbeHandler{GRPC: &corev1.GRPCAction{Port: 9000}}}
 	case "http":
 		return &corev1.Probe{ProbeHandler: corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{Path: "/ready", Port: intstr.FromInt32(8080)}}, PeriodSeconds: 5}
 	case "http-named-port":

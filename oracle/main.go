@@ -61,6 +61,11 @@ func compareCase(u *upstream, c Case) (caseResult, error) {
 	tw := runTwin(c)
 	r := caseResult{c: c, up: up, twin: tw, diffs: diff(view(up), view(tw))}
 	r.classes = caseClasses(r.diffs)
+	// A template other than the sidecar's builds a different pod whole;
+	// what it changes counts as one class.
+	if t := c.Pod.Annotations["inject.istio.io/templates"]; len(r.diffs) > 0 && t != "" && t != "sidecar" {
+		r.classes = []string{"inject.istio.io/templates=" + t}
+	}
 	return r, nil
 }
 
