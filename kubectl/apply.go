@@ -27,8 +27,13 @@ const kubeWaitLimit = 2 * time.Minute
 func (k *kubectlRun) apply(args []string) error {
 	fs := k.newFlags("kubectl apply")
 	files := fs.StringSliceP("filename", "f", nil, "The files that contain the configurations to apply; - reads standard input")
+	f := k.addCreateFlags()
 	cs, err := k.fileCommandClient(args, files)
 	if err != nil || k.help {
+		return err
+	}
+	dry, out, err := k.checkCreateFlags(f)
+	if err != nil {
 		return err
 	}
 	// As kubectl's ApplyOptions.Run: the objects that could be read are
@@ -39,12 +44,18 @@ func (k *kubectlRun) apply(args []string) error {
 		return errors.New("no objects passed to apply")
 	}
 	for _, m := range manifests {
-		result, err := k.applyOne(cs, m)
+		obj, result, err := k.applyOne(cs, m, dry)
 		if err != nil {
 			errs = append(errs, err)
 			continue
 		}
-		fmt.Fprintf(k.out, "%s/%s %s\n", m.res.nameKind(), m.name, result)
+		if out.format != "" {
+			if err := k.printObjects([]kubeSection{{res: m.res, objs: []runtime.Object{obj}}}, out, true, kubeTableOptions{}); err != nil {
+				errs = append(errs, err)
+			}
+			continue
+		}
+		fmt.Fprintf(k.out, "%s/%s %s%s\n", m.res.nameKind(), m.name, result, dryRunSuffix(dry))
 	}
 	return joinKubectlErrors(errs)
 }
@@ -82,26 +93,31 @@ func (k *kubectlRun) fileCommandClient(args []string, files *[]string) (kubernet
 }
 
 // applyOne creates or patches one object and says which: created,
-// configured or unchanged.
-func (k *kubectlRun) applyOne(cs kubernetes.Interface, m kubeManifest) (string, error) {
+// configured or unchanged; it returns the object as the server left it
+// (as kubectl would send it, with --dry-run=client).
+func (k *kubectlRun) applyOne(cs kubernetes.Interface, m kubeManifest, dry string) (runtime.Object, string, error) {
 	c := m.res.client(cs, m.namespace)
 	modified, err := kubeWithLastApplied(m.raw)
 	if err != nil {
-		return "", err
+		return nil, "", err
 	}
 	live, err := c.Get(k.ctx, m.name)
 	if apierrors.IsNotFound(err) {
 		obj, err := decodeKubeObject(modified, false)
 		if err != nil {
-			return "", err
+			return nil, "", err
 		}
-		if _, err := c.Create(k.ctx, obj, metav1.CreateOptions{}); err != nil {
-			return "", kubeAddSource("creating", m.source, err)
+		if dry == "client" {
+			return obj, "created", nil
 		}
-		return "created", nil
+		created, err := c.Create(k.ctx, obj, metav1.CreateOptions{DryRun: serverDryRun(dry)})
+		if err != nil {
+			return nil, "", kubeAddSource("creating", m.source, err)
+		}
+		return created, "created", nil
 	}
 	if err != nil {
-		return "", kubeAddSource("retrieving current configuration of", m.source, err)
+		return nil, "", kubeAddSource("retrieving current configuration of", m.source, err)
 	}
 	original := kubeMeta(live).GetAnnotations()[lastAppliedAnnotation]
 	if original == "" {
@@ -111,31 +127,47 @@ func (k *kubectlRun) applyOne(cs kubernetes.Interface, m kubeManifest) (string, 
 	}
 	liveMap, err := kubeObjectMap(m.res, live)
 	if err != nil {
-		return "", err
+		return nil, "", err
 	}
 	current, err := json.Marshal(liveMap)
 	if err != nil {
-		return "", err
+		return nil, "", err
 	}
 	modJSON, err := json.Marshal(modified)
 	if err != nil {
-		return "", err
+		return nil, "", err
 	}
 	schema, err := strategicpatch.NewPatchMetaFromStruct(m.res.newObject())
 	if err != nil {
-		return "", err
+		return nil, "", err
 	}
 	patch, err := strategicpatch.CreateThreeWayMergePatch([]byte(original), modJSON, current, schema, true)
 	if err != nil {
-		return "", fmt.Errorf("creating patch for %s/%s: %w", m.res.plural, m.name, err)
+		return nil, "", fmt.Errorf("creating patch for %s/%s: %w", m.res.plural, m.name, err)
 	}
 	if string(patch) == "{}" {
-		return "unchanged", nil
+		return live, "unchanged", nil
 	}
-	if _, err := c.Patch(k.ctx, m.name, types.StrategicMergePatchType, patch); err != nil {
-		return "", kubeAddSource("patching", m.source, err)
+	if dry == "client" {
+		patched, err := strategicpatch.StrategicMergePatch(current, patch, m.res.newObject())
+		if err != nil {
+			return nil, "", fmt.Errorf("applying patch to %s/%s: %w", m.res.plural, m.name, err)
+		}
+		var pm map[string]any
+		if err := json.Unmarshal(patched, &pm); err != nil {
+			return nil, "", err
+		}
+		obj, err := decodeKubeObject(pm, false)
+		if err != nil {
+			return nil, "", err
+		}
+		return obj, "configured", nil
 	}
-	return "configured", nil
+	patchedObj, err := c.Patch(k.ctx, m.name, types.StrategicMergePatchType, patch, metav1.PatchOptions{DryRun: serverDryRun(dry)})
+	if err != nil {
+		return nil, "", kubeAddSource("patching", m.source, err)
+	}
+	return patchedObj, "configured", nil
 }
 
 // kubeWithLastApplied returns the manifest with kubectl's last-applied
@@ -169,8 +201,17 @@ func (k *kubectlRun) createFromFiles(args []string) error {
 	fs := k.newFlags("kubectl create")
 	files := fs.StringSliceP("filename", "f", nil, "Filename or - to use to create the resource")
 	save := fs.Bool("save-config", false, "If true, the configuration of current object will be saved in its annotation")
-	cs, manifests, err := k.fileManifests(args, files, false, "create")
+	f := k.addCreateFlags()
+	// As kubectl: --dry-run is checked before the files are read.
+	cs, err := k.fileCommandClient(args, files)
 	if err != nil || k.help {
+		return err
+	}
+	if _, _, err := k.checkCreateFlags(f); err != nil {
+		return err
+	}
+	manifests, err := k.readManifests(*files, false, "create")
+	if err != nil {
 		return err
 	}
 	var errs []error
@@ -185,12 +226,9 @@ func (k *kubectlRun) createFromFiles(args []string) error {
 				return err
 			}
 		}
-		created, err := m.res.client(cs, m.namespace).Create(k.ctx, obj, metav1.CreateOptions{})
-		if err != nil {
+		if err := k.createObject(cs, m.res, m.namespace, obj, f); err != nil {
 			errs = append(errs, kubeAddSource("creating", m.source, err))
-			continue
 		}
-		fmt.Fprintf(k.out, "%s/%s created\n", m.res.nameKind(), kubeMeta(created).GetName())
 	}
 	return joinKubectlErrors(errs)
 }

@@ -56,34 +56,67 @@ func (k *kubectlRun) addCreateFlags() kubeCreateFlags {
 	}
 }
 
-// createGenerated sends (or, with --dry-run=client, only prints) an
-// object a generator built, and reports it as kubectl does.
-func (k *kubectlRun) createGenerated(res *kubeResource, ns string, obj runtime.Object, f kubeCreateFlags) error {
+// checkCreateFlags reads --dry-run and -o as kubectl does: a bare
+// --dry-run means client, and only the printers of single objects are
+// allowed.
+func (k *kubectlRun) checkCreateFlags(f kubeCreateFlags) (string, kubeOutput, error) {
 	dry := *f.dryRun
 	if dry == "" {
 		dry = "client"
 	}
 	if dry != "none" && dry != "client" && dry != "server" {
-		return fmt.Errorf("Invalid dry-run value (%s). Must be \"none\", \"server\", or \"client\".", *f.dryRun)
+		return "", kubeOutput{}, fmt.Errorf("Invalid dry-run value (%s). Must be \"none\", \"server\", or \"client\".", *f.dryRun)
 	}
 	out, err := parseKubeOutput(*f.output)
 	if err != nil {
-		return err
+		return "", kubeOutput{}, err
 	}
 	if out.format == "wide" || out.format == "custom-columns" {
-		return fmt.Errorf("unable to match a printer suitable for the output format %q, allowed formats are: json,jsonpath,name,yaml", *f.output)
+		return "", kubeOutput{}, fmt.Errorf("unable to match a printer suitable for the output format %q, allowed formats are: json,jsonpath,name,yaml", *f.output)
+	}
+	return dry, out, nil
+}
+
+// serverDryRun is the request's dryRun for a --dry-run value.
+func serverDryRun(dry string) []string {
+	if dry == "server" {
+		return []string{metav1.DryRunAll}
+	}
+	return nil
+}
+
+// dryRunSuffix is what kubectl appends to "created" and the like.
+func dryRunSuffix(dry string) string {
+	switch dry {
+	case "client":
+		return " (dry run)"
+	case "server":
+		return " (server dry run)"
+	}
+	return ""
+}
+
+// createGenerated sends (or, with --dry-run=client, only prints) an
+// object a generator built, and reports it as kubectl does.
+func (k *kubectlRun) createGenerated(res *kubeResource, ns string, obj runtime.Object, f kubeCreateFlags) error {
+	cs, err := k.client()
+	if err != nil {
+		return err
+	}
+	return k.createObject(cs, res, ns, obj, f)
+}
+
+// createObject creates obj (with --dry-run=server, as the server would
+// admit it, storing nothing; with --dry-run=client, not at all) and
+// prints it as -o asks, else as `KIND/NAME created`.
+func (k *kubectlRun) createObject(cs kubernetes.Interface, res *kubeResource, ns string, obj runtime.Object, f kubeCreateFlags) error {
+	dry, out, err := k.checkCreateFlags(f)
+	if err != nil {
+		return err
 	}
 	result := obj
 	if dry != "client" {
-		cs, err := k.client()
-		if err != nil {
-			return err
-		}
-		opts := metav1.CreateOptions{}
-		if dry == "server" {
-			opts.DryRun = []string{metav1.DryRunAll}
-		}
-		result, err = res.client(cs, ns).Create(k.ctx, obj, opts)
+		result, err = res.client(cs, ns).Create(k.ctx, obj, metav1.CreateOptions{DryRun: serverDryRun(dry)})
 		if err != nil {
 			return err
 		}
@@ -103,14 +136,7 @@ func (k *kubectlRun) createGenerated(res *kubeResource, ns string, obj runtime.O
 	if out.format != "" {
 		return k.printObjects([]kubeSection{{res: res, objs: []runtime.Object{result}}}, out, true, kubeTableOptions{})
 	}
-	suffix := ""
-	switch dry {
-	case "client":
-		suffix = " (dry run)"
-	case "server":
-		suffix = " (server dry run)"
-	}
-	fmt.Fprintf(k.out, "%s/%s created%s\n", res.nameKind(), kubeMeta(result).GetName(), suffix)
+	fmt.Fprintf(k.out, "%s/%s created%s\n", res.nameKind(), kubeMeta(result).GetName(), dryRunSuffix(dry))
 	return nil
 }
 

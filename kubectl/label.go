@@ -8,6 +8,7 @@ import (
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	apivalidation "k8s.io/apimachinery/pkg/api/validation"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	metav1validation "k8s.io/apimachinery/pkg/apis/meta/v1/validation"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -200,7 +201,7 @@ func (k *kubectlRun) patchMeta(cs kubernetes.Interface, sections []kubeSection, 
 					return nil, err
 				}
 				c := kubeClientFor(cs, s.res, m.GetNamespace())
-				if _, err := c.Patch(k.ctx, m.GetName(), types.MergePatchType, body); err != nil {
+				if _, err := c.Patch(k.ctx, m.GetName(), types.MergePatchType, body, metav1.PatchOptions{}); err != nil {
 					errs = append(errs, err)
 					continue
 				}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"reflect"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/yaml"
@@ -71,7 +72,7 @@ func (k *kubectlRun) patch(args []string) error {
 			c := kubeClientFor(cs, a.res, k.namespace())
 			before, err = c.Get(k.ctx, a.name)
 			if err == nil {
-				after, err = c.Patch(k.ctx, a.name, pt, data)
+				after, err = c.Patch(k.ctx, a.name, pt, data, metav1.PatchOptions{})
 			}
 		}
 		if err != nil {
@@ -157,7 +158,7 @@ func (k *kubectlRun) scale(args []string) error {
 		if a.name == "" {
 			return fmt.Errorf("resource(s) were provided, but no name was specified")
 		}
-		if _, err := kubeClientFor(cs, a.res, k.namespace()).Patch(k.ctx, a.name, types.MergePatchType, body); err != nil {
+		if _, err := kubeClientFor(cs, a.res, k.namespace()).Patch(k.ctx, a.name, types.MergePatchType, body, metav1.PatchOptions{}); err != nil {
 			errs = append(errs, err)
 			continue
 		}

@@ -146,7 +146,7 @@ type kubeObjectClient interface {
 	List(ctx context.Context, opts metav1.ListOptions) ([]runtime.Object, error)
 	Create(ctx context.Context, obj runtime.Object, opts metav1.CreateOptions) (runtime.Object, error)
 	Update(ctx context.Context, obj runtime.Object) (runtime.Object, error)
-	Patch(ctx context.Context, name string, pt types.PatchType, data []byte) (runtime.Object, error)
+	Patch(ctx context.Context, name string, pt types.PatchType, data []byte, opts metav1.PatchOptions) (runtime.Object, error)
 	Delete(ctx context.Context, name string, opts metav1.DeleteOptions) error
 }
 
@@ -205,8 +205,8 @@ func (c typedObjectClient[T, L]) Update(ctx context.Context, obj runtime.Object)
 	return updated, nil
 }
 
-func (c typedObjectClient[T, L]) Patch(ctx context.Context, name string, pt types.PatchType, data []byte) (runtime.Object, error) {
-	obj, err := c.api.Patch(ctx, name, pt, data, metav1.PatchOptions{})
+func (c typedObjectClient[T, L]) Patch(ctx context.Context, name string, pt types.PatchType, data []byte, opts metav1.PatchOptions) (runtime.Object, error) {
+	obj, err := c.api.Patch(ctx, name, pt, data, opts)
 	if err != nil {
 		return nil, err
 	}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/kubernetes"
 )
@@ -119,7 +120,7 @@ func (k *kubectlRun) rolloutRestart(args []string) error {
 		if err != nil {
 			return err
 		}
-		if _, err := res.client(cs, d.Namespace).Patch(k.ctx, d.Name, types.StrategicMergePatchType, patch); err != nil {
+		if _, err := res.client(cs, d.Namespace).Patch(k.ctx, d.Name, types.StrategicMergePatchType, patch, metav1.PatchOptions{}); err != nil {
 			errs = append(errs, err)
 			continue
 		}
