@@ -43,6 +43,11 @@ const (
 	InjectorWebhookName = "sidecar-injector.istio.io"
 )
 
+// InjectorConfigurationName is the MutatingWebhookConfiguration that holds
+// the injector's webhook (InjectorWebhookName) in a cluster of the mesh, as
+// istiod's chart names it; deleting it stops injection.
+const InjectorConfigurationName = "istio-sidecar-injector"
+
 // AdmissionRequest is what a mutating webhook sees of a pod CREATE: the
 // pod (after the webhooks before it), its namespace's labels and the
 // mesh and cluster facts the webhook needs.

@@ -20,11 +20,6 @@ import (
 	"github.com/meshtwin/meshtwin/model"
 )
 
-// InjectorWebhookName is the MutatingWebhookConfiguration that a cluster
-// joined to the mesh carries; deleting it turns automatic injection off
-// in that cluster, as on a real one.
-const InjectorWebhookName = "istio-sidecar-injector"
-
 // AnnotationWebhookLegacy marks, on the MutatingWebhookConfiguration of
 // a webhook installed with InstallWebhook, that it is built on old
 // Kubernetes libraries (model.Webhook.Legacy).
@@ -273,8 +268,8 @@ func (c *cluster) join() error {
 			return err
 		}
 	}
-	if c.tracker.peek(gvrMWCs, "", InjectorWebhookName) == nil {
-		mwc := webhookConfiguration(InjectorWebhookName, model.InjectorWebhookName, model.IstioSystemNamespace, "istiod")
+	if c.tracker.peek(gvrMWCs, "", model.InjectorConfigurationName) == nil {
+		mwc := webhookConfiguration(model.InjectorConfigurationName, model.InjectorWebhookName, model.IstioSystemNamespace, "istiod")
 		if _, err := c.api.create(&request{}, gvrMWCs, "", mwc, false); err != nil {
 			return err
 		}
@@ -293,7 +288,7 @@ func (c *cluster) installWebhook(w model.Webhook) error {
 			return fmt.Errorf("webhook %q is already installed", w.Name)
 		}
 	}
-	if w.Name == InjectorWebhookName {
+	if w.Name == model.InjectorConfigurationName {
 		return fmt.Errorf("the name %q belongs to the mesh's injector", w.Name)
 	}
 	mwc := webhookConfiguration(w.Name, w.Name+".webhook.meshtwin.io", "kube-system", w.Name)
@@ -310,7 +305,7 @@ func (c *cluster) installWebhook(w model.Webhook) error {
 
 // webhookRemoved is called when a MutatingWebhookConfiguration is deleted.
 func (c *cluster) webhookRemoved(name string) {
-	if name == InjectorWebhookName {
+	if name == model.InjectorConfigurationName {
 		c.injector = false
 		return
 	}

@@ -75,9 +75,9 @@ func (s *Sim) LeaveCluster(ctx context.Context, name string) (changed, emptied [
 	if err != nil {
 		return changed, emptied, err
 	}
-	err = c.cs.AdmissionregistrationV1().MutatingWebhookConfigurations().Delete(ctx, InjectorWebhookName, metav1.DeleteOptions{})
+	err = c.cs.AdmissionregistrationV1().MutatingWebhookConfigurations().Delete(ctx, model.InjectorConfigurationName, metav1.DeleteOptions{})
 	if err != nil && !apierrors.IsNotFound(err) {
-		return changed, emptied, fmt.Errorf("remove cluster %q from the mesh: delete %s: %w", name, InjectorWebhookName, err)
+		return changed, emptied, fmt.Errorf("remove cluster %q from the mesh: delete %s: %w", name, model.InjectorConfigurationName, err)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()

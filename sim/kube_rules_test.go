@@ -17,7 +17,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/meshtwin/meshtwin/model"
-	"github.com/meshtwin/meshtwin/sim"
 )
 
 // onlyNode returns the cluster's one node.
@@ -116,7 +115,7 @@ func TestDeletedInjectorWebhookInjectsNothing(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, setup{})
 	e.namespace("demo", "istio-injection", "enabled")
-	require.NoError(t, e.cs.AdmissionregistrationV1().MutatingWebhookConfigurations().Delete(e.ctx, sim.InjectorWebhookName, metav1.DeleteOptions{}))
+	require.NoError(t, e.cs.AdmissionregistrationV1().MutatingWebhookConfigurations().Delete(e.ctx, model.InjectorConfigurationName, metav1.DeleteOptions{}))
 
 	_, err := e.createPod(newPod("demo", "web"))
 	require.NoError(t, err)
