@@ -1,7 +1,7 @@
 package sim
 
 import (
-	"fmt"
+	"strconv"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -28,6 +28,7 @@ type eventLog struct {
 	tracker *Tracker
 	// byKey names the stored event of each key, by namespace.
 	byKey map[string]map[eventKey]string
+	names eventNames
 }
 
 func newEventLog(s *Sim, t *Tracker) *eventLog {
@@ -35,7 +36,10 @@ func newEventLog(s *Sim, t *Tracker) *eventLog {
 }
 
 // forgetNamespace drops the aggregation keys of a deleted namespace.
-func (l *eventLog) forgetNamespace(ns string) { delete(l.byKey, ns) }
+func (l *eventLog) forgetNamespace(ns string) {
+	delete(l.byKey, ns)
+	l.names = eventNames{}
+}
 
 // recordEvent stores a core/v1 Event about ref in the cluster.
 func (c *cluster) recordEvent(ref corev1.ObjectReference, typ, reason, message, component, host string) {
@@ -61,12 +65,7 @@ func (l *eventLog) record(ref corev1.ObjectReference, typ, reason, message, comp
 			return
 		}
 	}
-	nano := now.UnixNano()
-	name := fmt.Sprintf("%s.%x", ref.Name, nano)
-	for l.tracker.peek(gvrEvents, ns, name) != nil {
-		nano++
-		name = fmt.Sprintf("%s.%x", ref.Name, nano)
-	}
+	name := l.names.free(l.tracker, ns, ref.Name, now.UnixNano())
 	instance := component
 	if host != "" {
 		instance = host
@@ -107,4 +106,41 @@ func refTo(obj metav1.Object, kind, apiVersion string) corev1.ObjectReference {
 		Kind: kind, APIVersion: apiVersion, Namespace: obj.GetNamespace(), Name: obj.GetName(),
 		UID: obj.GetUID(), ResourceVersion: obj.GetResourceVersion(),
 	}
+}
+
+// eventNames finds free event names quickly. An event is named
+// <object>.<hex nanoseconds>, the first free one from now on; many events
+// about one object (a ReplicaSet creating 1,000 pods) at one instant of
+// the virtual clock would otherwise probe every name taken before them.
+// It remembers, for the current instant only, the next candidate per
+// object, so it holds at most one entry per object named at that instant.
+type eventNames struct {
+	at   int64
+	next map[eventNameKey]int64
+}
+
+type eventNameKey struct{ ns, object string }
+
+// free returns the first name <object>.<hex n>, n >= nano, that no event
+// in ns has.
+func (e *eventNames) free(t *Tracker, ns, object string, nano int64) string {
+	if e.next == nil || e.at != nano {
+		e.at, e.next = nano, map[eventNameKey]int64{}
+	}
+	key := eventNameKey{ns: ns, object: object}
+	n := nano
+	if next, ok := e.next[key]; ok {
+		n = next
+	}
+	name := eventName(object, n)
+	for t.peek(gvrEvents, ns, name) != nil {
+		n++
+		name = eventName(object, n)
+	}
+	e.next[key] = n + 1
+	return name
+}
+
+func eventName(object string, nano int64) string {
+	return object + "." + strconv.FormatInt(nano, 16)
 }

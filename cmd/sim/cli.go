@@ -132,6 +132,8 @@ func runScript(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	common.register(fs)
 	echo := fs.Bool("echo", false, "print each command as '$ command' before its output (a transcript)")
 	keepGoing := fs.Bool("keep-going", false, "run every command even after one fails, naming each failure's line; the last line counts them; exit with the last failure's code")
+	var prof profileFlags
+	prof.register(fs)
 	fs.Usage = func() {
 		fmt.Fprint(stderr, runUsage)
 		fmt.Fprint(stderr, fs.FlagUsages())
@@ -164,6 +166,16 @@ func runScript(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 		fmt.Fprintf(stderr, "sim run: %v\n", err)
 		return 2
 	}
+	stopProfiles, err := prof.start()
+	if err != nil {
+		fmt.Fprintf(stderr, "sim run: %v\n", err)
+		return 2
+	}
+	defer func() {
+		if err := stopProfiles(); err != nil {
+			fmt.Fprintf(stderr, "sim run: %v\n", err)
+		}
+	}()
 	s := shell.NewSession(b, shell.Options{Seed: common.seed, Dir: dir})
 	opts := shell.ScriptOptions{Echo: *echo, KeepGoing: *keepGoing, Name: name}
 	var failedLines []string
