@@ -23,6 +23,9 @@ type ScriptOptions struct {
 	// OnFailure, when set, is called with each failing command's error
 	// as it fails, before the run goes on (KeepGoing) or stops.
 	OnFailure func(*script.ExitError)
+	// OnCommand, when set, is called before each command runs, with the
+	// command, its position (1-based) and how many commands the script has.
+	OnCommand func(c script.Command, n, total int)
 	// Name names the script in errors (`demo.sh:4: unterminated quote`);
 	// empty means "script".
 	Name string
@@ -69,7 +72,10 @@ func (s *Session) RunScript(ctx context.Context, text string, opts ScriptOptions
 	if opts.Echo {
 		out = tail
 	}
-	for _, c := range cmds {
+	for i, c := range cmds {
+		if opts.OnCommand != nil {
+			opts.OnCommand(c, i+1, len(cmds))
+		}
 		if opts.Echo {
 			// Output without a final newline (kubectl's jsonpath) must
 			// not swallow the next prompt, or the transcript breaks.

@@ -10,6 +10,7 @@ import (
 	"runtime"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/spf13/pflag"
 
@@ -134,6 +135,7 @@ func runScript(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	keepGoing := fs.Bool("keep-going", false, "run every command even after one fails, naming each failure's line; the last line counts them; exit with the last failure's code")
 	var prof profileFlags
 	prof.register(fs)
+	progress := fs.Bool("progress", false, "name on standard error each command that runs longer than a second (the default when standard error is a terminal)")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, runUsage)
 		fmt.Fprint(stderr, fs.FlagUsages())
@@ -171,11 +173,6 @@ func runScript(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 		fmt.Fprintf(stderr, "sim run: %v\n", err)
 		return 2
 	}
-	defer func() {
-		if err := stopProfiles(); err != nil {
-			fmt.Fprintf(stderr, "sim run: %v\n", err)
-		}
-	}()
 	s := shell.NewSession(b, shell.Options{Seed: common.seed, Dir: dir})
 	opts := shell.ScriptOptions{Echo: *echo, KeepGoing: *keepGoing, Name: name}
 	var failedLines []string
@@ -186,7 +183,18 @@ func runScript(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 			failedLines = append(failedLines, fmt.Sprint(e.Line))
 		}
 	}
+	if *progress || isTerminal(stderr) {
+		p := startProgress(stderr, name, time.Second)
+		opts.OnCommand = p.command
+		defer p.stop()
+	}
 	err = s.RunScript(ctx, text, opts, stdout, stderr)
+	// The heap profile is taken while the session still holds the
+	// simulated clusters, so that it shows what they keep.
+	if perr := stopProfiles(); perr != nil {
+		fmt.Fprintf(stderr, "sim run: %v\n", perr)
+	}
+	runtime.KeepAlive(s)
 	if *keepGoing && len(failedLines) > 0 {
 		plural := "s"
 		if len(failedLines) == 1 {
