@@ -46,6 +46,8 @@ type apiServer struct {
 	// cluster is nil for the mesh control plane, which serves
 	// namespaces only.
 	cluster *cluster
+	// pods lets the pods of one controller share their equal parts.
+	pods podSharer
 }
 
 func newAPIServer(s *Sim, context string, c *cluster) *apiServer {
@@ -385,6 +387,9 @@ func (a *apiServer) create(req *request, gvr schema.GroupVersionResource, ns str
 	}
 	if dryRun {
 		return obj, nil
+	}
+	if pod, ok := obj.(*corev1.Pod); ok {
+		a.pods.share(pod)
 	}
 	stored, err := a.tracker.put(gvr, obj, storeCreate)
 	if err != nil {

@@ -1,0 +1,94 @@
+package sim
+
+import (
+	"reflect"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+)
+
+// podSharer lets the pods of one controller share what they have in
+// common. A ReplicaSet's pods differ in their names, UIDs and service
+// account token volume; their labels, annotations, containers (injected
+// sidecars included) and most volumes are equal. Stored objects are
+// never modified in place (an update stores a new object, and readers get
+// deep copies), so equal parts may be one value in memory: a pod about to
+// be stored takes, from the last pod stored for the same controller, each
+// part that is equal to its own. It holds one pod per controller it has
+// seen.
+type podSharer struct {
+	last map[types.UID]*corev1.Pod
+}
+
+// share replaces parts of pod, which is about to be stored, by equal
+// parts of the previous pod of its controller, and remembers pod for the
+// next one. Nothing that could be seen changes: only parts that are
+// reflect.DeepEqual are replaced.
+func (s *podSharer) share(pod *corev1.Pod) {
+	owner := metav1.GetControllerOfNoCopy(pod)
+	if owner == nil {
+		return
+	}
+	if s.last == nil {
+		s.last = map[types.UID]*corev1.Pod{}
+	}
+	if prev := s.last[owner.UID]; prev != nil {
+		shareValue(&pod.Labels, prev.Labels)
+		shareValue(&pod.Annotations, prev.Annotations)
+		shareValue(&pod.OwnerReferences, prev.OwnerReferences)
+		shareContainers(pod.Spec.InitContainers, prev.Spec.InitContainers)
+		shareContainers(pod.Spec.Containers, prev.Spec.Containers)
+		if len(pod.Spec.Volumes) == len(prev.Spec.Volumes) {
+			for i := range pod.Spec.Volumes {
+				shareValue(&pod.Spec.Volumes[i].VolumeSource, prev.Spec.Volumes[i].VolumeSource)
+			}
+		}
+		shareValue(&pod.Spec.Tolerations, prev.Spec.Tolerations)
+		shareValue(&pod.Spec.Affinity, prev.Spec.Affinity)
+		shareValue(&pod.Spec.SecurityContext, prev.Spec.SecurityContext)
+		shareValue(&pod.Spec.NodeSelector, prev.Spec.NodeSelector)
+	}
+	s.last[owner.UID] = pod
+}
+
+// shareContainers shares each container's parts with the container of
+// the same name at the same index in prev; the volume mounts name the
+// pod's own token volume, so they are compared on their own.
+func shareContainers(ctrs, prev []corev1.Container) {
+	if len(ctrs) != len(prev) {
+		return
+	}
+	for i := range ctrs {
+		c, p := &ctrs[i], &prev[i]
+		if c.Name != p.Name {
+			continue
+		}
+		mounts := c.VolumeMounts
+		shareValue(&mounts, p.VolumeMounts)
+		candidate := *p
+		candidate.VolumeMounts = c.VolumeMounts
+		if reflect.DeepEqual(&candidate, c) {
+			candidate.VolumeMounts = mounts
+			*c = candidate
+			continue
+		}
+		shareValue(&c.Env, p.Env)
+		shareValue(&c.Resources, p.Resources)
+		shareValue(&c.Args, p.Args)
+		shareValue(&c.Ports, p.Ports)
+		shareValue(&c.ReadinessProbe, p.ReadinessProbe)
+		shareValue(&c.StartupProbe, p.StartupProbe)
+		shareValue(&c.LivenessProbe, p.LivenessProbe)
+		shareValue(&c.SecurityContext, p.SecurityContext)
+		shareValue(&c.Lifecycle, p.Lifecycle)
+		c.VolumeMounts = mounts
+	}
+}
+
+// shareValue sets *dst to prev when they are deeply equal.
+func shareValue[T any](dst *T, prev T) {
+	if reflect.DeepEqual(*dst, prev) {
+		*dst = prev
+	}
+}
