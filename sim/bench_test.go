@@ -3,9 +3,11 @@ package sim_test
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"testing"
 	"time"
 
+	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
@@ -177,4 +179,78 @@ func BenchmarkFullSync(b *testing.B) {
 		}
 		b.StartTimer()
 	}
+}
+
+// BenchmarkScale measures the per-pod cost of the full path (admission
+// with sidecar injection, scheduling, the kubelet to Running) at 1,000,
+// 10,000 and 100,000 pods in one injected namespace, created one by one
+// (pods/) or as one Deployment's replicas (deployment/). Read the
+// ns/pod and B/pod columns side by side: flat cost means equal figures.
+func BenchmarkScale(b *testing.B) {
+	sizes := []int{1000, 10000, 100000}
+	for _, n := range sizes {
+		b.Run(fmt.Sprintf("pods/n=%d", n), func(b *testing.B) {
+			benchScale(b, n, func(e *env) {
+				for i := range n {
+					if _, err := e.cs.CoreV1().Pods("bench").Create(e.ctx, benchPod(i), metav1.CreateOptions{}); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		})
+	}
+	for _, n := range sizes {
+		b.Run(fmt.Sprintf("deployment/n=%d", n), func(b *testing.B) {
+			benchScale(b, n, func(e *env) {
+				d := &appsv1.Deployment{
+					ObjectMeta: metav1.ObjectMeta{Name: "web"},
+					Spec: appsv1.DeploymentSpec{
+						Replicas: ptr(int32(n)),
+						Selector: &metav1.LabelSelector{MatchLabels: map[string]string{"app": "web"}},
+						Template: corev1.PodTemplateSpec{
+							ObjectMeta: metav1.ObjectMeta{Labels: map[string]string{"app": "web"}},
+							Spec:       podSpec("nginx:1.27"),
+						},
+					},
+				}
+				if _, err := e.cs.AppsV1().Deployments("bench").Create(e.ctx, d, metav1.CreateOptions{}); err != nil {
+					b.Fatal(err)
+				}
+			})
+		})
+	}
+}
+
+// benchScale times create (which makes n pods in namespace "bench") and
+// two minutes of the virtual clock on a fresh simulator per iteration,
+// then checks that every pod is injected and Running.
+func benchScale(b *testing.B, n int, create func(*env)) {
+	b.ReportAllocs()
+	var before, after runtime.MemStats
+	var bytes uint64
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		e := newEnv(b, setup{nodes: 3})
+		e.namespace("bench", "istio-injection", "enabled")
+		runtime.ReadMemStats(&before)
+		b.StartTimer()
+		create(e)
+		e.advance(2 * time.Minute)
+		b.StopTimer()
+		runtime.ReadMemStats(&after)
+		bytes += after.TotalAlloc - before.TotalAlloc
+		list, err := e.cs.CoreV1().Pods("bench").List(e.ctx, metav1.ListOptions{})
+		e.must(err)
+		if len(list.Items) != n {
+			b.Fatalf("%d pods, want %d", len(list.Items), n)
+		}
+		for j := range list.Items {
+			if p := &list.Items[j]; model.PodStatusText(p) != "Running" || ready(p) != "2/2" {
+				b.Fatalf("pod %s is %s %s", p.Name, ready(p), model.PodStatusText(p))
+			}
+		}
+		b.StartTimer()
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/pod")
+	b.ReportMetric(float64(bytes)/float64(b.N*n), "B/pod")
 }
