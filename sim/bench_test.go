@@ -113,11 +113,20 @@ func benchPod(i int) *corev1.Pod {
 	}
 }
 
-// BenchmarkFullSync syncs a mesh of 10 clusters with 1,000 namespaces
-// each: from every cluster to the instance, then from the instance to
-// every cluster.
+// BenchmarkFullSync syncs a mesh of C clusters with N namespaces each:
+// from every cluster to the instance, then from the instance to every
+// cluster. The sizes grow together so that linear cost shows as ns/op
+// growing like C×N (10×200, 50×2,000, 100×4,000); ns/namespace is the
+// time per namespace of the fleet.
 func BenchmarkFullSync(b *testing.B) {
-	const clusters, namespaces = 10, 1000
+	for _, size := range []struct{ clusters, namespaces int }{{10, 200}, {50, 2000}, {100, 4000}} {
+		b.Run(fmt.Sprintf("clusters=%d/namespaces=%d", size.clusters, size.namespaces), func(b *testing.B) {
+			benchFullSync(b, size.clusters, size.namespaces)
+		})
+	}
+}
+
+func benchFullSync(b *testing.B, clusters, namespaces int) {
 	ctx := context.Background()
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
@@ -179,6 +188,7 @@ func BenchmarkFullSync(b *testing.B) {
 		}
 		b.StartTimer()
 	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*clusters*namespaces), "ns/namespace")
 }
 
 // BenchmarkScale measures the per-pod cost of the full path (admission
@@ -205,7 +215,7 @@ func BenchmarkScale(b *testing.B) {
 				d := &appsv1.Deployment{
 					ObjectMeta: metav1.ObjectMeta{Name: "web"},
 					Spec: appsv1.DeploymentSpec{
-						Replicas: ptr(int32(n)),
+						Replicas: new(int32(n)),
 						Selector: &metav1.LabelSelector{MatchLabels: map[string]string{"app": "web"}},
 						Template: corev1.PodTemplateSpec{
 							ObjectMeta: metav1.ObjectMeta{Labels: map[string]string{"app": "web"}},
