@@ -124,6 +124,7 @@ func copyConfig(cfg model.MeshConfig) model.MeshConfig {
 		v := *cfg.EnableNativeSidecar
 		cfg.EnableNativeSidecar = &v
 	}
+	cfg.Revisions = slices.Clone(cfg.Revisions)
 	return cfg
 }
 

@@ -94,6 +94,39 @@ Feature: Diagnostics: analyze the mesh and explain a pod
       """
     Then the output contains "Fix: no sync settles this, since a sync never removes a label: to match the instance, kubectl --context c1 label namespace mixed istio-injection-, then asm sync to-clusters"
 
+  @B36 @B39
+  Scenario: explain on a cluster that is not in the mesh says so, whatever the labels
+    Given the commands:
+      """
+      cluster create c9 --kubernetes-version 1.30
+      kubectl --context c9 label namespace default istio-injection=enabled
+      kubectl --context c9 run web --image nginx
+      advance 1m
+      """
+    When I run "kubectl --context c9 get pod web"
+    Then the "READY" column for "web" is "1/1"
+    When I run "explain pod web --context c9"
+    Then the output contains "Injection: the pod has no istio-proxy: cluster c9 is not part of the mesh, so no sidecar injector of the mesh runs there, whatever the labels say."
+    And the output contains "Advice: add the cluster to the mesh (mesh add-cluster c9), then recreate it"
+    And the output does not contain "created before injection applied"
+
+  @B15 @B35 @B36
+  Scenario: An istio.io/rev naming a revision the mesh does not serve injects nothing, and explain and analyze name it
+    Given the commands:
+      """
+      kubectl create namespace pay
+      kubectl label namespace pay istio.io/rev=canary-typo
+      kubectl run web -n pay --image nginx
+      advance 1m
+      """
+    When I run "kubectl get pod web -n pay"
+    Then the "READY" column for "web" is "1/1"
+    When I run "explain pod web -n pay"
+    Then the output contains "but the mesh serves no revision "canary-typo" (served: default), so no injector webhook matches and the pod is not injected"
+    When I run "analyze -n pay"
+    Then the output contains "Warning [ASM0002] (Namespace pay (cluster c1)) Label istio.io/rev=canary-typo names revision "canary-typo", which the mesh does not serve (served: default)"
+    And the output contains "Fix: mesh revision add canary-typo, or label it with a served revision: kubectl label namespace pay istio.io/rev=default --overwrite"
+
   @B35
   Scenario: analyze changes nothing
     Given the commands:
@@ -118,6 +151,7 @@ Feature: Diagnostics: analyze the mesh and explain a pod
       Injection: the pod has istio-proxy: namespace "default" has istio-injection=enabled.
       Mode: the sidecar is native (istio-proxy is in initContainers with restartPolicy: Always): enableNativeSidecar is unset and ASM 1.22.2.35 on Kubernetes 1.30 defaults to native sidecars (ASM 1.22 or later and Kubernetes 1.30 or later).
       Placement: the pod runs on ECI virtual node virtual-kubelet-cn-beijing-i: the pod has label alibabacloud.com/eci=true, so the ECI webhook gave it nodeSelector type=virtual-kubelet.
+      Drift: namespace "default" has istio-injection=enabled in cluster c1, the mesh instance has no injection label: asm sync from-cluster c1 copies the cluster's labels to the instance (and pushes them to the namespace's other homing clusters) (sync to-clusters does not: the instance lacks istio-injection, and a sync never removes a label); to drop it from the cluster instead, kubectl --context c1 label namespace default istio-injection-
       """
 
   @B36

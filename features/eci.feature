@@ -166,7 +166,7 @@ Feature: Meshed pods on ECI virtual nodes
       Then the output contains "virtual-kubelet-cn-beijing-i"
 
     @B21
-    Scenario: Without ack-virtual-node an ECI pod stays Pending and says why
+    Scenario: Without ack-virtual-node the ECI label is inert: the pod runs on a regular node, and explain and analyze say so
       Given the commands:
         """
         cluster create c2 --kubernetes-version 1.30 --region cn-beijing --zone i
@@ -176,14 +176,16 @@ Feature: Meshed pods on ECI virtual nodes
         """
         kubectl --context c2 run nginx --image nginx -l alibabacloud.com/eci=true
         advance 10m
-        kubectl --context c2 get pods
+        kubectl --context c2 get pods -o wide
         """
-      Then the "STATUS" column for "nginx" is "Pending"
+      Then the "STATUS" column for "nginx" is "Running"
+      And the "NODE" column for "nginx" is "cn-beijing.192.168.0.1"
       When I run "kubectl --context c2 describe pod nginx"
-      Then the output contains "FailedScheduling"
-      And the output contains "didn't match Pod's node affinity/selector"
+      Then the output does not contain "FailedScheduling"
       When I run "explain pod nginx --context c2"
-      Then the output contains "ack-virtual-node"
+      Then the output contains "The alibabacloud.com/eci label has no effect (the pod has label alibabacloud.com/eci=true): cluster c2 does not run the ack-virtual-node component, whose webhook acts on it."
+      When I run "analyze --context c2"
+      Then the output contains "Info [ASM0003] (Pod default/nginx (cluster c2)) Label alibabacloud.com/eci=true has no effect: cluster c2 does not run the ack-virtual-node component, so its pods run on regular nodes."
 
   Rule: ECI pods are meshed only from ASM 1.7.5.41
 

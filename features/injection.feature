@@ -522,9 +522,66 @@ Feature: Automatic sidecar injection in the data plane
       """
 
   @B15
+  Scenario: A revision injects only while the mesh serves it: a typo, or a removed revision, leaves new pods at 1/1
+    Given the commands:
+      """
+      kubectl label namespace demo istio.io/rev=canary-typo
+      kubectl run typo -n demo --image nginx
+      mesh revision add canary
+      kubectl label namespace demo istio.io/rev=canary --overwrite
+      kubectl run served -n demo --image nginx
+      advance 30s
+      """
+    When I run "kubectl get pods -n demo"
+    Then the "READY" column for "typo" is "1/1"
+    And the "READY" column for "served" is "2/2"
+    When I run "kubectl get mutatingwebhookconfigurations"
+    Then the output contains "istio-sidecar-injector-canary   2 "
+    When I run:
+      """
+      mesh revision remove canary
+      kubectl run after -n demo --image nginx
+      advance 30s
+      kubectl get pods -n demo
+      """
+    Then the "READY" column for "after" is "1/1"
+    And the "READY" column for "served" is "2/2"
+
+  @B15 @B33
+  Scenario: Webhook configurations are objects: listed, described by name order, and deleting one uninstalls it
+    Given the commands:
+      """
+      kubectl label namespace demo istio-injection=enabled
+      webhook install zz-logsidecar --legacy
+      webhook install aa-audit --legacy
+      """
+    When I run "kubectl get mutatingwebhookconfigurations"
+    Then the output is:
+      """
+      NAME                     WEBHOOKS   AGE
+      aa-audit                 1          0s
+      istio-sidecar-injector   4          0s
+      zz-logsidecar            1          0s
+      """
+    When I run "kubectl run web -n demo --image nginx"
+    Then it fails with "spec.initContainers[1].readinessProbe: Forbidden: may not be set for init containers without restartPolicy=Always"
+    When I run:
+      """
+      kubectl delete mutatingwebhookconfiguration zz-logsidecar
+      kubectl run web -n demo --image nginx
+      advance 30s
+      kubectl get pod web -n demo -o jsonpath='{.metadata.annotations.meshtwin\.io/mutated-by}'
+      """
+    Then the output contains "aa-audit"
+    When I run "kubectl get pod web -n demo"
+    Then the "READY" column for "web" is "2/2"
+
+  @B15
   Scenario: A namespace revision injects with that revision and beats the pod's
     Given the commands:
       """
+      mesh revision add canary
+      mesh revision add stable
       kubectl label namespace demo istio.io/rev=canary
       kubectl run web -n demo --image nginx -l istio.io/rev=stable
       advance 30s
@@ -537,6 +594,7 @@ Feature: Automatic sidecar injection in the data plane
   Scenario: With no namespace label, a pod's own revision opts it in
     Given the commands:
       """
+      mesh revision add stable
       kubectl run web -n demo --image nginx -l istio.io/rev=stable
       advance 30s
       """

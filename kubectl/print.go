@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	"sort"
 	"strings"
 	"text/tabwriter"
@@ -109,6 +110,8 @@ func kubeTableHeaders(r *kubeResource, o kubeTableOptions) []string {
 		cols = []string{"NAME", "DATA", "AGE"}
 	case "ServiceAccount":
 		cols = []string{"NAME", "SECRETS", "AGE"}
+	case "MutatingWebhookConfiguration":
+		cols = []string{"NAME", "WEBHOOKS", "AGE"}
 	default:
 		cols = []string{"NAME", "AGE"}
 	}
@@ -211,6 +214,8 @@ func kubeTableRow(r *kubeResource, obj runtime.Object, o kubeTableOptions) []str
 		row = append(row, name, fmt.Sprint(len(v.Data)+len(v.BinaryData)), age)
 	case *corev1.ServiceAccount:
 		row = append(row, name, fmt.Sprint(len(v.Secrets)), age)
+	case *admissionregistrationv1.MutatingWebhookConfiguration:
+		row = append(row, name, fmt.Sprint(len(v.Webhooks)), age)
 	default:
 		row = append(row, name, age)
 	}

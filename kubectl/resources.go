@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	appsv1 "k8s.io/api/apps/v1"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -86,6 +87,11 @@ var kubeResourceTable = []*kubeResource{
 			return typedObjectClient[*corev1.ServiceAccount, *corev1.ServiceAccountList]{cs.CoreV1().ServiceAccounts(ns)}
 		},
 		newObject: func() runtime.Object { return &corev1.ServiceAccount{} }},
+	{plural: "mutatingwebhookconfigurations", singular: "mutatingwebhookconfiguration", kind: "MutatingWebhookConfiguration", group: "admissionregistration.k8s.io", version: "v1",
+		client: func(cs kubernetes.Interface, _ string) kubeObjectClient {
+			return typedObjectClient[*admissionregistrationv1.MutatingWebhookConfiguration, *admissionregistrationv1.MutatingWebhookConfigurationList]{cs.AdmissionregistrationV1().MutatingWebhookConfigurations()}
+		},
+		newObject: func() runtime.Object { return &admissionregistrationv1.MutatingWebhookConfiguration{} }},
 	{plural: "asmmeshconfigs", singular: "asmmeshconfig", kind: "ASMMeshConfig", group: "istio.alibabacloud.com", version: "v1beta1",
 		meshConfig: true},
 }

@@ -2,6 +2,7 @@ package model
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
@@ -43,11 +44,6 @@ const (
 	InjectorWebhookName = "sidecar-injector.istio.io"
 )
 
-// InjectorConfigurationName is the MutatingWebhookConfiguration that holds
-// the injector's webhook (InjectorWebhookName) in a cluster of the mesh, as
-// istiod's chart names it; deleting it stops injection.
-const InjectorConfigurationName = "istio-sidecar-injector"
-
 // AdmissionRequest is what a mutating webhook sees of a pod CREATE: the
 // pod (after the webhooks before it), its namespace's labels and the
 // mesh and cluster facts the webhook needs.
@@ -69,13 +65,26 @@ type AdmissionResult struct {
 // returns the pod it sends back, or an error the API server answers with
 // (failed calling webhook).
 type MutatingWebhook struct {
-	Name  string
-	Admit func(req AdmissionRequest) (AdmissionResult, error)
+	Name string
+	// Configuration is the MutatingWebhookConfiguration the webhook
+	// belongs to; the API server calls configurations in name order.
+	Configuration string
+	Admit         func(req AdmissionRequest) (AdmissionResult, error)
 }
 
 // AdmissionChain is the mutating webhooks of a cluster in the order the
 // API server calls them; each sees the pod the previous one returned.
 type AdmissionChain []MutatingWebhook
+
+// NewAdmissionChain orders webhooks as the API server calls them: by the
+// name of their MutatingWebhookConfiguration (the apiserver sorts the
+// configurations it calls by name), each configuration's webhooks in
+// their own order, each once (B15, B33).
+func NewAdmissionChain(webhooks ...MutatingWebhook) AdmissionChain {
+	ch := AdmissionChain(slices.Clone(webhooks))
+	slices.SortStableFunc(ch, func(a, b MutatingWebhook) int { return strings.Compare(a.Configuration, b.Configuration) })
+	return ch
+}
 
 // WebhookError is a webhook's failure, named as the API server names it.
 type WebhookError struct {
@@ -104,9 +113,11 @@ func (ch AdmissionChain) Admit(req AdmissionRequest) (*corev1.Pod, error) {
 	return req.Pod, nil
 }
 
-// ECIWebhook is ACK's ECI webhook (B18): a pod with
-// alibabacloud.com/eci=true, on itself or its namespace, is sent to a
-// virtual node (ApplyECIScheduling).
+// ECIWebhook is the ECI webhook of ACK's ack-virtual-node component (B18,
+// B21): a pod with alibabacloud.com/eci=true, on itself or its namespace,
+// is sent to a virtual node (ApplyECIScheduling). Only a cluster that runs
+// the component has it. Its configuration's name is not modelled: it sorts
+// first (Configuration ""), and it is not listed as an object.
 func ECIWebhook() MutatingWebhook {
 	return MutatingWebhook{Name: ECIWebhookName, Admit: func(req AdmissionRequest) (AdmissionResult, error) {
 		out, _ := ApplyECIScheduling(req.Pod, req.NamespaceLabels)
@@ -114,19 +125,27 @@ func ECIWebhook() MutatingWebhook {
 	}}
 }
 
-// InjectorWebhook is the mesh's sidecar injector: Istio's webhook decides
-// (DecideInjection); a pod that arrives injected (kubectl replace of an
-// injected pod, a kube-inject manifest) and is to be injected is stripped
-// of the sidecar its status annotation lists and injected afresh, in the
-// mode decided now (B12, B31); a pod that is not to be injected is kept as
-// it is. The decision is written on the pod (DecisionAnnotations).
-func InjectorWebhook() MutatingWebhook {
-	return MutatingWebhook{Name: InjectorWebhookName, Admit: admitInjection}
+// InjectorWebhook is the sidecar injector of one revision of the mesh
+// ("" or "default" for the default revision), in its configuration
+// InjectorConfigurationName(revision): Istio's webhook decides
+// (DecideInjection); a pod to be injected by another revision is left to
+// that revision's webhook. A pod that arrives injected (kubectl replace of
+// an injected pod, a kube-inject manifest) and is to be injected is
+// stripped of the sidecar its status annotation lists and injected afresh,
+// in the mode decided now (B12, B31); a pod that is not to be injected is
+// kept as it is. The decision is written on the pod (DecisionAnnotations).
+func InjectorWebhook(revision string) MutatingWebhook {
+	return MutatingWebhook{Name: InjectorWebhookName, Configuration: InjectorConfigurationName(revision),
+		Admit: func(req AdmissionRequest) (AdmissionResult, error) { return admitInjection(req, revision) }}
 }
 
-func admitInjection(req AdmissionRequest) (AdmissionResult, error) {
+func admitInjection(req AdmissionRequest, revision string) (AdmissionResult, error) {
 	pod := req.Pod
 	dec := DecideInjection(InjectionRequest{Namespace: pod.Namespace, NamespaceLabels: req.NamespaceLabels, Pod: pod, Mesh: req.Mesh})
+	if dec.Inject && InjectorConfigurationName(dec.Revision) != InjectorConfigurationName(revision) {
+		// Another revision's webhook matches this pod.
+		return AdmissionResult{Pod: pod}, nil
+	}
 	notes := map[string]string{AnnotationInjection: dec.Rule, AnnotationInjectionReason: oneLine(dec.Reason)}
 	if dec.Inject {
 		fresh := StripInjection(pod)
@@ -164,9 +183,10 @@ func (w Webhook) Admit(req AdmissionRequest) (AdmissionResult, error) {
 	return AdmissionResult{Pod: w.Mutate(req.Pod)}, nil
 }
 
-// AsMutatingWebhook is w as a link of the admission chain.
+// AsMutatingWebhook is w as a link of the admission chain, in a
+// configuration of its own name.
 func (w Webhook) AsMutatingWebhook() MutatingWebhook {
-	return MutatingWebhook{Name: w.Name, Admit: w.Admit}
+	return MutatingWebhook{Name: w.Name, Configuration: w.Name, Admit: w.Admit}
 }
 
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }

@@ -14,6 +14,8 @@ const (
 	CodePodMissingProxy       = "IST0103"
 	CodeNamespaceMultipleInjs = "IST0123"
 	CodeInjectionLabelDrift   = "ASM0001"
+	CodeUnknownRevision       = "ASM0002"
+	CodeECILabelInert         = "ASM0003"
 
 	LevelInfo    = "Info"
 	LevelWarning = "Warning"
@@ -95,6 +97,8 @@ func Analyze(in AnalyzeInput) []Finding {
 					Message:  "namespace is not enabled for injection",
 					Fix: fmt.Sprintf("kubectl label namespace %s %s=enabled (or %s=disabled to mark it as not needing injection)",
 						ns.Name, LabelInjection, LabelInjection)})
+			case !hasInj && !in.Mesh.ServesRevision(rev):
+				out = append(out, unknownRevisionFinding(in.Mesh, namespaceResource(ns.Name, cluster), "namespace", ns.Name, rev))
 			case hasInj && hasRev:
 				out = append(out, Finding{Code: CodeNamespaceMultipleInjs, Level: LevelWarning,
 					Resource: namespaceResource(ns.Name, cluster),
@@ -102,6 +106,9 @@ func Analyze(in AnalyzeInput) []Finding {
 						LabelInjection, inj, LabelRevision, rev, LabelInjection),
 					Fix: fmt.Sprintf("remove one of them, e.g. kubectl label namespace %s %s-", ns.Name, LabelRevision)})
 			}
+		}
+		if !c.Info.VirtualNodeComponent {
+			out = append(out, inertECIFindings(c, cluster)...)
 		}
 		for i := range c.Pods {
 			pod := &c.Pods[i]
@@ -118,6 +125,8 @@ func Analyze(in AnalyzeInput) []Finding {
 					Resource: podResource(pod.Namespace, pod.Name, cluster),
 					Message:  "pod is missing the istio-proxy container",
 					Fix:      "restart or redeploy the workload"})
+			case d.Rule == RuleUnknownRevision && !hasKey(labels, LabelRevision):
+				out = append(out, unknownRevisionFinding(in.Mesh, podResource(pod.Namespace, pod.Name, cluster), "pod", pod.Name, pod.Labels[LabelRevision]))
 			case d.Rule == RuleECIVersionTooOld:
 				out = append(out, Finding{Code: CodePodMissingProxy, Level: LevelWarning,
 					Resource: podResource(pod.Namespace, pod.Name, cluster),
@@ -137,6 +146,41 @@ func Analyze(in AnalyzeInput) []Finding {
 		return out[i].Code < out[j].Code
 	})
 	return out
+}
+
+// unknownRevisionFinding (B15): an istio.io/rev that names a revision
+// the mesh does not serve matches no injector webhook.
+func unknownRevisionFinding(mesh MeshConfig, resource, kind, name, rev string) Finding {
+	fix := fmt.Sprintf("mesh revision add %s, or label it with a served revision: kubectl label %s %s %s=%s --overwrite",
+		rev, kind, name, LabelRevision, DefaultRevision)
+	return Finding{Code: CodeUnknownRevision, Level: LevelWarning, Resource: resource,
+		Message: fmt.Sprintf("label %s=%s names revision %q, which the mesh does not serve (served: %s), so no injector webhook matches and new pods are not injected",
+			LabelRevision, rev, rev, strings.Join(mesh.ServedRevisions(), ", ")),
+		Fix: fix}
+}
+
+// inertECIFindings (B21): without ack-virtual-node nothing acts on
+// alibabacloud.com/eci, so the label has no effect in the cluster.
+func inertECIFindings(c ClusterSnapshot, cluster string) []Finding {
+	var out []Finding
+	msg := fmt.Sprintf("label %s=true has no effect: cluster %s does not run the ack-virtual-node component, so its pods run on regular nodes", LabelECI, cluster)
+	fix := "deploy ack-virtual-node in the cluster (cluster create --virtual-node), or remove the label"
+	for _, ns := range c.Namespaces {
+		if ns.Labels[LabelECI] == "true" {
+			out = append(out, Finding{Code: CodeECILabelInert, Level: LevelInfo, Resource: namespaceResource(ns.Name, cluster), Message: msg, Fix: fix})
+		}
+	}
+	for _, p := range c.Pods {
+		if p.Labels[LabelECI] == "true" && p.DeletionTimestamp == nil {
+			out = append(out, Finding{Code: CodeECILabelInert, Level: LevelInfo, Resource: podResource(p.Namespace, p.Name, cluster), Message: msg, Fix: fix})
+		}
+	}
+	return out
+}
+
+func hasKey(m map[string]string, k string) bool {
+	_, ok := m[k]
+	return ok
 }
 
 func driftFindings(instance []GlobalNamespace, clusters []ClusterSnapshot, clusterNames []string) []Finding {
@@ -247,6 +291,14 @@ type ExplainInput struct {
 	Cluster     ClusterInfo
 	Nodes       []corev1.Node
 	PodsPerNode map[string]int
+	// NotInMesh: the cluster is not part of the mesh, so no injector
+	// webhook of the mesh runs there.
+	NotInMesh bool
+	// Instance is the mesh instance's namespace of the pod's namespace,
+	// nil when the instance has none (or the cluster is not among its
+	// homing clusters): its injection labels are compared with the
+	// cluster's (B23, B35).
+	Instance *GlobalNamespace
 }
 
 // Explanation answers, one sentence each, why a pod is (or would be)
@@ -258,6 +310,9 @@ type Explanation struct {
 	// Advice is what to run to get the sidecar, or "" when nothing is
 	// needed.
 	Advice string
+	// Drift says how the namespace's injection labels differ from the
+	// mesh instance's, and what settles it; "" when they agree.
+	Drift string
 
 	// Rule ids behind the sentences.
 	InjectionRule, ModeRule, PlacementRule string
@@ -271,6 +326,9 @@ func (e Explanation) Lines() []string {
 	lines := []string{"Injection: " + e.Injection, "Mode: " + e.Mode, "Placement: " + e.Placement}
 	if e.Advice != "" {
 		lines = append(lines, "Advice: "+e.Advice)
+	}
+	if e.Drift != "" {
+		lines = append(lines, "Drift: "+e.Drift)
 	}
 	for _, w := range e.Warnings {
 		lines = append(lines, "Warning: "+w)
@@ -327,12 +385,22 @@ func ExplainPod(in ExplainInput) Explanation {
 		ns = "default"
 	}
 	exists := podExists(pod)
-	// A pod about to be created passes the ECI webhook first.
+	// A pod about to be created passes the ECI webhook first, where
+	// ack-virtual-node runs (B21).
 	candidate := pod
-	if !exists {
+	if !exists && in.Cluster.VirtualNodeComponent {
 		candidate, _ = ApplyECIScheduling(pod, nsLabels)
 	}
 	var ex Explanation
+	if in.Instance != nil {
+		if want, got := describeInjectionLabels(in.Instance.Labels), describeInjectionLabels(nsLabels); want != got {
+			ex.Drift = fmt.Sprintf("namespace %q has %s in cluster %s, the mesh instance has %s: %s", ns, got, in.Cluster.Name, want,
+				DriftAdvice(ns, in.Cluster.Name, in.Instance.Labels, nsLabels))
+		}
+	}
+	if in.NotInMesh {
+		return explainNotInMesh(ex, pod, exists, candidate, nsLabels, in)
+	}
 	d := DecideInjection(InjectionRequest{Namespace: ns, NamespaceLabels: nsLabels, Pod: candidate, Mesh: in.Mesh})
 	ex.InjectionRule = d.Rule
 	ex.Warnings = d.Warnings
@@ -359,8 +427,46 @@ func ExplainPod(in ExplainInput) Explanation {
 	}
 
 	ex.Mode, ex.ModeRule = explainMode(pod, exists, injected, d.Inject, in.Mesh, in.Cluster)
-	ex.Placement, ex.PlacementRule = explainPlacement(candidate, exists, nsLabels, in.Nodes, in.PodsPerNode)
+	ex.Placement, ex.PlacementRule = explainPlacement(candidate, exists, nsLabels, in.Nodes, in.PodsPerNode, in.Cluster.VirtualNodeComponent)
+	ex.Placement = inertECI(ex.Placement, candidate, nsLabels, in.Cluster)
 	return ex
+}
+
+// RuleNotInMesh is the injection rule of a pod in a cluster that is not
+// part of the mesh: no injector of the mesh is installed there.
+const RuleNotInMesh = "cluster-not-in-mesh"
+
+// explainNotInMesh explains a pod of a cluster outside the mesh: no
+// injector of the mesh runs there, whatever the labels say.
+func explainNotInMesh(ex Explanation, pod *corev1.Pod, exists bool, candidate *corev1.Pod, nsLabels map[string]string, in ExplainInput) Explanation {
+	ex.InjectionRule = RuleNotInMesh
+	where := fmt.Sprintf("cluster %s is not part of the mesh, so no sidecar injector of the mesh runs there, whatever the labels say", in.Cluster.Name)
+	switch {
+	case exists && IsInjected(pod):
+		ex.Injection = fmt.Sprintf("the pod has istio-proxy, but %s: a pod created now would not get one.", where)
+	case exists:
+		ex.Injection = fmt.Sprintf("the pod has no istio-proxy: %s.", where)
+		ex.Advice = fmt.Sprintf("add the cluster to the mesh (mesh add-cluster %s), then %s", in.Cluster.Name, recreateAdvice(pod, pod.Namespace))
+	default:
+		ex.Injection = fmt.Sprintf("the pod would not be injected: %s.", where)
+		ex.Advice = fmt.Sprintf("add the cluster to the mesh: mesh add-cluster %s", in.Cluster.Name)
+	}
+	ex.Mode, ex.ModeRule = "no injector of the mesh runs in the cluster, so no sidecar mode applies.", "not-in-mesh"
+	ex.Placement, ex.PlacementRule = explainPlacement(candidate, exists, nsLabels, in.Nodes, in.PodsPerNode, in.Cluster.VirtualNodeComponent)
+	ex.Placement = inertECI(ex.Placement, candidate, nsLabels, in.Cluster)
+	return ex
+}
+
+// inertECI appends to a placement sentence that the pod's or namespace's
+// alibabacloud.com/eci=true has no effect in a cluster without
+// ack-virtual-node (B21).
+func inertECI(placement string, pod *corev1.Pod, nsLabels map[string]string, cluster ClusterInfo) string {
+	wants, why := WantsECI(pod.Labels, nsLabels)
+	if !wants || cluster.VirtualNodeComponent {
+		return placement
+	}
+	return fmt.Sprintf("%s The %s label has no effect (%s): cluster %s does not run the ack-virtual-node component, whose webhook acts on it.",
+		placement, LabelECI, why, cluster.Name)
 }
 
 func notInjectedAdvice(d InjectionDecision, pod *corev1.Pod, ns, labelAdvice string) string {
@@ -400,8 +506,12 @@ func explainMode(pod *corev1.Pod, exists, injected, willInject bool, mesh MeshCo
 	return fmt.Sprintf("the pod has no sidecar; one injected now would be %s: %s.", now.Mode, now.Reason), now.Rule
 }
 
-func explainPlacement(pod *corev1.Pod, exists bool, nsLabels map[string]string, nodes []corev1.Node, podsPerNode map[string]int) (string, string) {
+func explainPlacement(pod *corev1.Pod, exists bool, nsLabels map[string]string, nodes []corev1.Node, podsPerNode map[string]int, eciComponent bool) (string, string) {
 	wants, why := WantsECI(pod.Labels, nsLabels)
+	if wants && !eciComponent {
+		// Nothing acts on the label (B21); inertECI says so.
+		wants, why = false, "no webhook sends it to ECI"
+	}
 	pinned := pod.Spec.NodeSelector[NodeLabelType] == NodeTypeVirtualKubelet
 	if exists && pod.Spec.NodeName != "" {
 		var node *corev1.Node

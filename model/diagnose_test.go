@@ -182,7 +182,12 @@ func TestExplainPod(t *testing.T) {
 			if mesh.Version.IsZero() {
 				mesh = testMesh("1.22.2.35")
 			}
-			got := ExplainPod(ExplainInput{Pod: tt.pod, Namespace: tt.ns, Mesh: mesh, Cluster: testCluster("1.30"), Nodes: tt.nodes})
+			// A cluster with a virtual node runs ack-virtual-node (B21).
+			cluster := testCluster("1.30")
+			for i := range tt.nodes {
+				cluster.VirtualNodeComponent = cluster.VirtualNodeComponent || IsVirtualNode(&tt.nodes[i])
+			}
+			got := ExplainPod(ExplainInput{Pod: tt.pod, Namespace: tt.ns, Mesh: mesh, Cluster: cluster, Nodes: tt.nodes})
 			check := func(field, got, exact, sub string) {
 				if exact != "" && got != exact {
 					t.Errorf("%s\n got: %s\nwant: %s", field, got, exact)

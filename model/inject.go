@@ -23,6 +23,7 @@ const (
 	RuleIgnoredNamespace               = "ignored-namespace"
 	RuleECIVersionTooOld               = "eci-version-too-old"
 	RuleManualInjection                = "manual-injection"
+	RuleUnknownRevision                = "unknown-revision"
 )
 
 // InjectionRequest is what the sidecar injector sees when a pod is created.
@@ -151,9 +152,10 @@ func readPodInjectSetting(pod *corev1.Pod, exact bool, warn func(string)) podInj
 }
 
 // DecideInjection applies Istio's webhook selectors and injectRequired to
-// a pod being created (B07–B09, B15, B17, B21). Every revision named by an
-// istio.io/rev label is taken to exist. A zero Mesh.Version skips the ECI
-// version check (B21).
+// a pod being created (B07–B09, B15, B17, B21). A revision named by an
+// istio.io/rev label injects only where the mesh serves it
+// (MeshConfig.ServesRevision); any other matches no webhook. A zero
+// Mesh.Version skips the ECI version check (B21).
 func DecideInjection(req InjectionRequest) InjectionDecision {
 	pod := req.Pod
 	if pod == nil {
@@ -169,12 +171,18 @@ func DecideInjection(req InjectionRequest) InjectionDecision {
 	var warnings []string
 	warn := func(s string) { warnings = append(warnings, s) }
 	d := decideInjection(ns, req.NamespaceLabels, pod, ExactInjectValues(req.Mesh), warn)
+	if d.Inject && !req.Mesh.ServesRevision(d.Revision) {
+		d = unknownRevision(d, req.Mesh)
+	}
 	if d.Inject && pod.Spec.HostNetwork {
 		d = InjectionDecision{Rule: RuleHostNetwork,
 			Reason: fmt.Sprintf("the pod uses hostNetwork, so it is never injected even though %s", lowerFirst(d.Reason))}
 	}
 	if d.Inject && !req.Mesh.Version.IsZero() && !req.Mesh.Version.AtLeast(MinECIVersion()) {
-		if eci, why := WantsECI(pod.Labels, req.NamespaceLabels); eci || pod.Spec.NodeSelector[NodeLabelType] == NodeTypeVirtualKubelet {
+		// The ECI webhook (run before the injector, and only where
+		// ack-virtual-node runs, B21) pins an ECI pod with a nodeSelector;
+		// the label alone sends nothing to ECI.
+		if eci, why := WantsECI(pod.Labels, req.NamespaceLabels); pod.Spec.NodeSelector[NodeLabelType] == NodeTypeVirtualKubelet {
 			if !eci {
 				why = fmt.Sprintf("its nodeSelector has %s=%s", NodeLabelType, NodeTypeVirtualKubelet)
 			}

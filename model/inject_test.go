@@ -256,14 +256,33 @@ func TestDecideInjection(t *testing.T) {
 		},
 		{
 			name: "ECI pod on old ASM not injected", ns: "demo", nsLabels: enabled, mesh: testMesh("1.7.5.40"),
-			pod:        newTestPod("demo", "p", withLabel(LabelECI, "true")),
+			pod:        newTestPod("demo", "p", withLabel(LabelECI, "true"), withNodeSelector(NodeLabelType, NodeTypeVirtualKubelet)),
 			wantRule:   RuleECIVersionTooOld,
 			wantReason: "the pod runs on an ECI virtual node (the pod has label alibabacloud.com/eci=true) and ASM 1.7.5.40 is older than 1.7.5.41, the first version that meshes ECI pods, so it is not injected",
 		},
 		{
 			name: "ECI namespace on old ASM not injected", ns: "vk",
 			nsLabels: labelsOf(LabelInjection, "enabled", LabelECI, "true"), mesh: testMesh("1.6.0.0"),
-			pod: newTestPod("vk", "p"), wantRule: RuleECIVersionTooOld,
+			pod: newTestPod("vk", "p", withNodeSelector(NodeLabelType, NodeTypeVirtualKubelet)), wantRule: RuleECIVersionTooOld,
+		},
+		{
+			// B21: the label alone (no ack-virtual-node webhook pinned the
+			// pod) sends nothing to ECI.
+			name: "ECI label without the component's nodeSelector on old ASM is injected", ns: "demo", nsLabels: enabled, mesh: testMesh("1.6.0.0"),
+			pod:        newTestPod("demo", "p", withLabel(LabelECI, "true")),
+			wantInject: true, wantRule: RuleNamespaceInjectionEnabled,
+		},
+		{
+			// B15: a revision nothing serves matches no webhook.
+			name: "namespace rev naming an unserved revision", ns: "demo", nsLabels: labelsOf(LabelRevision, "canary-typo"),
+			pod:        newTestPod("demo", "p"),
+			wantRule:   RuleUnknownRevision,
+			wantReason: `namespace "demo" has istio.io/rev=canary-typo, so revision "canary-typo" injects its pods, but the mesh serves no revision "canary-typo" (served: default, canary), so no injector webhook matches and the pod is not injected`,
+		},
+		{
+			name: "namespace rev=default is the default revision", ns: "demo", nsLabels: labelsOf(LabelRevision, "default"),
+			pod:        newTestPod("demo", "p"),
+			wantInject: true, wantRevision: "default", wantRule: RuleNamespaceRevision,
 		},
 		{
 			name: "virtual-kubelet nodeSelector on old ASM", ns: "demo", nsLabels: enabled, mesh: testMesh("1.6.0.0"),
@@ -291,7 +310,10 @@ func TestDecideInjection(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			before := tt.pod.DeepCopy()
-			got := DecideInjection(InjectionRequest{Namespace: tt.ns, NamespaceLabels: tt.nsLabels, Pod: tt.pod, Mesh: tt.mesh})
+			// The mesh serves the fixtures' revision "canary" (B15).
+			mesh := tt.mesh
+			mesh.Revisions = []string{"canary"}
+			got := DecideInjection(InjectionRequest{Namespace: tt.ns, NamespaceLabels: tt.nsLabels, Pod: tt.pod, Mesh: mesh})
 			if got.Inject != tt.wantInject || got.Revision != tt.wantRevision || got.Rule != tt.wantRule {
 				t.Fatalf("got inject=%v revision=%q rule=%q (%s); want inject=%v revision=%q rule=%q",
 					got.Inject, got.Revision, got.Rule, got.Reason, tt.wantInject, tt.wantRevision, tt.wantRule)

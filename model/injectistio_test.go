@@ -72,7 +72,7 @@ func TestDivergenceUserProxyContainerMerged(t *testing.T) {
 		p.Spec.Containers = append(p.Spec.Containers, corev1.Container{Name: ProxyContainerName, Image: "auto",
 			Ports: []corev1.ContainerPort{{Name: "extra", ContainerPort: 9999}}})
 	})
-	res, err := InjectorWebhook().Admit(AdmissionRequest{Pod: pod, NamespaceLabels: labelsOf(LabelInjection, "enabled"),
+	res, err := InjectorWebhook("").Admit(AdmissionRequest{Pod: pod, NamespaceLabels: labelsOf(LabelInjection, "enabled"),
 		Mesh: istioMesh("1.28.0.0"), Cluster: testCluster("1.32")})
 	require.NoError(t, err)
 	out := res.Pod

@@ -549,8 +549,3 @@ func checkSyncFromKeeps(t syncFailer, before, after *syncWorld, c string) {
 		}
 	}
 }
-
-func hasKey(m map[string]string, k string) bool {
-	_, ok := m[k]
-	return ok
-}

@@ -61,6 +61,10 @@ type MeshConfig struct {
 	// EnableNativeSidecar is asmmeshconfig spec.enableNativeSidecar; nil
 	// when unset.
 	EnableNativeSidecar *bool
+	// Revisions are the istiod revisions the mesh serves besides its
+	// default one, sorted (B15): only a served revision's injector
+	// webhook exists in the clusters.
+	Revisions []string
 }
 
 // ClusterInfo describes a data-plane cluster as the rules need it.
@@ -72,6 +76,9 @@ type ClusterInfo struct {
 	// FeatureGates holds gates set explicitly (e.g. "SidecarContainers");
 	// a gate not present takes its default for KubeVersion.
 	FeatureGates map[string]bool
+	// VirtualNodeComponent: the cluster runs ACK's ack-virtual-node
+	// component, whose webhook acts on alibabacloud.com/eci (B21).
+	VirtualNodeComponent bool
 }
 
 // ClusterSpec is what a user asks for when creating a data-plane cluster.

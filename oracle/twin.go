@@ -25,7 +25,7 @@ func runTwin(c Case) outcome {
 		Mesh:            mesh,
 		Cluster:         model.ClusterInfo{Name: "Kubernetes", KubeVersion: model.KubeVersion{Major: 1, Minor: c.KubeMinor}},
 	}
-	res, err := model.InjectorWebhook().Admit(req)
+	res, err := model.InjectorWebhook("").Admit(req)
 	if err != nil {
 		return outcome{Selected: "error", Rejected: err.Error(), Pod: req.Pod}
 	}

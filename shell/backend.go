@@ -52,7 +52,8 @@ type Backend interface {
 	Client(contextName string) (kubernetes.Interface, error)
 
 	// InstallWebhook registers a third-party mutating webhook in a
-	// cluster; it runs after the mesh's own webhooks on pod CREATE.
+	// cluster: a MutatingWebhookConfiguration of its name, called on pod
+	// CREATE in name order with the mesh's own.
 	InstallWebhook(ctx context.Context, cluster string, w model.Webhook) error
 }
 
@@ -82,6 +83,11 @@ type Mesh interface {
 	EnableInjection(ctx context.Context, name string) error
 	// DisableInjection sets istio-injection=disabled and pushes it.
 	DisableInjection(ctx context.Context, name string) error
+	// AddRevision makes the mesh serve another istiod revision: its
+	// injector webhook configuration appears in every member cluster.
+	AddRevision(ctx context.Context, name string) error
+	// RemoveRevision stops serving a revision that was added.
+	RemoveRevision(ctx context.Context, name string) error
 	// SetHoming sets the homing clusters of a global namespace.
 	SetHoming(ctx context.Context, name string, clusters []string) error
 	// Namespaces lists the global namespaces, sorted by name.

@@ -83,6 +83,27 @@ func (s *Session) meshAddCluster(e *cmdEnv) error {
 	return nil
 }
 
+// meshRevision is `mesh revision add|remove NAME` (B15).
+func (s *Session) meshRevision(e *cmdEnv, add bool) error {
+	name := e.args[0]
+	inst, err := s.mesh()
+	if err != nil {
+		return err
+	}
+	if add {
+		if err := inst.AddRevision(e.ctx, name); err != nil {
+			return err
+		}
+		fmt.Fprintf(e.out, "revision %q served: mutatingwebhookconfiguration %s in every cluster of the mesh\n", name, model.InjectorConfigurationName(name))
+		return nil
+	}
+	if err := inst.RemoveRevision(e.ctx, name); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.out, "revision %q removed: mutatingwebhookconfiguration %s deleted from every cluster of the mesh\n", name, model.InjectorConfigurationName(name))
+	return nil
+}
+
 type clusterCreateOptions struct {
 	kubeVersion  string
 	region       string

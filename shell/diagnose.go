@@ -76,15 +76,27 @@ func (s *Session) explainPod(e *cmdEnv, o explainOptions) error {
 	if err != nil {
 		return fmt.Errorf("explain pod: cluster %s: %w", cluster, err)
 	}
+	members := inst.Clusters()
+	global, err := inst.Namespaces(e.ctx)
+	if err != nil {
+		return fmt.Errorf("explain pod: %w", err)
+	}
 	for i, pod := range pods {
 		nsObj, err := client.CoreV1().Namespaces().Get(e.ctx, pod.Namespace, metav1.GetOptions{})
 		if err != nil {
 			return fmt.Errorf("explain pod %s/%s in cluster %s: %w", pod.Namespace, pod.Name, cluster, err)
 		}
-		ex := model.ExplainPod(model.ExplainInput{
+		in := model.ExplainInput{
 			Pod: pod, Namespace: nsObj, Mesh: inst.Config(), Cluster: info,
 			Nodes: nodes, PodsPerNode: perNode,
-		})
+			NotInMesh: !slices.Contains(members, cluster),
+		}
+		for j := range global {
+			if g := global[j]; g.Name == pod.Namespace && !model.SyncSkipsNamespace(g.Name) && slices.Contains(model.HomingOf(g, members), cluster) {
+				in.Instance = &g
+			}
+		}
+		ex := model.ExplainPod(in)
 		if len(pods) > 1 {
 			if i > 0 {
 				fmt.Fprintln(e.out)

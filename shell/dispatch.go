@@ -97,6 +97,20 @@ func commandTable() []commandSpec {
 			},
 		},
 		{
+			path: "mesh revision add", synopsis: "NAME", minArgs: 1, maxArgs: 1,
+			short: "Serve another istiod revision: its injector webhook (istio-sidecar-injector-NAME) in every cluster",
+			long: "Only a served revision injects: istio.io/rev naming any other matches no webhook. The mesh\n" +
+				"always serves its default revision (istio-injection=enabled, or istio.io/rev=default).",
+			example: "mesh revision add canary",
+			flags:   noFlags(func(e *cmdEnv) error { return e.s.meshRevision(e, true) }),
+		},
+		{
+			path: "mesh revision remove", synopsis: "NAME", minArgs: 1, maxArgs: 1,
+			short:   "Stop serving a revision: its injector webhook configuration is deleted from every cluster",
+			example: "mesh revision remove canary",
+			flags:   noFlags(func(e *cmdEnv) error { return e.s.meshRevision(e, false) }),
+		},
+		{
 			path: "mesh add-cluster", synopsis: "NAME", minArgs: 1, maxArgs: 1,
 			short:   "Add a created cluster to the mesh (its data plane)",
 			long:    "The first cluster added becomes the current kubectl context when none is set.",
@@ -284,7 +298,7 @@ func commandTable() []commandSpec {
 		},
 		{
 			path: "webhook install", synopsis: "NAME", minArgs: 1, maxArgs: 1,
-			short:   "Install a third-party mutating webhook that runs after the mesh's own on pod creation",
+			short:   "Install a third-party mutating webhook; webhook configurations run in name order on pod creation",
 			example: "webhook install logsidecar-injector --cluster c1 --legacy",
 			flags: func(fs *pflag.FlagSet) runner {
 				var o webhookOptions

@@ -3,6 +3,7 @@ package sim
 import (
 	"errors"
 
+	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -10,19 +11,34 @@ import (
 	"github.com/meshtwin/meshtwin/model"
 )
 
-// admissionChain is the cluster's mutating webhooks in call order: the
-// ECI webhook, the mesh's sidecar injector (clusters in the mesh whose
-// injector configuration is installed), then third-party webhooks in
-// registration order.
+// admissionChain is the cluster's mutating webhooks in the order the API
+// server calls them (model.NewAdmissionChain: by configuration name): the
+// ECI webhook where ack-virtual-node runs (B21), then every
+// MutatingWebhookConfiguration the cluster holds, each once: a mesh
+// injector's (model.InjectorRevisionOf) as that revision's injector, in
+// clusters of the mesh; any other as a third-party webhook (legacy when
+// AnnotationWebhookLegacy says so). Deleting a configuration takes its
+// webhook out of the chain.
 func (c *cluster) admissionChain(req *request) model.AdmissionChain {
-	chain := model.AdmissionChain{model.ECIWebhook()}
-	if c.joined && c.injector && req != nil && req.meshOK {
-		chain = append(chain, model.InjectorWebhook())
+	var hooks []model.MutatingWebhook
+	if c.info.VirtualNodeComponent {
+		hooks = append(hooks, model.ECIWebhook())
 	}
-	for _, w := range c.webhooks {
-		chain = append(chain, w.AsMutatingWebhook())
+	for _, obj := range c.tracker.items(gvrMWCs, "") {
+		mwc, ok := obj.(*admissionregistrationv1.MutatingWebhookConfiguration)
+		if !ok {
+			continue
+		}
+		if rev, ok := model.InjectorRevisionOf(mwc); ok {
+			if c.joined && req != nil && req.meshOK {
+				hooks = append(hooks, model.InjectorWebhook(rev))
+			}
+			continue
+		}
+		w := model.Webhook{Name: mwc.Name, Legacy: mwc.Annotations[AnnotationWebhookLegacy] == "true"}
+		hooks = append(hooks, w.AsMutatingWebhook())
 	}
-	return chain
+	return model.NewAdmissionChain(hooks...)
 }
 
 // admitPod runs a pod CREATE through the API server's admission:

@@ -347,7 +347,7 @@ func TestSimErrors(t *testing.T) {
 		{"webhook twice", func(e *env) error {
 			_ = e.s.InstallWebhook(e.ctx, "c1", model.Webhook{Name: "logs"})
 			return e.s.InstallWebhook(e.ctx, "c1", model.Webhook{Name: "logs"})
-		}, `webhook "logs" is already installed`},
+		}, `a mutating webhook configuration named "logs" already exists`},
 		{"negative advance", func(e *env) error { return e.s.Advance(e.ctx, -time.Second) }, "the clock cannot go back"},
 	}
 	for _, tt := range tests {

@@ -182,11 +182,33 @@ func TestECIPlacement(t *testing.T) {
 	}
 }
 
-func TestUnschedulableUntilVirtualNode(t *testing.T) {
+// TestECILabelInertWithoutVirtualNode (B21 revised): without
+// ack-virtual-node nothing acts on alibabacloud.com/eci, so the pod runs
+// on a regular node.
+func TestECILabelInertWithoutVirtualNode(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, setup{})
 	e.namespace("vk", "alibabacloud.com/eci", "true")
 	_, err := e.createPod(newPod("vk", "nginx"))
+	e.must(err)
+	e.advance(time.Minute)
+	p := e.pod("vk", "nginx")
+	if strings.HasPrefix(p.Spec.NodeName, "virtual-kubelet") || p.Spec.NodeName == "" || model.PodStatusText(p) != "Running" {
+		t.Fatalf("pod on %q is %s, want Running on a regular node", p.Spec.NodeName, model.PodStatusText(p))
+	}
+	if len(p.Spec.NodeSelector) > 0 || len(p.Spec.Tolerations) > 0 && p.Spec.Tolerations[0].Key == model.TaintVirtualKubelet {
+		t.Fatalf("no ECI webhook ran, yet the pod has nodeSelector %v tolerations %v", p.Spec.NodeSelector, p.Spec.Tolerations)
+	}
+}
+
+// TestUnschedulableUntilVirtualNode: a pod pinned to a virtual node by
+// its own nodeSelector stays Pending until one exists.
+func TestUnschedulableUntilVirtualNode(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, setup{})
+	e.namespace("vk")
+	pinned, _ := model.ApplyECIScheduling(newPod("vk", "nginx"), map[string]string{model.LabelECI: "true"})
+	_, err := e.createPod(pinned)
 	e.must(err)
 	e.advance(time.Minute)
 	p := e.pod("vk", "nginx")

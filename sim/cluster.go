@@ -3,6 +3,7 @@ package sim
 import (
 	"fmt"
 	"maps"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -19,6 +20,12 @@ import (
 
 	"github.com/meshtwin/meshtwin/model"
 )
+
+// InjectorWebhookName is the MutatingWebhookConfiguration of the default
+// revision's injector that a cluster joined to the mesh carries; deleting
+// it turns the default revision's injection off in that cluster, as on a
+// real one.
+const InjectorWebhookName = model.InjectorConfigurationPrefix
 
 // AnnotationWebhookLegacy marks, on the MutatingWebhookConfiguration of
 // a webhook installed with InstallWebhook, that it is built on old
@@ -70,9 +77,7 @@ type cluster struct {
 	tracker *Tracker
 	cs      *fake.Clientset
 
-	joined   bool
-	injector bool
-	webhooks []model.Webhook
+	joined bool
 
 	nodes       []corev1.Node // sorted by name, what DecidePlacement sees
 	nodeInfo    map[string]nodeInfo
@@ -160,7 +165,11 @@ func (c *cluster) addVirtualNode(req *request) error {
 	}
 	node := model.NewVirtualNode(c.info.Region, c.info.Zone)
 	c.decorateNode(node, c.nextNodeIP(), true)
-	return c.addNode(req, node)
+	if err := c.addNode(req, node); err != nil {
+		return err
+	}
+	c.info.VirtualNodeComponent = true
+	return nil
 }
 
 // addNode registers a node the way its kubelet does: the Node object and
@@ -261,21 +270,24 @@ func (c *cluster) decorateNode(n *corev1.Node, ip string, virtual bool) {
 }
 
 // join marks the cluster as part of the mesh: istio-system and the
-// injector's webhook configuration appear in it.
-func (c *cluster) join() error {
+// injector's webhook configuration of every revision the mesh serves
+// appear in it.
+func (c *cluster) join(mesh model.MeshConfig) error {
 	if c.tracker.peek(gvrNamespaces, "", model.IstioSystemNamespace) == nil {
 		if _, err := c.api.createBuiltinNamespace(model.IstioSystemNamespace); err != nil {
 			return err
 		}
 	}
-	if c.tracker.peek(gvrMWCs, "", model.InjectorConfigurationName) == nil {
-		mwc := webhookConfiguration(model.InjectorConfigurationName, model.InjectorWebhookName, model.IstioSystemNamespace, "istiod")
+	for _, rev := range mesh.ServedRevisions() {
+		mwc := model.InjectorWebhookConfiguration(rev)
+		if c.tracker.peek(gvrMWCs, "", mwc.Name) != nil {
+			continue
+		}
 		if _, err := c.api.create(&request{}, gvrMWCs, "", mwc, false); err != nil {
 			return err
 		}
 	}
 	c.joined = true
-	c.injector = true
 	return nil
 }
 
@@ -283,63 +295,20 @@ func (c *cluster) installWebhook(w model.Webhook) error {
 	if msgs := validation.IsDNS1123Subdomain(w.Name); len(msgs) > 0 {
 		return fmt.Errorf("invalid name: %v", msgs)
 	}
-	for _, have := range c.webhooks {
-		if have.Name == w.Name {
-			return fmt.Errorf("webhook %q is already installed", w.Name)
-		}
+	if strings.HasPrefix(w.Name, model.InjectorConfigurationPrefix) {
+		return fmt.Errorf("the name %q belongs to the mesh's injectors (%s, %s-REVISION)", w.Name, model.InjectorConfigurationPrefix, model.InjectorConfigurationPrefix)
 	}
-	if w.Name == model.InjectorConfigurationName {
-		return fmt.Errorf("the name %q belongs to the mesh's injector", w.Name)
+	mwc := &admissionregistrationv1.MutatingWebhookConfiguration{
+		ObjectMeta: metav1.ObjectMeta{Name: w.Name, Annotations: map[string]string{AnnotationWebhookLegacy: fmt.Sprint(w.Legacy)}},
+		Webhooks:   []admissionregistrationv1.MutatingWebhook{model.PodCreateWebhook(w.Name+".webhook.meshtwin.io", "kube-system", w.Name, "/mutate")},
 	}
-	mwc := webhookConfiguration(w.Name, w.Name+".webhook.meshtwin.io", "kube-system", w.Name)
-	mwc.Annotations = map[string]string{AnnotationWebhookLegacy: fmt.Sprint(w.Legacy)}
 	if _, err := c.api.create(&request{}, gvrMWCs, "", mwc, false); err != nil {
 		if apierrors.IsAlreadyExists(err) {
 			return fmt.Errorf("a mutating webhook configuration named %q already exists", w.Name)
 		}
 		return err
 	}
-	c.webhooks = append(c.webhooks, w)
 	return nil
-}
-
-// webhookRemoved is called when a MutatingWebhookConfiguration is deleted.
-func (c *cluster) webhookRemoved(name string) {
-	if name == model.InjectorConfigurationName {
-		c.injector = false
-		return
-	}
-	for i, w := range c.webhooks {
-		if w.Name == name {
-			c.webhooks = append(c.webhooks[:i:i], c.webhooks[i+1:]...)
-			return
-		}
-	}
-}
-
-func webhookConfiguration(name, hookName, svcNS, svcName string) *admissionregistrationv1.MutatingWebhookConfiguration {
-	fail := admissionregistrationv1.Fail
-	none := admissionregistrationv1.SideEffectClassNone
-	port := int32(443)
-	path := "/inject"
-	return &admissionregistrationv1.MutatingWebhookConfiguration{
-		ObjectMeta: metav1.ObjectMeta{Name: name},
-		Webhooks: []admissionregistrationv1.MutatingWebhook{{
-			Name: hookName,
-			ClientConfig: admissionregistrationv1.WebhookClientConfig{
-				Service: &admissionregistrationv1.ServiceReference{Namespace: svcNS, Name: svcName, Path: &path, Port: &port},
-			},
-			Rules: []admissionregistrationv1.RuleWithOperations{{
-				Operations: []admissionregistrationv1.OperationType{admissionregistrationv1.Create},
-				Rule: admissionregistrationv1.Rule{
-					APIGroups: []string{""}, APIVersions: []string{"v1"}, Resources: []string{"pods"},
-				},
-			}},
-			FailurePolicy:           &fail,
-			SideEffects:             &none,
-			AdmissionReviewVersions: []string{"v1"},
-		}},
-	}
 }
 
 // nodesChanged rebuilds the scheduler's node list and retries pending

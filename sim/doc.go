@@ -25,11 +25,14 @@
 //     request; deletecollection; watch with label and field selectors.
 //
 // Pod creation runs the mutating webhooks of model.AdmissionChain, the
-// same functions a real admission server would serve, in order: the ECI
-// webhook (model.ECIWebhook), the mesh's sidecar injector in clusters of
-// the mesh (model.InjectorWebhook; its decision is recorded in
-// model.DecisionAnnotations), third-party webhooks installed with
-// InstallWebhook (model.Webhook, in registration order), then validation
+// same functions a real admission server would serve, ordered by the name
+// of their MutatingWebhookConfiguration as the API server orders them
+// (model.NewAdmissionChain): the ECI webhook (model.ECIWebhook) first in
+// clusters that run ack-virtual-node, then every configuration the cluster
+// holds: a mesh injector's (model.InjectorRevisionOf; one per served
+// revision, model.InjectorWebhook, its decision recorded in
+// model.DecisionAnnotations) in clusters of the mesh, any other as a
+// third-party webhook (model.Webhook), then validation
 // (model.ValidatePod). The
 // scheduler then places the pod with model.DecidePlacement, recording
 // Scheduled or FailedScheduling events, and retries pending pods when
@@ -72,10 +75,10 @@
 //   - the garbage collector's subtleties: dependents are deleted with
 //     their owner in the same request unless the Orphan policy is asked;
 //   - events age: events are kept until their namespace is deleted;
-//   - webhooks other than the mesh's injector and those installed with
-//     InstallWebhook: a MutatingWebhookConfiguration created through the
-//     API is stored but never called (deleting one installed by the
-//     simulator does uninstall it);
+//   - what a third-party webhook does: any MutatingWebhookConfiguration
+//     that is not a mesh injector's is called as model.Webhook (it notes
+//     itself on the pod; legacy ones, marked by AnnotationWebhookLegacy,
+//     drop restartPolicy); selectors and failure policies are not read;
 //   - server-side apply field ownership: an apply patch is a strategic
 //     merge of the applied configuration;
 //   - watch history: a watch from a resourceVersion replays the objects

@@ -75,14 +75,16 @@ func (s *Sim) LeaveCluster(ctx context.Context, name string) (changed, emptied [
 	if err != nil {
 		return changed, emptied, err
 	}
-	err = c.cs.AdmissionregistrationV1().MutatingWebhookConfigurations().Delete(ctx, model.InjectorConfigurationName, metav1.DeleteOptions{})
-	if err != nil && !apierrors.IsNotFound(err) {
-		return changed, emptied, fmt.Errorf("remove cluster %q from the mesh: delete %s: %w", name, model.InjectorConfigurationName, err)
+	for _, rev := range inst.Config().ServedRevisions() {
+		mwc := model.InjectorConfigurationName(rev)
+		err = c.cs.AdmissionregistrationV1().MutatingWebhookConfigurations().Delete(ctx, mwc, metav1.DeleteOptions{})
+		if err != nil && !apierrors.IsNotFound(err) {
+			return changed, emptied, fmt.Errorf("remove cluster %q from the mesh: delete %s: %w", name, mwc, err)
+		}
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	c.joined = false
-	c.injector = false
 	return changed, emptied, nil
 }
 

@@ -115,7 +115,7 @@ func TestDeletedInjectorWebhookInjectsNothing(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, setup{})
 	e.namespace("demo", "istio-injection", "enabled")
-	require.NoError(t, e.cs.AdmissionregistrationV1().MutatingWebhookConfigurations().Delete(e.ctx, model.InjectorConfigurationName, metav1.DeleteOptions{}))
+	require.NoError(t, e.cs.AdmissionregistrationV1().MutatingWebhookConfigurations().Delete(e.ctx, model.InjectorConfigurationName(""), metav1.DeleteOptions{}))
 
 	_, err := e.createPod(newPod("demo", "web"))
 	require.NoError(t, err)

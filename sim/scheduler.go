@@ -176,10 +176,6 @@ func (c *cluster) afterDelete(ref objectRef, obj runtime.Object) {
 	case *appsv1.ReplicaSet, *appsv1.Deployment, *batchv1.Job:
 		c.enqueueController(mustAccessor(o))
 		c.failed.remove(workItem{gvr: ref.GVR, ns: ref.Namespace, name: ref.Name})
-	default:
-		if ref.GVR == gvrMWCs {
-			c.webhookRemoved(ref.Name)
-		}
 	}
 }
 

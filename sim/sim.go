@@ -308,7 +308,7 @@ func (s *Sim) JoinCluster(ctx context.Context, name string) error {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if err := c.join(); err != nil {
+	if err := c.join(inst.Config()); err != nil {
 		return fmt.Errorf("add cluster %q to the mesh: %w", name, err)
 	}
 	return nil
@@ -351,7 +351,8 @@ func (s *Sim) Client(contextName string) (kubernetes.Interface, error) {
 }
 
 // InstallWebhook registers a third-party mutating webhook in a cluster;
-// it mutates pods after the mesh's injector, in registration order. A
+// it mutates pods in the order of its name among the cluster's webhook
+// configurations (the mesh's injectors are istio-sidecar-injector...). A
 // MutatingWebhookConfiguration of the same name shows it; deleting that
 // object uninstalls the webhook.
 func (s *Sim) InstallWebhook(_ context.Context, clusterName string, w model.Webhook) error {
