@@ -242,6 +242,20 @@ Feature: Native and traditional sidecars
       When I run "kubectl describe pod web"
       Then the output contains "NoNetwork"
 
+    @B39
+    Scenario: The twin's insights are never reported as kubelet's events
+      Given the commands:
+        """
+        kubectl --context asm patch asmmeshconfig default --type=merge --patch='{"spec":{"enableNativeSidecar":false}}'
+        kubectl run web --image nginx
+        advance 1m
+        """
+      When I run "kubectl get events --field-selector reason=NoNetwork -o wide"
+      Then the output contains "meshtwin-insight"
+      And the output does not contain "kubelet"
+      When I run "kubectl describe pod web"
+      Then the output contains "meshtwin-insight"
+
     @B32
     Scenario: A native sidecar is ready before the app starts, so the app never lacks network
       Given the commands:
@@ -336,7 +350,7 @@ Feature: Native and traditional sidecars
       When I run "kubectl get events --field-selector reason=ProxyStoppedFirst"
       Then the "TYPE" column for "*" is "Warning"
       And the output contains "pod/web"
-      And the output contains "istio-proxy stopped before container "web", so it had no network while it shut down"
+      And the output contains "istio-proxy got SIGTERM together with container "web": it drains its inbound listeners at once and exits after the termination drain duration (5s by default)"
 
     @B32
     Scenario: Graceful shutdown keeps a traditional proxy until the app is done

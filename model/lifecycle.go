@@ -486,6 +486,9 @@ func QOSClass(pod *corev1.Pod) corev1.PodQOSClass {
 // containers have exited: nothing is lost, whatever the sidecar's lifecycle
 // settings say.
 func ShutdownNotes(pod *corev1.Pod) []LifecycleNote {
+	// Istio's pilot-agent drains inbound listeners on SIGTERM and lets
+	// Envoy run for terminationDrainDuration (5s unless set) before it
+	// exits.
 	mode, injected := PodSidecarMode(pod)
 	if !injected || mode == ModeNative || GracefulShutdown(pod) {
 		return nil
@@ -496,11 +499,16 @@ func ShutdownNotes(pod *corev1.Pod) []LifecycleNote {
 			continue
 		}
 		notes = append(notes, LifecycleNote{Container: c.Name, Reason: NoteProxyStoppedFirst,
-			Message: fmt.Sprintf("istio-proxy stopped before container %q, so it had no network while it shut down (graceful shutdown: set EXIT_ON_ZERO_ACTIVE_CONNECTIONS in %s, or use a native sidecar)",
-				c.Name, AnnotationProxyConfig)})
+			Message: fmt.Sprintf("istio-proxy got SIGTERM together with container %q: it drains its inbound listeners at once and exits after the termination drain duration (%s by default), so %q keeps outbound traffic for about that long and has no network if it is still shutting down after it (graceful shutdown: set EXIT_ON_ZERO_ACTIVE_CONNECTIONS in %s, or use a native sidecar)",
+				c.Name, DefaultTerminationDrainDuration, c.Name, AnnotationProxyConfig)})
 	}
 	return notes
 }
+
+// DefaultTerminationDrainDuration is Istio's default
+// terminationDrainDuration (ProxyConfig): how long the proxy keeps running
+// after SIGTERM while it drains.
+const DefaultTerminationDrainDuration = 5 * time.Second
 
 // GracefulShutdown reports whether the pod's proxy.istio.io/config
 // annotation holds istio-proxy until the app's connections are done:

@@ -167,9 +167,14 @@ func noteKeyOf(n model.LifecycleNote) noteKey {
 	return noteKey{at: n.At, container: n.Container, reason: n.Reason, message: n.Message}
 }
 
-// noteEvents records a Warning event for each lifecycle note that is due
-// and not yet recorded (for example NoNetwork: an app container started
-// before its proxy was ready).
+// InsightEventSource is the source of the events that carry the twin's
+// own insights (lifecycle notes such as NoNetwork): no kubelet emits
+// them, so they are not reported as kubelet's (B39).
+const InsightEventSource = "meshtwin-insight"
+
+// noteEvents records a Warning event from InsightEventSource for each
+// lifecycle note that is due and not yet recorded (for example NoNetwork:
+// an app container started before its proxy was ready).
 func (c *cluster) noteEvents(pod *corev1.Pod, st *podState, notes []model.LifecycleNote, now time.Time) {
 	elapsed := now.Sub(st.scheduledAt)
 	for _, n := range notes {
@@ -184,7 +189,7 @@ func (c *cluster) noteEvents(pod *corev1.Pod, st *podState, notes []model.Lifecy
 			st.notes = map[noteKey]bool{}
 		}
 		st.notes[k] = true
-		c.recordEvent(podRef(pod, containerFieldPath(pod, n.Container)), corev1.EventTypeWarning, n.Reason, n.Message, "kubelet", st.node)
+		c.recordEvent(podRef(pod, containerFieldPath(pod, n.Container)), corev1.EventTypeWarning, n.Reason, n.Message, InsightEventSource, "")
 	}
 }
 
