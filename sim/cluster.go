@@ -21,12 +21,6 @@ import (
 	"github.com/meshtwin/meshtwin/model"
 )
 
-// InjectorWebhookName is the MutatingWebhookConfiguration of the default
-// revision's injector that a cluster joined to the mesh carries; deleting
-// it turns the default revision's injection off in that cluster, as on a
-// real one.
-const InjectorWebhookName = model.InjectorConfigurationPrefix
-
 // AnnotationWebhookLegacy marks, on the MutatingWebhookConfiguration of
 // a webhook installed with InstallWebhook, that it is built on old
 // Kubernetes libraries (model.Webhook.Legacy).
