@@ -155,7 +155,8 @@ func pushOne(ctx context.Context, inst model.InstanceState, name string, before 
 		return model.Plan{}, fmt.Errorf("read namespace %q: %w", name, err)
 	}
 	plan := model.PlanPush(inst, name, before, []model.ClusterNamespaces{cn})
-	return plan, apply(ctx, plan, map[string]target{r.name: {client: r.client, objs: objs}})
+	_, err = apply(ctx, plan, map[string]target{r.name: {client: r.client, objs: objs}})
+	return plan, err
 }
 
 // owed returns the labels a cluster last took of a namespace whose edit

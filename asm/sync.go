@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -73,9 +74,11 @@ func (i *Instance) applySyncFrom(ctx context.Context, plan model.Plan, targets m
 			pushed = append(pushed, ch.Namespace)
 		}
 	}
-	if err := apply(ctx, own, targets); err != nil {
+	if _, err := apply(ctx, own, targets); err != nil {
 		return err
 	}
+	// Each namespace is pushed even when another one's push failed.
+	var pushErrs []error
 	for _, name := range pushed {
 		ns, err := i.cp.CoreV1().Namespaces().Get(ctx, name, metav1.GetOptions{})
 		if err != nil {
@@ -86,10 +89,10 @@ func (i *Instance) applySyncFrom(ctx context.Context, plan model.Plan, targets m
 			before = old.Labels
 		}
 		if _, err := i.Push(ctx, before, ns); err != nil {
-			return err
+			pushErrs = append(pushErrs, err)
 		}
 	}
-	return nil
+	return errors.Join(pushErrs...)
 }
 
 func (i *Instance) planSyncFrom(ctx context.Context, cluster string) (model.Plan, map[string]target, error) {
@@ -131,9 +134,12 @@ func (i *Instance) planSyncFrom(ctx context.Context, cluster string) (model.Plan
 // PlanSyncTo plans a sync from the instance to its member clusters (B23,
 // B24, B27) without changing anything (--dry-run).
 func (i *Instance) PlanSyncTo(ctx context.Context) (model.Plan, error) {
-	plan, _, err := i.planSyncTo(ctx)
+	plan, _, unread, err := i.planSyncTo(ctx)
+	if err == nil {
+		err = withUnread(plan, nil, unread)
+	}
 	if err != nil {
-		return model.Plan{}, fmt.Errorf("sync to clusters: %w", err)
+		return plan, fmt.Errorf("sync to clusters: %w", err)
 	}
 	return plan, nil
 }
@@ -142,21 +148,41 @@ func (i *Instance) PlanSyncTo(ctx context.Context) (model.Plan, error) {
 // namespace's homing clusters (B23, B24, B27) and returns what it did. The
 // whole plan is checked before the first write.
 func (i *Instance) SyncTo(ctx context.Context) (model.Plan, error) {
-	plan, targets, err := i.planSyncTo(ctx)
-	if err == nil {
-		err = apply(ctx, plan, targets)
-	}
+	plan, targets, unread, err := i.planSyncTo(ctx)
 	if err != nil {
 		return plan, fmt.Errorf("sync to clusters: %w", err)
 	}
-	return plan, nil
+	done, err := apply(ctx, plan, targets)
+	if err = withUnread(done, err, unread); err != nil {
+		return done, fmt.Errorf("sync to clusters: %w", err)
+	}
+	return done, nil
 }
 
-func (i *Instance) planSyncTo(ctx context.Context) (model.Plan, map[string]target, error) {
+// withUnread adds the clusters that could not be read (so were not
+// written) to an operation's outcome.
+func withUnread(done model.Plan, err error, unread []WriteFailure) error {
+	if len(unread) == 0 {
+		return err
+	}
+	var pe *PartialError
+	switch {
+	case err == nil:
+		return &PartialError{Done: done, Failed: unread}
+	case errors.As(err, &pe):
+		pe.Failed = append(unread, pe.Failed...)
+		return pe
+	}
+	return err
+}
+
+// planSyncTo plans a sync to the clusters it can read; those it cannot
+// are returned as failures, and the plan leaves them alone.
+func (i *Instance) planSyncTo(ctx context.Context) (model.Plan, map[string]target, []WriteFailure, error) {
 	cfg, refs := i.snapshot()
 	inst, instObjs, err := i.readInstance(ctx, cfg, refs)
 	if err != nil {
-		return model.Plan{}, nil, err
+		return model.Plan{}, nil, nil, err
 	}
 	// A namespace the instance is deleting is not brought into clusters.
 	for name, ns := range instObjs {
@@ -166,15 +192,33 @@ func (i *Instance) planSyncTo(ctx context.Context) (model.Plan, map[string]targe
 	}
 	clusters := make([]model.ClusterNamespaces, 0, len(refs))
 	targets := map[string]target{}
+	var unread []WriteFailure
 	for _, r := range refs {
 		cn, objs, err := readCluster(ctx, r.name, r.client)
 		if err != nil {
-			return model.Plan{}, nil, err
+			if ctx.Err() != nil {
+				return model.Plan{}, nil, nil, err
+			}
+			unread = append(unread, WriteFailure{Where: r.name, Err: err})
+			continue
 		}
 		clusters = append(clusters, cn)
 		targets[r.name] = target{client: r.client, objs: objs}
 	}
-	return model.PlanSyncTo(inst, clusters), targets, nil
+	plan := model.PlanSyncTo(inst, clusters)
+	return onlyTargets(plan, targets), targets, unread, nil
+}
+
+// onlyTargets drops the changes a plan makes where it has no target (a
+// cluster that could not be read).
+func onlyTargets(plan model.Plan, targets map[string]target) model.Plan {
+	var out model.Plan
+	for _, c := range plan.Changes {
+		if _, ok := targets[c.Where]; ok {
+			out.Changes = append(out.Changes, c)
+		}
+	}
+	return out
 }
 
 // readInstance lists the control plane's namespaces.
@@ -214,22 +258,86 @@ func readCluster(ctx context.Context, name string, cs kubernetes.Interface) (mod
 }
 
 // apply prepares every write of the plan, and sends them only when all are
-// valid.
-func apply(ctx context.Context, plan model.Plan, targets map[string]target) error {
+// valid. A write that fails (after conflicts were retried on a fresh
+// read) does not stop the others: apply returns what was done and a
+// *PartialError naming each write that failed. Nothing is ever deleted,
+// so running the operation again completes it.
+func apply(ctx context.Context, plan model.Plan, targets map[string]target) (model.Plan, error) {
 	writes, err := prepare(plan, targets)
 	if err != nil {
-		return err
+		return model.Plan{}, err
 	}
+	var done model.Plan
+	var failed []WriteFailure
 	for _, w := range writes {
 		if err := send(ctx, w); err != nil {
-			verb := "update"
-			if w.create {
-				verb = "create"
+			if ctx.Err() != nil {
+				return done, err
 			}
-			return fmt.Errorf("%s namespace %q in %s: %w", verb, w.ns.Name, describeWhere(w.where), err)
+			failed = append(failed, WriteFailure{Where: w.where, Namespace: w.ns.Name, Create: w.create, Err: err})
+			continue
+		}
+		done.Changes = append(done.Changes, w.changes...)
+	}
+	if len(failed) > 0 {
+		return done, &PartialError{Done: done, Failed: failed}
+	}
+	return done, nil
+}
+
+// WriteFailure is one namespace write of an operation that failed: where
+// (model.PlanInstance or a cluster), which namespace, and why. A cluster
+// that could not be read has no namespace: nothing was written there.
+type WriteFailure struct {
+	Where     string
+	Namespace string
+	Create    bool
+	Err       error
+}
+
+// String renders the failure as the console lists it, after the lines of
+// what was done: `cluster c2: create namespace demo failed: ...`.
+func (f WriteFailure) String() string {
+	where := "mesh instance"
+	if f.Where != model.PlanInstance {
+		where = "cluster " + f.Where
+	}
+	if f.Namespace == "" {
+		return fmt.Sprintf("%s: %v", where, f.Err)
+	}
+	verb := "update"
+	if f.Create {
+		verb = "create"
+	}
+	return fmt.Sprintf("%s: %s namespace %s failed: %v", where, verb, f.Namespace, f.Err)
+}
+
+// PartialError is an operation (a sync, a push) that was carried out on
+// some clusters and failed on others. Done is what was changed; Failed,
+// what was not. Running the operation again does the rest.
+type PartialError struct {
+	Done   model.Plan
+	Failed []WriteFailure
+}
+
+// Places lists where the failures happened, sorted, once each.
+func (e *PartialError) Places() []string {
+	var out []string
+	for _, f := range e.Failed {
+		if !slices.Contains(out, f.Where) {
+			out = append(out, f.Where)
 		}
 	}
-	return nil
+	slices.Sort(out)
+	return out
+}
+
+func (e *PartialError) Error() string {
+	lines := make([]string, 0, len(e.Failed))
+	for _, f := range e.Failed {
+		lines = append(lines, f.String())
+	}
+	return fmt.Sprintf("%d of the writes failed; run it again to complete it: %s", len(e.Failed), strings.Join(lines, "; "))
 }
 
 // conflictBackoff paces the retries of a write that meets a Conflict:

@@ -189,7 +189,7 @@ func TestApplyChecksBeforeWriting(t *testing.T) {
 		{Where: "c1", Kind: model.ChangeSetLabel, Namespace: "a", Key: "k", Value: "bad value!"},
 		{Where: "c2", Kind: model.ChangeSetLabel, Namespace: "a", Key: "k", Value: "v"},
 	}}
-	err := apply(context.Background(), plan, targets)
+	_, err := apply(context.Background(), plan, targets)
 	if err == nil {
 		t.Fatal("expected an error")
 	}

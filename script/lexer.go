@@ -97,6 +97,9 @@ func Parse(name, text string) ([]Command, error) {
 }
 
 func (lx *lexer) errorf(line int, format string, args ...any) *ParseError {
+	// A heredoc read to the end of a text without a final newline leaves
+	// the line count one past the last line.
+	line = min(line, strings.Count(lx.src, "\n")+1)
 	return &ParseError{Name: lx.name, Line: line, Msg: fmt.Sprintf(format, args...)}
 }
 
@@ -201,6 +204,10 @@ func (lx *lexer) backslash() error {
 	case lx.pos+1 >= len(lx.src):
 		lx.begin()
 		return lx.incompletef(lx.line, "unexpected end of script after '\\'")
+	case lx.src[lx.pos+1] == '\n' && lx.pos+2 >= len(lx.src):
+		// A continuation on the last line: a line was lost, most likely.
+		lx.begin()
+		return lx.incompletef(lx.line, "unexpected end of script after '\\': the last line goes on to a next line, and there is none")
 	case lx.src[lx.pos+1] == '\n':
 		// A continuation: both characters vanish, the word goes on.
 		lx.pos += 2
@@ -417,7 +424,7 @@ func (lx *lexer) finish(eof bool) error {
 		}
 		lx.cmds = append(lx.cmds, Command{
 			Line:   lx.startLine,
-			Text:   strings.TrimRight(lx.src[lx.startPos:lx.pos], " \t\n"),
+			Text:   trimCommandText(lx.src[lx.startPos:lx.pos]),
 			Stages: lx.stages,
 		})
 	}
@@ -425,4 +432,29 @@ func (lx *lexer) finish(eof bool) error {
 	lx.stages, lx.args, lx.bodies = nil, nil, nil
 	lx.afterPipe = false
 	return nil
+}
+
+// trimCommandText drops the blanks, newlines and line continuations that
+// end a command's text, but not a blank escaped with `\` (an argument's
+// last character): the text must parse again to the same words.
+func trimCommandText(t string) string {
+	for len(t) > 0 {
+		last := t[len(t)-1]
+		if last != ' ' && last != '\t' && last != '\n' {
+			return t
+		}
+		slashes := 0
+		for k := len(t) - 2; k >= 0 && t[k] == '\\'; k-- {
+			slashes++
+		}
+		switch {
+		case slashes%2 == 0:
+			t = t[:len(t)-1]
+		case last == '\n':
+			t = t[:len(t)-2] // a continuation onto nothing
+		default:
+			return t
+		}
+	}
+	return t
 }

@@ -126,6 +126,7 @@ func TestParseScriptErrors(t *testing.T) {
 		{"unterminated heredoc", "mesh create\nkubectl apply -f - <<EOF\nkind: Pod\n", "t.sh:2: here-document is not terminated: no line \"EOF\" closes it", true},
 		{"heredoc at end of script", "kubectl apply -f - <<EOF", "t.sh:1: here-document is not terminated", true},
 		{"trailing backslash", "kubectl get \\", "t.sh:1: unexpected end of script after '\\'", true},
+		{"trailing backslash on the last line", "mesh create\nkubectl get \\\n", "t.sh:2: unexpected end of script after '\\': the last line goes on to a next line, and there is none", true},
 		{"trailing pipe", "kubectl get pods |", "t.sh:1: unexpected end of script after '|'", true},
 		{"pipe first", "| grep x", "t.sh:1: syntax error near unexpected token '|'", false},
 		{"empty stage", "a | | b", "t.sh:1: syntax error near unexpected token '|'", false},

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"unicode/utf8"
 )
 
 // RestOfLine, as the last word of an expected line, matches the rest of
@@ -45,7 +46,7 @@ func MatchOutput(expected, actual string) (ok bool, diff string) {
 // outputLines splits text into lines without trailing spaces, dropping
 // the trailing blank lines.
 func outputLines(s string) []string {
-	s = strings.ReplaceAll(s, "\r\n", "\n")
+	s = escapeInvalidUTF8(strings.ReplaceAll(s, "\r\n", "\n"))
 	lines := strings.Split(s, "\n")
 	for i, l := range lines {
 		lines[i] = strings.TrimRight(l, " \t\r")
@@ -56,6 +57,26 @@ func outputLines(s string) []string {
 	return lines
 }
 
+// escapeInvalidUTF8 writes each byte that is not part of valid UTF-8 as
+// `\xNN`, so that output with such bytes can be matched and shown in a
+// diff (Go's regexps take UTF-8 only).
+func escapeInvalidUTF8(s string) string {
+	if utf8.ValidString(s) {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			fmt.Fprintf(&b, `\x%02x`, s[i])
+		} else {
+			b.WriteString(s[i : i+size])
+		}
+		i += size
+	}
+	return b.String()
+}
+
 // lineMatcher compiles an expected line into an anchored regexp.
 func lineMatcher(line string) *regexp.Regexp {
 	body := strings.TrimLeft(line, " \t")
@@ -63,7 +84,9 @@ func lineMatcher(line string) *regexp.Regexp {
 	var b strings.Builder
 	b.WriteString("^")
 	b.WriteString(regexp.QuoteMeta(indent))
-	toks := strings.Fields(body)
+	// Words are separated by spaces and tabs only, as the `[ \t]+`
+	// between them matches (a form feed is part of a word).
+	toks := strings.FieldsFunc(body, func(r rune) bool { return r == ' ' || r == '\t' })
 	for i, tok := range toks {
 		if tok == RestOfLine && i == len(toks)-1 {
 			if i == 0 {

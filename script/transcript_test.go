@@ -38,6 +38,8 @@ func TestMatchOutput(t *testing.T) {
 		{"line order", "a\nb", "b\na", false},
 		{"unicode", "✔ No validation issues found when analyzing the mesh.", "✔ No validation issues found when analyzing the mesh.", true},
 		{"crlf", "a\r\nb\r\n", "a\nb\n", true},
+		{"invalid utf-8 (fuzz finding: a regexp panic)", "a \x80", "a \x80", true},
+		{"invalid utf-8 bytes differ", "\x80", "\x81", false},
 		{"rest of line", "Error from server ...", "Error from server (NotFound): pods \"x\" not found", true},
 		{"rest of line may be empty", "a b ...", "a b", true},
 		{"rest of line alone", "...", "anything at all", true},

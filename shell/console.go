@@ -12,6 +12,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/meshtwin/meshtwin/asm"
 	"github.com/meshtwin/meshtwin/model"
 )
 
@@ -288,6 +289,12 @@ func (s *Session) asmNamespaceInjection(e *cmdEnv, enable bool) error {
 		word = "disabled"
 		err = inst.DisableInjection(e.ctx, name)
 	}
+	var pe *asm.PartialError
+	if errors.As(err, &pe) {
+		// The instance has it; pushing to some clusters failed (B06).
+		fmt.Fprintf(e.out, "automatic sidecar injection %s for namespace %q\n", word, name)
+		return reportPartial(e, fmt.Sprintf("push namespace %q", name), err)
+	}
 	if err != nil {
 		return err
 	}
@@ -399,6 +406,12 @@ func (s *Session) asmSyncFrom(e *cmdEnv, dryRun bool) error {
 	} else {
 		plan, err = inst.SyncFrom(e.ctx, cluster)
 	}
+	var pe *asm.PartialError
+	if errors.As(err, &pe) {
+		// The instance was updated; pushing to some clusters failed.
+		writePlan(e.out, plan, dryRun)
+		return reportPartial(e, "sync from cluster "+cluster, err)
+	}
 	if err != nil {
 		return err
 	}
@@ -417,6 +430,14 @@ func (s *Session) asmSyncTo(e *cmdEnv, dryRun bool) error {
 		plan, err = inst.PlanSyncTo(e.ctx)
 	} else {
 		plan, err = inst.SyncTo(e.ctx)
+	}
+	var pe *asm.PartialError
+	if errors.As(err, &pe) {
+		// What was done on the clusters that answered, then what failed.
+		if !plan.Empty() {
+			writePlan(e.out, plan, dryRun)
+		}
+		return reportPartial(e, "sync to clusters", err)
 	}
 	if err != nil {
 		return err

@@ -308,6 +308,36 @@ func commandTable() []commandSpec {
 			},
 		},
 		{
+			path: "fault inject", maxArgs: 0,
+			short: "Make API requests fail: by context, verb and resource (simulator only)",
+			long: "Until 'fault clear' (or --count requests), matching requests fail with the error: conflict (409),\n" +
+				"timeout (504), server-error (500) or unreachable (connection refused). An empty filter matches all.\n" +
+				"With --rate, only that share of the matching requests fails, drawn from --seed.",
+			example: "fault inject --context c2 --verb update --resource namespaces --error timeout --count 3",
+			flags: func(fs *pflag.FlagSet) runner {
+				var o faultOptions
+				fs.StringVar(&o.fault.Context, "context", "", "cluster, or asm for the mesh instance (default: every context)")
+				fs.StringVar(&o.fault.Verb, "verb", "", "get, list, create, update, patch or delete (default: every verb)")
+				fs.StringVar(&o.fault.Resource, "resource", "", "resource, as in the API path: namespaces, pods, ... (default: every resource)")
+				fs.StringVar(&o.kind, "error", "", "conflict, timeout, server-error or unreachable (required)")
+				fs.IntVar(&o.fault.Count, "count", 0, "fail this many requests, then stop (default: until 'fault clear')")
+				fs.Float64Var(&o.fault.Rate, "rate", 0, "fail only this share (0 to 1) of the matching requests")
+				return func(e *cmdEnv) error { return e.s.faultInject(e, o) }
+			},
+		},
+		{
+			path: "fault clear", maxArgs: 0,
+			short:   "Remove every injected fault",
+			example: "fault clear",
+			flags:   noFlags(func(e *cmdEnv) error { return e.s.faultClear(e) }),
+		},
+		{
+			path: "fault list", maxArgs: 0,
+			short:   "List the injected faults still active",
+			example: "fault list",
+			flags:   noFlags(func(e *cmdEnv) error { return e.s.faultList(e) }),
+		},
+		{
 			path: "advance", synopsis: "DURATION", minArgs: 1, maxArgs: 1, raw: true,
 			short:   "Move the virtual clock forward; controllers, schedulers and kubelets catch up",
 			example: "advance 2m30s",

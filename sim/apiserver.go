@@ -66,6 +66,7 @@ func (a *apiServer) newClientset(push bool) *fake.Clientset {
 	cs.AddReactor("*", "*", func(action testing.Action) (bool, runtime.Object, error) {
 		return a.react(action, push)
 	})
+	cs.PrependReactor("*", "*", a.reactFault)
 	cs.AddWatchReactor("*", a.reactWatch)
 	cs.Resources = a.discoveryResources()
 	if d, ok := cs.Discovery().(*fakediscovery.FakeDiscovery); ok {

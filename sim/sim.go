@@ -53,6 +53,10 @@ type Sim struct {
 	cp       *controlPlane
 	kinds    map[schema.GroupVersionResource]schema.GroupVersionKind
 
+	// faults are the injected API errors (InjectFault), behind their own
+	// lock.
+	faults *faultTable
+
 	// mesh is written once, under mu, and read without it so that a
 	// reactor can read the mesh config before it takes mu.
 	mesh atomic.Pointer[asm.Instance]
@@ -86,6 +90,7 @@ func New(opts Options) *Sim {
 		timing:   timing,
 		step:     stepFor(timing.InitContainerRun, timing.ContainerStart, timing.AppReady, timing.ProxyReady, timing.JobRun),
 		clusters: map[string]*cluster{},
+		faults:   newFaultTable(seed),
 	}
 }
 
