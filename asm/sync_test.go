@@ -241,7 +241,7 @@ func TestApplyRefusesACreateOverAnExistingNamespace(t *testing.T) {
 		{Where: "c1", Kind: model.ChangeSetLabel, Namespace: "a", Key: model.LabelInjection, Value: "enabled"},
 		{Where: "c1", Kind: model.ChangeCreateNamespace, Namespace: "b", Labels: map[string]string{model.LabelInjection: "enabled"}},
 	}}
-	err := apply(t.Context(), plan, targets)
+	_, err := apply(t.Context(), plan, targets)
 	require.Error(t, err)
 	a, _ := getLabels(t, cs, "a")
 	assert.NotContains(t, a, model.LabelInjection, "namespace a was written before the plan failed")

@@ -236,7 +236,7 @@ b
 EOF
 ax
 $ ! nosuch
-error: unknown command "nosuch"; commands are: advance, analyze, asm, cluster, explain, grep, help, istioctl, kubectl, mesh, *
+error: unknown command "nosuch"; commands are: advance, analyze, asm, cluster, ...
 $ grep -c x <<EOF
 x
 EOF
