@@ -153,7 +153,7 @@ func TestExec(t *testing.T) {
 		{"comment", "# nothing", "", "", "", -1},
 		{"unknown command with suggestion", "kubeclt get pods", "", "", "error: unknown command \"kubeclt\" (did you mean \"kubectl\"?)\n", 1},
 		{"unknown command near istioctl", "istioctl2 kube-inject", "", "", "(did you mean \"istioctl\"?)", 1},
-		{"unknown command lists commands", "frobnicate", "", "", "error: unknown command \"frobnicate\"; commands are: advance, analyze, asm, cluster, explain, grep, help, istioctl, kubectl, mesh, webhook\n", 1},
+		{"unknown command lists commands", "frobnicate", "", "", "error: unknown command \"frobnicate\"; commands are: advance, analyze, asm, cluster, explain, fault, grep, help, istioctl, kubectl, mesh, webhook\n", 1},
 		{"unknown subcommand", "mesh crate", "", "", "error: unknown command \"crate\" for \"mesh\" (did you mean \"create\"?)\nSee 'mesh --help' for usage.\n", 1},
 		{"unknown nested subcommand", "asm namespace enable", "", "", "error: unknown command \"enable\" for \"asm namespace\" (did you mean \"enable-injection\"?)", 1},
 		{"bad flag", "mesh create --versoin 1.22.2.35", "", "", "error: unknown flag: --versoin\nSee 'mesh create --help' for usage.\n", 1},
