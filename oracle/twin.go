@@ -13,6 +13,15 @@ var twinVersion = model.ASMVersion{Major: 1, Minor: 32}
 // created with --profile istio.
 func runTwin(c Case) outcome {
 	mesh := model.MeshConfig{Version: twinVersion, Profile: model.ProfileIstio}
+	// The model serves the revisions upstream's chart is installed for
+	// (revisions), and runs each one's injector in the API server's order.
+	var injectors []model.MutatingWebhook
+	for _, rev := range revisions {
+		if rev != "" {
+			mesh.Revisions = append(mesh.Revisions, rev)
+		}
+		injectors = append(injectors, model.InjectorWebhook(rev))
+	}
 	switch c.Native {
 	case "true":
 		mesh.EnableNativeSidecar = ptr(true)
@@ -25,11 +34,10 @@ func runTwin(c Case) outcome {
 		Mesh:            mesh,
 		Cluster:         model.ClusterInfo{Name: "Kubernetes", KubeVersion: model.KubeVersion{Major: 1, Minor: c.KubeMinor}},
 	}
-	res, err := model.InjectorWebhook("").Admit(req)
+	pod, err := model.NewAdmissionChain(injectors...).Admit(req)
 	if err != nil {
 		return outcome{Selected: "error", Rejected: err.Error(), Pod: req.Pod}
 	}
-	pod := res.Pod
 	out := outcome{Selected: pod.Annotations[model.AnnotationInjection], Pod: pod}
 	_, out.Injected = pod.Annotations[model.AnnotationSidecarMode]
 	// The twin's own decision notes are not part of what Istio writes.
