@@ -141,7 +141,7 @@ Feature: Bad input is rejected with a clear error and changes nothing
 
     Scenario: kubectl rejects an unknown context
       When I run "kubectl --context c9 get pods"
-      Then it fails with "context "c9" does not exist"
+      Then it fails with "error: context was not found for specified context: c9"
       And nothing changed
 
     @B22

@@ -444,11 +444,8 @@ func (k *kubectlRun) selectedDeleteTargets(cs kubernetes.Interface, rargs []reso
 	if len(targets) > 0 {
 		return targets, false, nil
 	}
-	if o.allNS || !rargs[0].res.namespaced {
-		fmt.Fprintln(k.errOut, "No resources found")
-	} else {
-		fmt.Fprintf(k.errOut, "No resources found in %s namespace.\n", k.namespace())
-	}
+	// kubectl's DeleteResult, whatever the namespace (delete.go).
+	fmt.Fprintln(k.out, "No resources found")
 	return nil, true, nil
 }
 

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"sort"
-	"strings"
 
 	"github.com/meshtwin/meshtwin/model"
 )
@@ -37,7 +36,7 @@ func (k *kubectlRun) config(args []string) error {
 	}
 	for _, c := range []string{"delete-cluster", "delete-context", "delete-user", "get-clusters", "get-users", "rename-context", "set", "set-cluster", "set-context", "set-credentials", "unset", "view"} {
 		if c == name {
-			return fmt.Errorf("meshtwin does not emulate \"kubectl config %s\"; emulated: %s", name, strings.Join(kubectlConfigCommands, ", "))
+			return notEmulated("kubectl config "+name, kubectlConfigCommands...)
 		}
 	}
 	k.newFlags("kubectl config")

@@ -37,7 +37,7 @@ func (k *kubectlRun) create(args []string) error {
 		return k.createJob(rest)
 	}
 	if slices.Contains(kubectlCreateCommands, name) {
-		return fmt.Errorf("meshtwin does not emulate \"kubectl create %s\"; emulated: namespace, deployment, job, -f FILE", name)
+		return notEmulated("kubectl create "+name, "namespace", "deployment", "job", "-f FILE")
 	}
 	k.newFlags("kubectl create")
 	return k.usageErrorf("Unexpected args: %v", append([]string{name}, rest...))

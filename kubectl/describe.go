@@ -37,7 +37,7 @@ func (k *kubectlRun) describe(args []string) error {
 		switch a.res.kind {
 		case "Pod", "Namespace", "Node":
 		default:
-			return fmt.Errorf("meshtwin does not emulate \"kubectl describe %s\"; emulated: pods, namespaces, nodes", a.res.plural)
+			return notEmulated("kubectl describe "+a.res.plural, "pods", "namespaces", "nodes")
 		}
 	}
 	var objs []kubeSection

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -21,17 +22,20 @@ import (
 	"github.com/meshtwin/meshtwin/model"
 )
 
-// kubectlCommandNames are kubectl's own top-level commands in the order
-// kubectl registers them (its help groups), which is the order of its
-// "did you mean" suggestions. Only some are emulated (see kubectlCommands).
+// kubectlCommandNames are kubectl's own available top-level commands in
+// the order kubectl v1.37 adds them (k8s.io/kubectl pkg/cmd/cmd.go: its
+// help groups, then config, plugin, version, api-versions, api-resources,
+// options and kuberc; "alpha" has no commands and is hidden), which is the
+// order of cobra's "did you mean" suggestions. Only some are emulated
+// (see kubectlCommands).
 var kubectlCommandNames = []string{
 	"create", "expose", "run", "set", "explain", "get", "edit", "delete",
 	"rollout", "scale", "autoscale", "certificate", "cluster-info", "top",
 	"cordon", "uncordon", "drain", "taint", "describe", "logs", "attach",
 	"exec", "port-forward", "proxy", "cp", "auth", "debug", "events", "diff",
 	"apply", "patch", "replace", "wait", "kustomize", "label", "annotate",
-	"completion", "api-resources", "api-versions", "config", "plugin",
-	"version", "options",
+	"completion", "config", "plugin", "version", "api-versions",
+	"api-resources", "options", "kuberc",
 }
 
 // kubectlCommands are the commands this emulation runs.
@@ -113,22 +117,24 @@ func (k *kubectlRun) run(args []string) error {
 		return cmd(k, rest)
 	}
 	if slices.Contains(kubectlCommandNames, name) {
-		return fmt.Errorf("meshtwin does not emulate \"kubectl %s\"; emulated commands: %s", name, strings.Join(kubectlEmulated, ", "))
+		return notEmulated("kubectl "+name, kubectlEmulated...)
 	}
 	return kubectlUnknownCommand(name, "kubectl", kubectlCommandNames)
 }
 
+// notEmulated is the one error for anything kubectl does that this
+// emulation does not: what names it as the user typed it, emulated lists
+// what is emulated in its place.
+func notEmulated(what string, emulated ...string) error {
+	return fmt.Errorf("meshtwin does not emulate %q; emulated: %s", what, strings.Join(emulated, ", "))
+}
+
 // kubectlUnknownCommand is cobra's error for a word that names no
-// command, with its suggestions (Levenshtein distance <= 2, or a prefix).
+// command, with its suggestions (suggest.Cobra: Levenshtein distance <= 2,
+// or a prefix).
 func kubectlUnknownCommand(word, parent string, commands []string) error {
 	msg := fmt.Sprintf("unknown command %q for %q", word, parent)
-	var close []string
-	for _, c := range commands {
-		if suggest.Distance(strings.ToLower(word), c) <= 2 || strings.HasPrefix(c, strings.ToLower(word)) {
-			close = append(close, c)
-		}
-	}
-	if len(close) > 0 {
+	if close := suggest.Cobra(word, commands); len(close) > 0 {
 		msg += "\n\nDid you mean this?\n"
 		for _, c := range close {
 			msg += "\t" + c + "\n"
@@ -196,7 +202,8 @@ func (k *kubectlRun) writeRootHelp() {
 func (k *kubectlRun) contextName() (string, error) {
 	if k.contextFlag != "" {
 		if _, err := k.host.Client(k.contextFlag); err != nil {
-			return "", fmt.Errorf("context %q does not exist", k.contextFlag)
+			// client-go's clientcmd error, as kubectl prints it.
+			return "", fmt.Errorf("context was not found for specified context: %s", k.contextFlag)
 		}
 		return k.contextFlag, nil
 	}
@@ -279,6 +286,9 @@ func (k *kubectlRun) readFile(name string) ([]byte, string, error) {
 	if name == "-" {
 		data, err := io.ReadAll(k.stdin)
 		return data, "STDIN", err
+	}
+	if u, err := url.Parse(name); err == nil && (u.Scheme == "http" || u.Scheme == "https") {
+		return nil, name, notEmulated(k.path+" -f "+name, "-f FILE", "-f - (standard input)")
 	}
 	path := name
 	if !filepath.IsAbs(path) && k.host.Dir() != "" {
@@ -370,6 +380,7 @@ func kubectlErrorText(err error) string {
 	var flagErr *kubectlFlagError
 	var usageErr *kubectlUsageError
 	var status apierrors.APIStatus
+	var urlErr *url.Error
 	switch {
 	case errors.As(err, &flagErr):
 		text = fmt.Sprintf("error: %s\nSee '%s --help' for usage.", flagErr.err, flagErr.path)
@@ -377,6 +388,8 @@ func kubectlErrorText(err error) string {
 		text = fmt.Sprintf("error: %s\nSee '%s -h' for help and examples", usageErr.msg, usageErr.path)
 	case errors.As(err, &status):
 		text = kubectlStatusText(status.Status())
+	case errors.As(err, &urlErr):
+		text = kubectlConnectionText(urlErr)
 	default:
 		text = "error: " + err.Error()
 	}
@@ -384,6 +397,19 @@ func kubectlErrorText(err error) string {
 		text += "\n"
 	}
 	return text
+}
+
+// kubectlConnectionText is kubectl's StandardErrorMessage for a request
+// that never reached the API server (k8s.io/kubectl pkg/cmd/util/helpers.go).
+func kubectlConnectionText(e *url.Error) string {
+	if e.Err != nil && strings.Contains(e.Err.Error(), "connection refused") {
+		host := e.URL
+		if server, err := url.Parse(e.URL); err == nil {
+			host = server.Host
+		}
+		return fmt.Sprintf("The connection to the server %s was refused - did you specify the right host or port?", host)
+	}
+	return fmt.Sprintf("Unable to connect to the server: %v", e.Err)
 }
 
 // kubectlStatusText renders an API error: Invalid ones list their causes,

@@ -134,7 +134,7 @@ func (k *kubectlRun) labelTargets(resArgs []string, o *labelOptions) (kubernetes
 	}
 	for _, a := range rargs {
 		if a.res.meshConfig {
-			return nil, nil, nil, fmt.Errorf("meshtwin does not emulate \"kubectl %s\" on asmmeshconfigs", o.word)
+			return nil, nil, nil, notEmulated("kubectl "+o.word+" asmmeshconfigs", "kubectl get asmmeshconfig", "kubectl patch asmmeshconfig")
 		}
 	}
 	if !anyNamed(rargs) && !o.all && o.selector == "" {

@@ -225,6 +225,9 @@ func (k *kubectlRun) manifestsOf(m map[string]any, source string, needName bool)
 	name, _ := md["name"].(string)
 	ns, _ := md["namespace"].(string)
 	res, ok := lookupKubeKind(apiVersion, kind)
+	if !ok && isUpstreamKind(apiVersion, kind) {
+		return nil, []error{notEmulated("kind "+kind, emulatedKinds()...)}
+	}
 	if !ok || res.meshConfig || !k.serves(res) {
 		return nil, []error{fmt.Errorf("resource mapping not found for name: %q namespace: %q from %q: no matches for kind %q in version %q\nensure CRDs are installed first",
 			name, ns, source, kind, apiVersion)}

@@ -275,6 +275,9 @@ func (k *kubectlRun) parseResourceArgs(args []string) ([]resourceArg, error) {
 	}
 	lookup := func(word string) (*kubeResource, error) {
 		r, ok := lookupKubeResource(word)
+		if !ok && isUpstreamResource(word) {
+			return nil, notEmulated(k.path+" "+word, emulatedResourceNames()...)
+		}
 		if !ok || !k.serves(r) {
 			return nil, fmt.Errorf("the server doesn't have a resource type %q", word)
 		}

@@ -44,7 +44,7 @@ func (k *kubectlRun) rollout(args []string) error {
 		return k.rolloutStatus(rest)
 	}
 	if slices.Contains(kubectlRolloutCommands, name) {
-		return fmt.Errorf("meshtwin does not emulate \"kubectl rollout %s\"; emulated: restart, status", name)
+		return notEmulated("kubectl rollout "+name, "restart", "status")
 	}
 	k.newFlags("kubectl rollout")
 	return k.nestedUnknownCommand(append([]string{name}, rest...))

@@ -4,8 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
-	"net/url"
-	"strings"
 	"sync"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -99,7 +97,7 @@ func (a *apiServer) reactFault(action testing.Action) (bool, runtime.Object, err
 	if !ok {
 		return false, nil, nil
 	}
-	return true, nil, faultError(kind, a.context, action)
+	return true, nil, faultError(kind, a.host(), action)
 }
 
 // take finds the first fault that matches a request, counts it, and draws
@@ -127,7 +125,7 @@ func (t *faultTable) take(context, verb, resource string) (model.FaultKind, bool
 
 // faultError is the error a client sees for a request a fault fails, in
 // client-go's and the API server's words.
-func faultError(kind model.FaultKind, context string, action testing.Action) error {
+func faultError(kind model.FaultKind, host string, action testing.Action) error {
 	gr := action.GetResource().GroupResource()
 	name := ""
 	if n, ok := action.(interface{ GetName() string }); ok {
@@ -146,11 +144,7 @@ func faultError(kind model.FaultKind, context string, action testing.Action) err
 	case model.FaultServerError:
 		return apierrors.NewInternalError(errors.New("etcdserver: request timed out"))
 	default:
-		return &url.Error{
-			Op:  strings.ToUpper(httpVerb(action.GetVerb())[:1]) + strings.ToLower(httpVerb(action.GetVerb())[1:]),
-			URL: fmt.Sprintf("https://%s.apiserver.meshtwin.local:6443%s", context, resourcePath(action, name)),
-			Err: fmt.Errorf("dial tcp %s.apiserver.meshtwin.local:6443: connect: connection refused", context),
-		}
+		return errRefused(host, action, name)
 	}
 }
 

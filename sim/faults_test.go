@@ -50,7 +50,7 @@ func TestFaultErrors(t *testing.T) {
 		{model.FaultTimeout, apierrors.IsTimeout, "Timeout: request did not complete within requested timeout - context deadline exceeded"},
 		{model.FaultServerError, apierrors.IsInternalError, "Internal error occurred: etcdserver: request timed out"},
 		{model.FaultUnreachable, func(err error) bool { return apierrors.ReasonForError(err) == metav1.StatusReasonUnknown },
-			`Get "https://c1.apiserver.meshtwin.local:6443/api/v1/namespaces/x": dial tcp c1.apiserver.meshtwin.local:6443: connect: connection refused`},
+			`Get "https://172.16.0.1:6443/api/v1/namespaces/x": dial tcp 172.16.0.1:6443: connect: connection refused`},
 	}
 	for _, tt := range tests {
 		t.Run(string(tt.kind), func(t *testing.T) {

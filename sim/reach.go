@@ -24,26 +24,34 @@ func (s *Sim) SetReachable(_ context.Context, clusterName string, reachable bool
 	return nil
 }
 
-// errUnreachable is what client-go returns when the API server cannot be
-// dialled: a *url.Error around the dial's timeout.
+// host is the address of this API server as a kubeconfig names it: one
+// made-up private address per cluster (172.16.N.1:6443, N the cluster's
+// creation index), 172.16.255.1:6443 for the mesh instance's.
+func (a *apiServer) host() string {
+	if a.cluster == nil {
+		return "172.16.255.1:6443"
+	}
+	return fmt.Sprintf("172.16.%d.1:6443", a.cluster.index%255)
+}
+
+// errUnreachable is what client-go returns when the API server of a
+// cluster cut off by SetReachable is dialled: nothing listens.
 func (a *apiServer) errUnreachable(action testing.Action) error {
-	path := "/api/v1"
-	if g := action.GetResource().Group; g != "" {
-		path = "/apis/" + g + "/" + action.GetResource().Version
+	name := ""
+	if n, ok := action.(interface{ GetName() string }); ok {
+		name = n.GetName()
 	}
-	if ns := action.GetNamespace(); ns != "" {
-		path += "/namespaces/" + ns
-	}
-	path += "/" + action.GetResource().Resource
-	if n, ok := action.(interface{ GetName() string }); ok && n.GetName() != "" {
-		path += "/" + n.GetName()
-	}
+	return errRefused(a.host(), action, name)
+}
+
+// errRefused is client-go's error for a request whose connection was
+// refused: a *url.Error around the dial's error, which kubectl prints as
+// "The connection to the server HOST was refused".
+func errRefused(host string, action testing.Action, name string) error {
 	verb := httpVerb(action.GetVerb())
-	// The API server's endpoint: one made-up private address per cluster.
-	host := fmt.Sprintf("172.16.%d.1:6443", a.cluster.index%256)
 	return &url.Error{
 		Op:  verb[:1] + strings.ToLower(verb[1:]),
-		URL: "https://" + host + path,
-		Err: fmt.Errorf("dial tcp %s: i/o timeout", host),
+		URL: "https://" + host + resourcePath(action, name),
+		Err: fmt.Errorf("dial tcp %s: connect: connection refused", host),
 	}
 }

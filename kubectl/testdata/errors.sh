@@ -35,3 +35,22 @@ kubectl patch ns default --type strategic
 kubectl run nginx --image nginx
 kubectl run nginx --image nginx
 kubectl create namespace default
+# cobra's suggestions: Levenshtein distance at most 2 or a prefix; a swap
+# of neighbours is two edits, so "dleet" (three from delete) gets none.
+kubectl dleet pods
+kubectl delet pods
+kubectl de pods
+# delete with a selector that matches nothing succeeds (delete.go).
+kubectl delete pods -l app=nothing
+# The same wording for everything kubectl does that the twin does not.
+kubectl get secrets
+kubectl describe sts web
+kubectl create configmap cfg --from-literal a=b
+kubectl create service clusterip web --tcp 80:80
+kubectl apply -f https://example.com/app.yaml
+kubectl apply -f - <<EOF2
+apiVersion: v1
+kind: Secret
+metadata:
+  name: s
+EOF2
