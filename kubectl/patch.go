@@ -152,8 +152,8 @@ func (k *kubectlRun) scale(args []string) error {
 	}
 	var errs []error
 	for _, a := range rargs {
-		if a.res.kind != "Deployment" && a.res.kind != "ReplicaSet" {
-			return fmt.Errorf("cannot scale %s: only deployments and replicasets are emulated", a.res.plural)
+		if a.res.kind != "Deployment" && a.res.kind != "ReplicaSet" && a.res.kind != "StatefulSet" {
+			return fmt.Errorf("cannot scale %s: only deployments, replicasets and statefulsets are emulated", a.res.plural)
 		}
 		if a.name == "" {
 			return fmt.Errorf("resource(s) were provided, but no name was specified")

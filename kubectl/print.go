@@ -93,6 +93,18 @@ func kubeTableHeaders(r *kubeResource, o kubeTableOptions) []string {
 	case "Job":
 		cols = []string{"NAME", "STATUS", "COMPLETIONS", "DURATION", "AGE"}
 		wide = []string{"CONTAINERS", "IMAGES", "SELECTOR"}
+	case "StatefulSet":
+		cols = []string{"NAME", "READY", "AGE"}
+		wide = []string{"CONTAINERS", "IMAGES"}
+	case "DaemonSet":
+		cols = []string{"NAME", "DESIRED", "CURRENT", "READY", "UP-TO-DATE", "AVAILABLE", "NODE SELECTOR", "AGE"}
+		wide = []string{"CONTAINERS", "IMAGES", "SELECTOR"}
+	case "CronJob":
+		cols = []string{"NAME", "SCHEDULE", "TIMEZONE", "SUSPEND", "ACTIVE", "LAST SCHEDULE", "AGE"}
+		wide = []string{"CONTAINERS", "IMAGES", "SELECTOR"}
+	case "PersistentVolumeClaim":
+		cols = []string{"NAME", "STATUS", "VOLUME", "CAPACITY", "ACCESS MODES", "STORAGECLASS", "VOLUMEATTRIBUTESCLASS", "AGE"}
+		wide = []string{"VOLUMEMODE"}
 	case "Node":
 		cols = []string{"NAME", "STATUS", "ROLES", "AGE", "VERSION"}
 		wide = []string{"INTERNAL-IP", "EXTERNAL-IP", "OS-IMAGE", "KERNEL-VERSION", "CONTAINER-RUNTIME"}
@@ -194,6 +206,73 @@ func kubeTableRow(r *kubeResource, obj runtime.Object, o kubeTableOptions) []str
 		if o.wide {
 			names, images := kubeContainerCells(v.Spec.Template.Spec.Containers)
 			row = append(row, names, images, metav1.FormatLabelSelector(v.Spec.Selector))
+		}
+	case *appsv1.StatefulSet:
+		want := int32(1)
+		if v.Spec.Replicas != nil {
+			want = *v.Spec.Replicas
+		}
+		row = append(row, name, fmt.Sprintf("%d/%d", v.Status.ReadyReplicas, want), age)
+		if o.wide {
+			names, images := kubeContainerCells(v.Spec.Template.Spec.Containers)
+			row = append(row, names, images)
+		}
+	case *appsv1.DaemonSet:
+		st := v.Status
+		row = append(row, name, fmt.Sprint(st.DesiredNumberScheduled), fmt.Sprint(st.CurrentNumberScheduled), fmt.Sprint(st.NumberReady),
+			fmt.Sprint(st.UpdatedNumberScheduled), fmt.Sprint(st.NumberAvailable), kubeNone(labels.FormatLabels(v.Spec.Template.Spec.NodeSelector)), age)
+		if o.wide {
+			names, images := kubeContainerCells(v.Spec.Template.Spec.Containers)
+			row = append(row, names, images, metav1.FormatLabelSelector(v.Spec.Selector))
+		}
+	case *batchv1.CronJob:
+		last := "<none>"
+		if v.Status.LastScheduleTime != nil {
+			last = kubeAge(o.now, *v.Status.LastScheduleTime)
+		}
+		tz := "<none>"
+		if v.Spec.TimeZone != nil {
+			tz = *v.Spec.TimeZone
+		}
+		suspend := "<unset>"
+		switch {
+		case v.Spec.Suspend == nil:
+		case *v.Spec.Suspend:
+			suspend = "True"
+		default:
+			suspend = "False"
+		}
+		row = append(row, name, v.Spec.Schedule, tz, suspend, fmt.Sprint(len(v.Status.Active)), last, age)
+		if o.wide {
+			names, images := kubeContainerCells(v.Spec.JobTemplate.Spec.Template.Spec.Containers)
+			row = append(row, names, images, metav1.FormatLabelSelector(v.Spec.JobTemplate.Spec.Selector))
+		}
+	case *corev1.PersistentVolumeClaim:
+		phase := string(v.Status.Phase)
+		if v.DeletionTimestamp != nil {
+			phase = "Terminating"
+		}
+		capacity, modes := "", ""
+		if v.Spec.VolumeName != "" {
+			modes = pvcAccessModes(v.Status.AccessModes)
+			q := v.Status.Capacity[corev1.ResourceStorage]
+			capacity = q.String()
+		}
+		class, ok := v.Annotations[corev1.BetaStorageClassAnnotation]
+		if !ok && v.Spec.StorageClassName != nil {
+			class = *v.Spec.StorageClassName
+		}
+		vac := "<unset>"
+		if v.Spec.VolumeAttributesClassName != nil {
+			vac = *v.Spec.VolumeAttributesClassName
+		}
+		row = append(row, name, phase, v.Spec.VolumeName, capacity, modes, class, vac, age)
+		if o.wide {
+			mode := "<unset>"
+			if v.Spec.VolumeMode != nil {
+				mode = string(*v.Spec.VolumeMode)
+			}
+			row = append(row, mode)
 		}
 	case *corev1.Node:
 		version := v.Status.NodeInfo.KubeletVersion
@@ -629,4 +708,25 @@ func writeCustomColumns(w io.Writer, spec string, items []map[string]any, noHead
 		writeKubeRow(tw, cells)
 	}
 	return tw.Flush()
+}
+
+// pvcAccessModes is helper.GetAccessModesAsString: RWO, ROX, RWX, RWOP
+// in that order, comma-separated.
+func pvcAccessModes(modes []corev1.PersistentVolumeAccessMode) string {
+	var out []string
+	for _, m := range []struct {
+		mode  corev1.PersistentVolumeAccessMode
+		short string
+	}{
+		{corev1.ReadWriteOnce, "RWO"}, {corev1.ReadOnlyMany, "ROX"},
+		{corev1.ReadWriteMany, "RWX"}, {corev1.ReadWriteOncePod, "RWOP"},
+	} {
+		for _, have := range modes {
+			if have == m.mode {
+				out = append(out, m.short)
+				break
+			}
+		}
+	}
+	return strings.Join(out, ",")
 }

@@ -57,6 +57,26 @@ var kubeResourceTable = []*kubeResource{
 			return typedObjectClient[*appsv1.ReplicaSet, *appsv1.ReplicaSetList]{cs.AppsV1().ReplicaSets(ns)}
 		},
 		newObject: func() runtime.Object { return &appsv1.ReplicaSet{} }},
+	{plural: "statefulsets", singular: "statefulset", short: []string{"sts"}, kind: "StatefulSet", group: "apps", version: "v1", namespaced: true,
+		client: func(cs kubernetes.Interface, ns string) kubeObjectClient {
+			return typedObjectClient[*appsv1.StatefulSet, *appsv1.StatefulSetList]{cs.AppsV1().StatefulSets(ns)}
+		},
+		newObject: func() runtime.Object { return &appsv1.StatefulSet{} }},
+	{plural: "daemonsets", singular: "daemonset", short: []string{"ds"}, kind: "DaemonSet", group: "apps", version: "v1", namespaced: true,
+		client: func(cs kubernetes.Interface, ns string) kubeObjectClient {
+			return typedObjectClient[*appsv1.DaemonSet, *appsv1.DaemonSetList]{cs.AppsV1().DaemonSets(ns)}
+		},
+		newObject: func() runtime.Object { return &appsv1.DaemonSet{} }},
+	{plural: "cronjobs", singular: "cronjob", short: []string{"cj"}, kind: "CronJob", group: "batch", version: "v1", namespaced: true,
+		client: func(cs kubernetes.Interface, ns string) kubeObjectClient {
+			return typedObjectClient[*batchv1.CronJob, *batchv1.CronJobList]{cs.BatchV1().CronJobs(ns)}
+		},
+		newObject: func() runtime.Object { return &batchv1.CronJob{} }},
+	{plural: "persistentvolumeclaims", singular: "persistentvolumeclaim", short: []string{"pvc"}, kind: "PersistentVolumeClaim", version: "v1", namespaced: true,
+		client: func(cs kubernetes.Interface, ns string) kubeObjectClient {
+			return typedObjectClient[*corev1.PersistentVolumeClaim, *corev1.PersistentVolumeClaimList]{cs.CoreV1().PersistentVolumeClaims(ns)}
+		},
+		newObject: func() runtime.Object { return &corev1.PersistentVolumeClaim{} }},
 	{plural: "jobs", singular: "job", kind: "Job", group: "batch", version: "v1", namespaced: true,
 		client: func(cs kubernetes.Interface, ns string) kubeObjectClient {
 			return typedObjectClient[*batchv1.Job, *batchv1.JobList]{cs.BatchV1().Jobs(ns)}
@@ -308,7 +328,7 @@ func (k *kubectlRun) parseResourceArgs(args []string) ([]resourceArg, error) {
 		}
 		if strings.ToLower(word) == "all" {
 			// kubectl's "all" category, as far as this emulation serves it.
-			for _, name := range []string{"pods", "services", "deployments", "replicasets", "jobs"} {
+			for _, name := range []string{"pods", "services", "daemonsets", "deployments", "replicasets", "statefulsets", "cronjobs", "jobs"} {
 				if r, ok := lookupKubeResource(name); ok && k.serves(r) {
 					types = append(types, r)
 				}

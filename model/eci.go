@@ -138,7 +138,7 @@ func DecidePlacement(pod *corev1.Pod, nodes []corev1.Node, podsPerNode map[strin
 		if IsVirtualNode(n) {
 			hasVirtual = true
 		}
-		if why := nodeRejects(pod, n); why != "" {
+		if why := NodeRejects(pod, n); why != "" {
 			reasons[why]++
 			continue
 		}
@@ -189,9 +189,10 @@ func schedulingFailure(total int, reasons map[string]int) string {
 		total, strings.Join(parts, ", "), total, total)
 }
 
-// nodeRejects returns why node cannot take pod, in kube-scheduler's words
-// and filter order, or "" if it can.
-func nodeRejects(pod *corev1.Pod, node *corev1.Node) string {
+// NodeRejects returns why node cannot take pod, in kube-scheduler's words
+// and filter order, or "" if it can. The DaemonSet controller asks it of
+// each node for its daemon pod.
+func NodeRejects(pod *corev1.Pod, node *corev1.Node) string {
 	if node.Spec.Unschedulable && !toleratesUnschedulable(pod) {
 		return "node(s) were unschedulable"
 	}

@@ -102,13 +102,15 @@ func (a *apiServer) discoveryResources() []*metav1.APIResourceList {
 	core.APIResources = append(core.APIResources,
 		res("pods", "Pod", true, "po"), res("nodes", "Node", false, "no"),
 		res("services", "Service", true, "svc"), res("configmaps", "ConfigMap", true, "cm"),
-		res("secrets", "Secret", true), res("serviceaccounts", "ServiceAccount", true, "sa"))
+		res("secrets", "Secret", true), res("serviceaccounts", "ServiceAccount", true, "sa"),
+		res("persistentvolumeclaims", "PersistentVolumeClaim", true, "pvc"))
 	return []*metav1.APIResourceList{
 		core,
 		{GroupVersion: "apps/v1", APIResources: []metav1.APIResource{
 			res("deployments", "Deployment", true, "deploy"), res("replicasets", "ReplicaSet", true, "rs"),
+			res("statefulsets", "StatefulSet", true, "sts"), res("daemonsets", "DaemonSet", true, "ds"),
 		}},
-		{GroupVersion: "batch/v1", APIResources: []metav1.APIResource{res("jobs", "Job", true)}},
+		{GroupVersion: "batch/v1", APIResources: []metav1.APIResource{res("jobs", "Job", true), res("cronjobs", "CronJob", true, "cj")}},
 		{GroupVersion: "admissionregistration.k8s.io/v1", APIResources: []metav1.APIResource{
 			res("mutatingwebhookconfigurations", "MutatingWebhookConfiguration", false),
 		}},
@@ -464,6 +466,18 @@ func (a *apiServer) prepareCreate(req *request, gvr schema.GroupVersionResource,
 		o.Status = batchv1.JobStatus{}
 		defaultJob(o)
 		return admitted(obj, gk, o.Name, validateJob(o, nil))
+	case *appsv1.StatefulSet:
+		o.Generation = 1
+		o.Status = appsv1.StatefulSetStatus{}
+		a.defaultStatefulSet(o)
+		return admitted(obj, gk, o.Name, validateStatefulSet(o, nil))
+	case *appsv1.DaemonSet:
+		o.Generation = 1
+		o.Status = appsv1.DaemonSetStatus{}
+		defaultDaemonSet(o)
+		return admitted(obj, gk, o.Name, validateDaemonSet(o, nil))
+	case *corev1.PersistentVolumeClaim:
+		bindClaim(o)
 	case *corev1.Event:
 		if o.Count == 0 {
 			o.Count = 1
@@ -520,6 +534,10 @@ func (c *cluster) objectChanged(obj runtime.Object) {
 		c.enqueue(gvrReplicaSets, o.Namespace, o.Name)
 	case *batchv1.Job:
 		c.enqueue(gvrJobs, o.Namespace, o.Name)
+	case *appsv1.StatefulSet:
+		c.enqueue(gvrStatefulSets, o.Namespace, o.Name)
+	case *appsv1.DaemonSet:
+		c.enqueue(gvrDaemonSets, o.Namespace, o.Name)
 	}
 }
 
@@ -618,6 +636,18 @@ func withStatus(dst, src runtime.Object) runtime.Object {
 		if s, ok := src.(*batchv1.Job); ok {
 			d.Status = *s.Status.DeepCopy()
 		}
+	case *appsv1.StatefulSet:
+		if s, ok := src.(*appsv1.StatefulSet); ok {
+			d.Status = *s.Status.DeepCopy()
+		}
+	case *appsv1.DaemonSet:
+		if s, ok := src.(*appsv1.DaemonSet); ok {
+			d.Status = *s.Status.DeepCopy()
+		}
+	case *corev1.PersistentVolumeClaim:
+		if s, ok := src.(*corev1.PersistentVolumeClaim); ok {
+			d.Status = *s.Status.DeepCopy()
+		}
 	}
 	return dst
 }
@@ -643,6 +673,14 @@ func (a *apiServer) prepareUpdate(cur, obj runtime.Object) field.ErrorList {
 		old := cur.(*batchv1.Job)
 		defaultJob(o)
 		return bumpGeneration(validateJob(o, old), old.Spec, o.Spec, old.Generation, &o.Generation)
+	case *appsv1.StatefulSet:
+		old := cur.(*appsv1.StatefulSet)
+		a.defaultStatefulSet(o)
+		return bumpGeneration(validateStatefulSet(o, old), old.Spec, o.Spec, old.Generation, &o.Generation)
+	case *appsv1.DaemonSet:
+		old := cur.(*appsv1.DaemonSet)
+		defaultDaemonSet(o)
+		return bumpGeneration(validateDaemonSet(o, old), old.Spec, o.Spec, old.Generation, &o.Generation)
 	}
 	return nil
 }
@@ -738,6 +776,8 @@ func scaleOf(obj runtime.Object) *autoscalingv1.Scale {
 		m, replicas, current, sel = o, derefInt32(o.Spec.Replicas, 1), o.Status.Replicas, o.Spec.Selector
 	case *appsv1.ReplicaSet:
 		m, replicas, current, sel = o, derefInt32(o.Spec.Replicas, 1), o.Status.Replicas, o.Spec.Selector
+	case *appsv1.StatefulSet:
+		m, replicas, current, sel = o, derefInt32(o.Spec.Replicas, 1), o.Status.Replicas, o.Spec.Selector
 	default:
 		return nil
 	}
@@ -774,6 +814,8 @@ func (a *apiServer) setScale(req *request, gvr schema.GroupVersionResource, ns, 
 	case *appsv1.Deployment:
 		o.Spec.Replicas = &replicas
 	case *appsv1.ReplicaSet:
+		o.Spec.Replicas = &replicas
+	case *appsv1.StatefulSet:
 		o.Spec.Replicas = &replicas
 	default:
 		return nil, apierrors.NewMethodNotSupported(gvr.GroupResource(), "update scale")

@@ -324,6 +324,7 @@ func (c *cluster) nodesChanged() {
 		c.nodeInfo[n.Name] = info
 	}
 	c.retryPending()
+	c.enqueueDaemonSets()
 }
 
 // enqueue asks a controller to reconcile an object.
@@ -344,6 +345,10 @@ func (c *cluster) enqueueController(obj metav1.Object) {
 		c.enqueue(gvrDeployments, obj.GetNamespace(), ref.Name)
 	case "Job":
 		c.enqueue(gvrJobs, obj.GetNamespace(), ref.Name)
+	case "StatefulSet":
+		c.enqueue(gvrStatefulSets, obj.GetNamespace(), ref.Name)
+	case "DaemonSet":
+		c.enqueue(gvrDaemonSets, obj.GetNamespace(), ref.Name)
 	}
 }
 
@@ -362,6 +367,10 @@ func (c *cluster) settle(req *request) {
 			c.syncReplicaSet(req, item)
 		case gvrJobs:
 			c.syncJob(req, item)
+		case gvrStatefulSets:
+			c.syncStatefulSet(req, item)
+		case gvrDaemonSets:
+			c.syncDaemonSet(req, item)
 		}
 	}
 }

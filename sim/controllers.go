@@ -19,7 +19,8 @@ import (
 	"k8s.io/apimachinery/pkg/util/intstr"
 )
 
-// Deployment, ReplicaSet and Job controllers, run synchronously after
+// Deployment, ReplicaSet and Job controllers (StatefulSet and DaemonSet
+// in their own files), run synchronously after
 // every request and every clock step until nothing is left to do.
 
 const (
@@ -98,10 +99,10 @@ func (c *cluster) ownedReplicaSets(uid types.UID) []*appsv1.ReplicaSet {
 	return out
 }
 
-// createPodFor creates one pod from a controller's template, through the
-// API server's whole create path (admission included).
-func (c *cluster) createPodFor(req *request, owner metav1.Object, kind, apiVersion string, tmpl *corev1.PodTemplateSpec) (*corev1.Pod, error) {
-	pod := &corev1.Pod{
+// podFromTemplate is the pod a controller makes of its template: named
+// after the owner (generateName), controlled by it.
+func podFromTemplate(owner metav1.Object, kind, apiVersion string, tmpl *corev1.PodTemplateSpec) *corev1.Pod {
+	return &corev1.Pod{
 		ObjectMeta: metav1.ObjectMeta{
 			GenerateName:    owner.GetName() + "-",
 			Namespace:       owner.GetNamespace(),
@@ -111,7 +112,12 @@ func (c *cluster) createPodFor(req *request, owner metav1.Object, kind, apiVersi
 		},
 		Spec: *tmpl.Spec.DeepCopy(),
 	}
-	obj, err := c.api.create(req, gvrPods, owner.GetNamespace(), pod, false)
+}
+
+// createPodFor creates one pod from a controller's template, through the
+// API server's whole create path (admission included).
+func (c *cluster) createPodFor(req *request, owner metav1.Object, kind, apiVersion string, tmpl *corev1.PodTemplateSpec) (*corev1.Pod, error) {
+	obj, err := c.api.create(req, gvrPods, owner.GetNamespace(), podFromTemplate(owner, kind, apiVersion, tmpl), false)
 	if err != nil {
 		return nil, err
 	}

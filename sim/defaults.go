@@ -290,6 +290,13 @@ func defaultJob(j *batchv1.Job) {
 // validateSelectorTemplate checks a workload's selector against its pod
 // template's labels.
 func validateSelectorTemplate(sel *metav1.LabelSelector, tmpl *corev1.PodTemplateSpec, p *field.Path) field.ErrorList {
+	return validateSelectorTemplateOf("deployment", sel, tmpl, p)
+}
+
+// validateSelectorTemplateOf is validateSelectorTemplate with the kind
+// the API server names when the selector is empty ("empty selector is
+// invalid for statefulset").
+func validateSelectorTemplateOf(kind string, sel *metav1.LabelSelector, tmpl *corev1.PodTemplateSpec, p *field.Path) field.ErrorList {
 	var errs field.ErrorList
 	errs = append(errs, metav1validation.ValidateLabels(tmpl.Labels, p.Child("template", "metadata", "labels"))...)
 	errs = append(errs, apivalidation.ValidateAnnotations(tmpl.Annotations, p.Child("template", "metadata", "annotations"))...)
@@ -301,7 +308,7 @@ func validateSelectorTemplate(sel *metav1.LabelSelector, tmpl *corev1.PodTemplat
 	case err != nil:
 		errs = append(errs, field.Invalid(p.Child("selector"), sel, err.Error()))
 	case s.Empty():
-		errs = append(errs, field.Invalid(p.Child("selector"), sel, "empty selector is invalid for deployment"))
+		errs = append(errs, field.Invalid(p.Child("selector"), sel, "empty selector is invalid for "+kind))
 	case !s.Matches(labels.Set(tmpl.Labels)):
 		errs = append(errs, field.Invalid(p.Child("template", "metadata", "labels"), tmpl.Labels, "`selector` does not match template `labels`"))
 	}
@@ -377,6 +384,172 @@ func validateJob(j, old *batchv1.Job) field.ErrorList {
 		if !apiequality.Semantic.DeepEqual(old.Spec.Template, j.Spec.Template) {
 			errs = append(errs, field.Invalid(p.Child("template"), fmt.Sprintf("%s/%s", j.Namespace, j.Name), "field is immutable"))
 		}
+	}
+	return errs
+}
+
+// defaultStatefulSet is SetDefaults_StatefulSet; maxUnavailable is
+// defaulted from Kubernetes 1.37, where MaxUnavailableStatefulSet is on
+// by default.
+func (a *apiServer) defaultStatefulSet(set *appsv1.StatefulSet) {
+	if set.Spec.PodManagementPolicy == "" {
+		set.Spec.PodManagementPolicy = appsv1.OrderedReadyPodManagement
+	}
+	if set.Spec.UpdateStrategy.Type == "" {
+		set.Spec.UpdateStrategy.Type = appsv1.RollingUpdateStatefulSetStrategyType
+		if set.Spec.UpdateStrategy.RollingUpdate == nil {
+			set.Spec.UpdateStrategy.RollingUpdate = &appsv1.RollingUpdateStatefulSetStrategy{}
+		}
+	}
+	if ru := set.Spec.UpdateStrategy.RollingUpdate; set.Spec.UpdateStrategy.Type == appsv1.RollingUpdateStatefulSetStrategyType && ru != nil {
+		if ru.Partition == nil {
+			ru.Partition = new(int32(0))
+		}
+		if ru.MaxUnavailable == nil && a.cluster != nil && a.cluster.info.KubeVersion.AtLeast(1, 37) {
+			ru.MaxUnavailable = new(intstr.FromInt32(1))
+		}
+	}
+	if set.Spec.PersistentVolumeClaimRetentionPolicy == nil {
+		set.Spec.PersistentVolumeClaimRetentionPolicy = &appsv1.StatefulSetPersistentVolumeClaimRetentionPolicy{}
+	}
+	if p := set.Spec.PersistentVolumeClaimRetentionPolicy; p.WhenDeleted == "" {
+		p.WhenDeleted = appsv1.RetainPersistentVolumeClaimRetentionPolicyType
+	}
+	if p := set.Spec.PersistentVolumeClaimRetentionPolicy; p.WhenScaled == "" {
+		p.WhenScaled = appsv1.RetainPersistentVolumeClaimRetentionPolicyType
+	}
+	if set.Spec.Replicas == nil {
+		set.Spec.Replicas = new(int32(1))
+	}
+	if set.Spec.RevisionHistoryLimit == nil {
+		set.Spec.RevisionHistoryLimit = new(int32(10))
+	}
+	for i := range set.Spec.VolumeClaimTemplates {
+		defaultClaimSpec(&set.Spec.VolumeClaimTemplates[i].Spec)
+	}
+	defaultPodSpec(&set.Spec.Template.Spec)
+}
+
+// defaultDaemonSet is SetDefaults_DaemonSet.
+func defaultDaemonSet(set *appsv1.DaemonSet) {
+	st := &set.Spec.UpdateStrategy
+	if st.Type == "" {
+		st.Type = appsv1.RollingUpdateDaemonSetStrategyType
+	}
+	if st.Type == appsv1.RollingUpdateDaemonSetStrategyType {
+		if st.RollingUpdate == nil {
+			st.RollingUpdate = &appsv1.RollingUpdateDaemonSet{}
+		}
+		if st.RollingUpdate.MaxUnavailable == nil {
+			st.RollingUpdate.MaxUnavailable = new(intstr.FromInt32(1))
+		}
+		if st.RollingUpdate.MaxSurge == nil {
+			st.RollingUpdate.MaxSurge = new(intstr.FromInt32(0))
+		}
+	}
+	if set.Spec.RevisionHistoryLimit == nil {
+		set.Spec.RevisionHistoryLimit = new(int32(10))
+	}
+	defaultPodSpec(&set.Spec.Template.Spec)
+}
+
+func defaultClaimSpec(spec *corev1.PersistentVolumeClaimSpec) {
+	if spec.VolumeMode == nil {
+		spec.VolumeMode = new(corev1.PersistentVolumeFilesystem)
+	}
+}
+
+// bindClaim binds a new claim at once, as a dynamic provisioner would:
+// storage is not modelled, so every claim gets a volume named after its
+// UID with the capacity it asked for.
+func bindClaim(pvc *corev1.PersistentVolumeClaim) {
+	defaultClaimSpec(&pvc.Spec)
+	if pvc.Spec.VolumeName == "" {
+		pvc.Spec.VolumeName = "pvc-" + string(pvc.UID)
+	}
+	capacity := corev1.ResourceList{}
+	if q, ok := pvc.Spec.Resources.Requests[corev1.ResourceStorage]; ok {
+		capacity[corev1.ResourceStorage] = q
+	}
+	pvc.Status = corev1.PersistentVolumeClaimStatus{
+		Phase:       corev1.ClaimBound,
+		AccessModes: append([]corev1.PersistentVolumeAccessMode(nil), pvc.Spec.AccessModes...),
+		Capacity:    capacity,
+	}
+}
+
+// validateStatefulSet is ValidateStatefulSetSpec (and, with old, the
+// update's immutable fields), in its order, for what the simulator
+// reads.
+func validateStatefulSet(set, old *appsv1.StatefulSet) field.ErrorList {
+	p := field.NewPath("spec")
+	var errs field.ErrorList
+	switch set.Spec.PodManagementPolicy {
+	case appsv1.OrderedReadyPodManagement, appsv1.ParallelPodManagement:
+	default:
+		errs = append(errs, field.Invalid(p.Child("podManagementPolicy"), set.Spec.PodManagementPolicy,
+			fmt.Sprintf("must be '%s' or '%s'", appsv1.OrderedReadyPodManagement, appsv1.ParallelPodManagement)))
+	}
+	switch set.Spec.UpdateStrategy.Type {
+	case appsv1.RollingUpdateStatefulSetStrategyType:
+		if ru := set.Spec.UpdateStrategy.RollingUpdate; ru != nil && ru.Partition != nil && *ru.Partition < 0 {
+			errs = append(errs, field.Invalid(p.Child("updateStrategy", "rollingUpdate", "partition"), *ru.Partition, "must be greater than or equal to 0"))
+		}
+	case appsv1.OnDeleteStatefulSetStrategyType:
+		if set.Spec.UpdateStrategy.RollingUpdate != nil {
+			errs = append(errs, field.Invalid(p.Child("updateStrategy").Child("rollingUpdate"), set.Spec.UpdateStrategy.RollingUpdate,
+				fmt.Sprintf("only allowed for updateStrategy '%s'", appsv1.RollingUpdateStatefulSetStrategyType)))
+		}
+	default:
+		errs = append(errs, field.Invalid(p.Child("updateStrategy"), set.Spec.UpdateStrategy,
+			fmt.Sprintf("must be '%s' or '%s'", appsv1.RollingUpdateStatefulSetStrategyType, appsv1.OnDeleteStatefulSetStrategyType)))
+	}
+	errs = append(errs, validateReplicas(set.Spec.Replicas, p.Child("replicas"))...)
+	if name := set.Spec.ServiceName; name != "" {
+		for _, msg := range validation.IsDNS1123Label(name) {
+			errs = append(errs, field.Invalid(p.Child("serviceName"), name, msg))
+		}
+	}
+	if sel := set.Spec.Selector; sel == nil {
+		errs = append(errs, field.Required(p.Child("selector"), ""))
+	} else {
+		errs = append(errs, validateSelectorTemplateOf("statefulset", sel, &set.Spec.Template, p)...)
+	}
+	errs = append(errs, validateRestartPolicy(&set.Spec.Template, p, corev1.RestartPolicyAlways)...)
+	errs = append(errs, validatePodSpec(&set.Spec.Template.Spec, p.Child("template", "spec"))...)
+	if old != nil {
+		for _, f := range []struct {
+			name     string
+			old, new any
+		}{
+			{"selector", old.Spec.Selector, set.Spec.Selector},
+			{"volumeClaimTemplates", old.Spec.VolumeClaimTemplates, set.Spec.VolumeClaimTemplates},
+			{"serviceName", old.Spec.ServiceName, set.Spec.ServiceName},
+			{"podManagementPolicy", old.Spec.PodManagementPolicy, set.Spec.PodManagementPolicy},
+		} {
+			if !apiequality.Semantic.DeepEqual(f.old, f.new) {
+				errs = append(errs, field.Invalid(p.Child(f.name), f.new, "field is immutable"))
+			}
+		}
+	}
+	return errs
+}
+
+// validateDaemonSet is ValidateDaemonSetSpec (and, with old, the
+// immutable selector), for what the simulator reads.
+func validateDaemonSet(set, old *appsv1.DaemonSet) field.ErrorList {
+	p := field.NewPath("spec")
+	errs := validateSelectorTemplateOf("daemonset", set.Spec.Selector, &set.Spec.Template, p)
+	errs = append(errs, validateRestartPolicy(&set.Spec.Template, p, corev1.RestartPolicyAlways)...)
+	errs = append(errs, validatePodSpec(&set.Spec.Template.Spec, p.Child("template", "spec"))...)
+	switch set.Spec.UpdateStrategy.Type {
+	case appsv1.RollingUpdateDaemonSetStrategyType, appsv1.OnDeleteDaemonSetStrategyType:
+	default:
+		errs = append(errs, field.NotSupported(p.Child("updateStrategy", "type"), set.Spec.UpdateStrategy.Type,
+			[]string{string(appsv1.OnDeleteDaemonSetStrategyType), string(appsv1.RollingUpdateDaemonSetStrategyType)}))
+	}
+	if old != nil && !apiequality.Semantic.DeepEqual(old.Spec.Selector, set.Spec.Selector) {
+		errs = append(errs, field.Invalid(p.Child("selector"), set.Spec.Selector, "field is immutable"))
 	}
 	return errs
 }

@@ -45,9 +45,13 @@
 // clock in steps (the greatest common divisor of the lifecycle durations)
 // while pods are starting, records Pulled, Created and Started events as
 // containers start and a Warning event per lifecycle note (NoNetwork ...),
-// and lets the Deployment, ReplicaSet and Job controllers react: rolling
-// updates replace pods as new ones become ready, Jobs complete when their
-// pod succeeds.
+// and lets the Deployment, ReplicaSet, Job, StatefulSet and DaemonSet
+// controllers react: rolling updates replace pods as new ones become
+// ready, Jobs complete when their pod succeeds, a StatefulSet creates
+// <set>-<ordinal> in order (OrderedReady: each once the previous is
+// Running and Ready) and replaces them from the highest ordinal down, a
+// DaemonSet runs one pod per node its pod fits (statefulset.go,
+// daemonset.go).
 //
 // The control plane serves namespaces and their events only; every
 // namespace update or patch made through Client("asm") is pushed to the
@@ -83,6 +87,13 @@
 //     merge of the applied configuration;
 //   - watch history: a watch from a resourceVersion replays the objects
 //     stored after it as ADDED events, not the intermediate changes;
+//   - storage: a PersistentVolumeClaim (a StatefulSet's volumeClaimTemplates
+//     included) is Bound at once to a volume named pvc-<uid> with the
+//     capacity it asked for, as a dynamic provisioner would; there are no
+//     PersistentVolume objects or storage classes;
+//   - controller history: StatefulSets and DaemonSets keep no
+//     ControllerRevisions; a pod created below a StatefulSet's partition
+//     gets the current template, not the one of the older revision;
 //   - authentication, authorization, quotas and rate limits.
 //
 // The fake clientsets record every request in their action log, as

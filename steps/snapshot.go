@@ -172,6 +172,41 @@ func contextLines(ctx context.Context, name string, cs kubernetes.Interface) ([]
 				renderPtr(j.Spec.Completions), renderContainers(j.Spec.Template.Spec.Containers)))
 		}
 	}
+	stss, err := cs.AppsV1().StatefulSets("").List(ctx, all)
+	if served, err := listed(err, &lines, name, "statefulsets"); err != nil {
+		return nil, err
+	} else if served {
+		for _, s := range stss.Items {
+			add("statefulset", s.ObjectMeta, fmt.Sprintf(" replicas=%s template-annotations=%s containers=%s",
+				renderPtr(s.Spec.Replicas), renderMap(s.Spec.Template.Annotations), renderContainers(s.Spec.Template.Spec.Containers)))
+		}
+	}
+	dss, err := cs.AppsV1().DaemonSets("").List(ctx, all)
+	if served, err := listed(err, &lines, name, "daemonsets"); err != nil {
+		return nil, err
+	} else if served {
+		for _, d := range dss.Items {
+			add("daemonset", d.ObjectMeta, fmt.Sprintf(" template-annotations=%s containers=%s",
+				renderMap(d.Spec.Template.Annotations), renderContainers(d.Spec.Template.Spec.Containers)))
+		}
+	}
+	cjs, err := cs.BatchV1().CronJobs("").List(ctx, all)
+	if served, err := listed(err, &lines, name, "cronjobs"); err != nil {
+		return nil, err
+	} else if served {
+		for _, c := range cjs.Items {
+			add("cronjob", c.ObjectMeta, fmt.Sprintf(" schedule=%q containers=%s",
+				c.Spec.Schedule, renderContainers(c.Spec.JobTemplate.Spec.Template.Spec.Containers)))
+		}
+	}
+	pvcs, err := cs.CoreV1().PersistentVolumeClaims("").List(ctx, all)
+	if served, err := listed(err, &lines, name, "persistentvolumeclaims"); err != nil {
+		return nil, err
+	} else if served {
+		for _, c := range pvcs.Items {
+			add("persistentvolumeclaim", c.ObjectMeta, "")
+		}
+	}
 	svcs, err := cs.CoreV1().Services("").List(ctx, all)
 	if served, err := listed(err, &lines, name, "services"); err != nil {
 		return nil, err
