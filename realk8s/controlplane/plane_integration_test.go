@@ -2,8 +2,6 @@ package controlplane_test
 
 import (
 	"fmt"
-	"os"
-	"strings"
 	"testing"
 	"time"
 
@@ -13,46 +11,17 @@ import (
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/meshtwin/meshtwin/internal/realtest"
 	"github.com/meshtwin/meshtwin/realk8s/binaries"
 	"github.com/meshtwin/meshtwin/realk8s/controlplane"
 )
 
-// requireRealEnv is set by CI, which builds the binaries first: there a
-// missing binary fails the test instead of skipping it.
-const requireRealEnv = "MESHTWIN_REQUIRE_REAL"
-
-// realBinaries finds the real binaries or skips the test, saying why.
-func realBinaries(t *testing.T) binaries.Set {
-	t.Helper()
-	if testing.Short() {
-		t.Skip("skipped under -short: starts a real control plane")
-	}
-	cache, err := binaries.CacheDir()
-	require.NoError(t, err)
-	set, err := binaries.Find(cache, os.Getenv)
-	if err != nil {
-		if os.Getenv(requireRealEnv) != "" {
-			t.Fatalf("%s is set but: %v", requireRealEnv, err)
-		}
-		t.Skipf("skipped, no real control-plane binaries: %v", err)
-	}
-	return set
-}
-
-// logWriter sends progress lines to the test log.
-type logWriter struct{ t *testing.T }
-
-func (w logWriter) Write(b []byte) (int, error) {
-	w.t.Log(strings.TrimRight(string(b), "\n"))
-	return len(b), nil
-}
-
 func TestIntegrationPlaneRunsAPodOnAKwokNode(t *testing.T) {
-	bins := realBinaries(t)
+	bins := realtest.Binaries(t)
 	ctx := t.Context()
 
 	began := time.Now()
-	plane, err := controlplane.Start(ctx, controlplane.Config{Name: "it", Binaries: bins, TempDir: t.TempDir(), Progress: logWriter{t}})
+	plane, err := controlplane.Start(ctx, controlplane.Config{Name: "it", Binaries: bins, TempDir: t.TempDir(), Progress: realtest.LogWriter{T: t}})
 	require.NoError(t, err)
 	t.Cleanup(func() { assert.NoError(t, plane.Stop()) })
 	startTime := time.Since(began)
