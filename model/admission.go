@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 
+	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	corev1 "k8s.io/api/core/v1"
 )
 
@@ -69,7 +70,12 @@ type MutatingWebhook struct {
 	// Configuration is the MutatingWebhookConfiguration the webhook
 	// belongs to; the API server calls configurations in name order.
 	Configuration string
-	Admit         func(req AdmissionRequest) (AdmissionResult, error)
+	// Webhooks, when set, are the configuration's webhooks as the API
+	// server holds them: the chain calls Admit once for each one whose
+	// rules and selectors take the pod (CalledWebhooks), under that
+	// webhook's name. When nil, Admit is called once for every pod.
+	Webhooks []admissionregistrationv1.MutatingWebhook
+	Admit    func(req AdmissionRequest) (AdmissionResult, error)
 }
 
 // AdmissionChain is the mutating webhooks of a cluster in the order the
@@ -86,14 +92,16 @@ func NewAdmissionChain(webhooks ...MutatingWebhook) AdmissionChain {
 	return ch
 }
 
-// WebhookError is a webhook's failure, named as the API server names it.
+// WebhookError is a webhook's refusal, worded as the API server words it
+// when a webhook answers allowed: false with the error as its message (as
+// Istio's injector answers an injection error).
 type WebhookError struct {
 	Webhook string
 	Err     error
 }
 
 func (e *WebhookError) Error() string {
-	return fmt.Sprintf("failed calling webhook %q: %v", e.Webhook, e.Err)
+	return fmt.Sprintf("admission webhook %q denied the request: %v", e.Webhook, e.Err)
 }
 
 func (e *WebhookError) Unwrap() error { return e.Err }
@@ -102,12 +110,18 @@ func (e *WebhookError) Unwrap() error { return e.Err }
 // sent back, or the first webhook's failure as a *WebhookError.
 func (ch AdmissionChain) Admit(req AdmissionRequest) (*corev1.Pod, error) {
 	for _, w := range ch {
-		res, err := w.Admit(req)
-		if err != nil {
-			return nil, &WebhookError{Webhook: w.Name, Err: err}
+		names := []string{w.Name}
+		if w.Webhooks != nil {
+			names = CalledWebhooks(w.Webhooks, req.Pod.Labels, req.NamespaceLabels)
 		}
-		if res.Pod != nil {
-			req.Pod = res.Pod
+		for _, name := range names {
+			res, err := w.Admit(req)
+			if err != nil {
+				return nil, &WebhookError{Webhook: name, Err: err}
+			}
+			if res.Pod != nil {
+				req.Pod = res.Pod
+			}
 		}
 	}
 	return req.Pod, nil
@@ -116,10 +130,9 @@ func (ch AdmissionChain) Admit(req AdmissionRequest) (*corev1.Pod, error) {
 // ECIWebhook is the ECI webhook of ACK's ack-virtual-node component (B18,
 // B21): a pod with alibabacloud.com/eci=true, on itself or its namespace,
 // is sent to a virtual node (ApplyECIScheduling). Only a cluster that runs
-// the component has it. Its configuration's name is not modelled: it sorts
-// first (Configuration ""), and it is not listed as an object.
+// the component has it, in its configuration ECIWebhookConfiguration.
 func ECIWebhook() MutatingWebhook {
-	return MutatingWebhook{Name: ECIWebhookName, Admit: func(req AdmissionRequest) (AdmissionResult, error) {
+	return MutatingWebhook{Name: ECIWebhookName, Configuration: ECIConfigurationName, Admit: func(req AdmissionRequest) (AdmissionResult, error) {
 		out, _ := ApplyECIScheduling(req.Pod, req.NamespaceLabels)
 		return AdmissionResult{Pod: out}, nil
 	}}
@@ -133,7 +146,9 @@ func ECIWebhook() MutatingWebhook {
 // an injected pod, a kube-inject manifest) and is to be injected is
 // stripped of the sidecar its status annotation lists and injected afresh,
 // in the mode decided now (B12, B31); a pod that is not to be injected is
-// kept as it is. The decision is written on the pod (DecisionAnnotations).
+// kept as it is. The decision is written on the pod (DecisionAnnotations),
+// replacing any an earlier admission wrote (a replaced pod); a pod the
+// selectors keep from the injector keeps what it carries.
 func InjectorWebhook(revision string) MutatingWebhook {
 	return MutatingWebhook{Name: InjectorWebhookName, Configuration: InjectorConfigurationName(revision),
 		Admit: func(req AdmissionRequest) (AdmissionResult, error) { return admitInjection(req, revision) }}
@@ -145,6 +160,15 @@ func admitInjection(req AdmissionRequest, revision string) (AdmissionResult, err
 	if dec.Inject && InjectorConfigurationName(dec.Revision) != InjectorConfigurationName(revision) {
 		// Another revision's webhook matches this pod.
 		return AdmissionResult{Pod: pod}, nil
+	}
+	if slices.ContainsFunc(DecisionAnnotations(), func(k string) bool { _, ok := pod.Annotations[k]; return ok }) {
+		// Decisions recorded by an earlier admission (a replaced pod)
+		// are not carried over.
+		pod = pod.DeepCopy()
+		for _, k := range DecisionAnnotations() {
+			delete(pod.Annotations, k)
+		}
+		req.Pod = pod
 	}
 	notes := map[string]string{AnnotationInjection: dec.Rule, AnnotationInjectionReason: oneLine(dec.Reason)}
 	if dec.Inject {

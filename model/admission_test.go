@@ -46,7 +46,7 @@ func TestAdmissionChain(t *testing.T) {
 	require.ErrorAs(t, err, &we)
 	assert.Equal(t, "deny.example.com", we.Webhook)
 	assert.ErrorIs(t, err, boom)
-	assert.EqualError(t, err, `failed calling webhook "deny.example.com": boom`)
+	assert.EqualError(t, err, `admission webhook "deny.example.com" denied the request: boom`)
 }
 
 // TestAdmissionChainNameOrder (B15, B33): configurations run in the order

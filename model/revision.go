@@ -98,10 +98,22 @@ const (
 
 // InjectorWebhookConfiguration is the MutatingWebhookConfiguration of a
 // revision's sidecar injector, as the istiod chart writes it
-// (mutatingwebhook.yaml): named by InjectorConfigurationName, labelled
+// (manifests/charts/istio-control/istio-discovery/templates/mutatingwebhook.yaml,
+// default values): named by InjectorConfigurationName, labelled
 // app=sidecar-injector and istio.io/rev=REV, its webhooks
 // (InjectorWebhookNames) calling istiod[-REV] in istio-system at /inject
-// on pod CREATE, failing closed.
+// on pod CREATE, failing closed, never reinvoked, with the chart's
+// selectors, so that the API server decides which pods reach the injector
+// (B15):
+//
+//   - rev.namespace: the namespace has istio.io/rev=REV and no
+//     istio-injection label, the pod not sidecar.istio.io/inject=false;
+//   - rev.object: the namespace has neither label, the pod has
+//     istio.io/rev=REV and not sidecar.istio.io/inject=false;
+//   - namespace (default revision): the namespace has
+//     istio-injection=enabled, the pod not sidecar.istio.io/inject=false;
+//   - object (default revision): the namespace has neither label, the pod
+//     has sidecar.istio.io/inject=true and no istio.io/rev.
 func InjectorWebhookConfiguration(revision string) *admissionregistrationv1.MutatingWebhookConfiguration {
 	rev, svc := revision, "istiod"
 	if IsDefaultRevision(revision) {
@@ -113,10 +125,36 @@ func InjectorWebhookConfiguration(revision string) *admissionregistrationv1.Muta
 		ObjectMeta: metav1.ObjectMeta{Name: InjectorConfigurationName(revision),
 			Labels: map[string]string{labelApp: labelAppSidecarInject, LabelRevision: rev}},
 	}
+	notOptedOut := selectorRequirement(LabelSidecarInject, metav1.LabelSelectorOpNotIn, "false")
+	selectors := map[string][2][]metav1.LabelSelectorRequirement{ // webhook -> namespace, object
+		"rev.namespace.sidecar-injector.istio.io": {
+			{selectorRequirement(LabelRevision, metav1.LabelSelectorOpIn, rev), selectorRequirement(LabelInjection, metav1.LabelSelectorOpDoesNotExist)},
+			{notOptedOut}},
+		"rev.object.sidecar-injector.istio.io": {
+			{selectorRequirement(LabelRevision, metav1.LabelSelectorOpDoesNotExist), selectorRequirement(LabelInjection, metav1.LabelSelectorOpDoesNotExist)},
+			{notOptedOut, selectorRequirement(LabelRevision, metav1.LabelSelectorOpIn, rev)}},
+		"namespace.sidecar-injector.istio.io": {
+			{selectorRequirement(LabelInjection, metav1.LabelSelectorOpIn, "enabled")},
+			{notOptedOut}},
+		"object.sidecar-injector.istio.io": {
+			{selectorRequirement(LabelInjection, metav1.LabelSelectorOpDoesNotExist), selectorRequirement(LabelRevision, metav1.LabelSelectorOpDoesNotExist)},
+			{selectorRequirement(LabelSidecarInject, metav1.LabelSelectorOpIn, "true"), selectorRequirement(LabelRevision, metav1.LabelSelectorOpDoesNotExist)}},
+	}
+	never := admissionregistrationv1.NeverReinvocationPolicy
 	for _, name := range InjectorWebhookNames(revision) {
-		mwc.Webhooks = append(mwc.Webhooks, PodCreateWebhook(name, IstioSystemNamespace, svc, "/inject"))
+		wh := PodCreateWebhook(name, IstioSystemNamespace, svc, "/inject")
+		sel := selectors[name]
+		wh.NamespaceSelector = &metav1.LabelSelector{MatchExpressions: sel[0]}
+		wh.ObjectSelector = &metav1.LabelSelector{MatchExpressions: sel[1]}
+		wh.ReinvocationPolicy = &never
+		wh.AdmissionReviewVersions = []string{"v1"}
+		mwc.Webhooks = append(mwc.Webhooks, wh)
 	}
 	return mwc
+}
+
+func selectorRequirement(key string, op metav1.LabelSelectorOperator, values ...string) metav1.LabelSelectorRequirement {
+	return metav1.LabelSelectorRequirement{Key: key, Operator: op, Values: values}
 }
 
 // InjectorRevisionOf reports whether a webhook configuration is a mesh

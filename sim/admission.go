@@ -2,41 +2,46 @@ package sim
 
 import (
 	"errors"
+	"net/http"
 
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	"github.com/meshtwin/meshtwin/model"
 )
 
-// admissionChain is the cluster's mutating webhooks in the order the API
-// server calls them (model.NewAdmissionChain: by configuration name): the
-// ECI webhook where ack-virtual-node runs (B21), then every
-// MutatingWebhookConfiguration the cluster holds, each once: a mesh
-// injector's (model.InjectorRevisionOf) as that revision's injector, in
-// clusters of the mesh; any other as a third-party webhook (legacy when
-// AnnotationWebhookLegacy says so). Deleting a configuration takes its
-// webhook out of the chain.
+// admissionChain is the cluster's mutating webhooks as the API server
+// calls them (model.NewAdmissionChain: by configuration name), one link per
+// MutatingWebhookConfiguration the cluster holds, called for the pods its
+// webhooks' rules and selectors take (model.CalledWebhooks): the ECI
+// webhook's (model.ECIWebhookConfiguration, where ack-virtual-node runs,
+// B21); a mesh injector's (model.InjectorRevisionOf) as that revision's
+// injector, in clusters of the mesh; any other as a third-party webhook
+// (model.ThirdPartyWebhookOf). Deleting a configuration takes its webhook
+// out of the chain.
 func (c *cluster) admissionChain(req *request) model.AdmissionChain {
 	var hooks []model.MutatingWebhook
-	if c.info.VirtualNodeComponent {
-		hooks = append(hooks, model.ECIWebhook())
-	}
 	for _, obj := range c.tracker.items(gvrMWCs, "") {
 		mwc, ok := obj.(*admissionregistrationv1.MutatingWebhookConfiguration)
 		if !ok {
 			continue
 		}
+		var hook model.MutatingWebhook
 		if rev, ok := model.InjectorRevisionOf(mwc); ok {
-			if c.joined && req != nil && req.meshOK {
-				hooks = append(hooks, model.InjectorWebhook(rev))
+			if !c.joined || req == nil || !req.meshOK {
+				continue
 			}
-			continue
+			hook = model.InjectorWebhook(rev)
+		} else if mwc.Name == model.ECIConfigurationName {
+			hook = model.ECIWebhook()
+		} else {
+			hook = model.ThirdPartyWebhookOf(mwc).AsMutatingWebhook()
 		}
-		w := model.Webhook{Name: mwc.Name, Legacy: mwc.Annotations[AnnotationWebhookLegacy] == "true"}
-		hooks = append(hooks, w.AsMutatingWebhook())
+		hook.Webhooks = mwc.Webhooks
+		hooks = append(hooks, hook)
 	}
 	return model.NewAdmissionChain(hooks...)
 }
@@ -50,18 +55,15 @@ func (c *cluster) admitPod(req *request, pod *corev1.Pod) (*corev1.Pod, error) {
 		nsLabels = ns.Labels
 	}
 	defaultPod(pod)
-	// Decisions recorded by an earlier admission (a replaced pod) are
-	// not carried over.
-	for _, k := range model.DecisionAnnotations() {
-		delete(pod.Annotations, k)
-	}
 	ar := model.AdmissionRequest{Pod: pod, NamespaceLabels: nsLabels, Cluster: c.infoCopy()}
 	if req != nil {
 		ar.Mesh = req.mesh
 	}
 	pod, err := c.admissionChain(req).Admit(ar)
 	if we := (*model.WebhookError)(nil); errors.As(err, &we) {
-		return nil, apierrors.NewInternalError(we)
+		// As the API server answers a webhook's allowed: false
+		// (apiserver's webhook errors.ToStatusErr): 400, no reason.
+		return nil, &apierrors.StatusError{ErrStatus: metav1.Status{Status: metav1.StatusFailure, Code: http.StatusBadRequest, Message: we.Error()}}
 	} else if err != nil {
 		return nil, err
 	}

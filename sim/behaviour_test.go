@@ -29,9 +29,9 @@ func TestDeploymentInjection(t *testing.T) {
 		want     string
 		rule     string
 	}{
-		{"no label", setup{}, nil, "1/1", "no-selector-matched"},
+		{"no label", setup{}, nil, "1/1", ""}, // no injector's selector takes the pod
 		{"enabled", setup{}, []string{"istio-injection", "enabled"}, "2/2", "namespace-injection-enabled"},
-		{"disabled", setup{}, []string{"istio-injection", "disabled"}, "1/1", "namespace-injection-disabled"},
+		{"disabled", setup{}, []string{"istio-injection", "disabled"}, "1/1", ""},
 		{"enabled, traditional", setup{native: new(false)}, []string{"istio-injection", "enabled"}, "2/2", "namespace-injection-enabled"},
 		{"enabled, cluster outside the mesh", setup{noJoin: true}, []string{"istio-injection", "enabled"}, "1/1", ""},
 	}
@@ -489,8 +489,8 @@ func TestReinjection(t *testing.T) {
 			wantRule: model.RuleNamespaceInjectionEnabled, wantInits: "istio-init", wantContainers: "app istio-proxy", wantMode: "traditional"},
 		{name: "opted-out pod is kept as it is", nsLabels: []string{"istio-injection", "enabled"}, podLabels: []string{"sidecar.istio.io/inject", "no"},
 			wantRule: model.RulePodOptOutLabel, wantInits: "istio-init istio-proxy", wantContainers: "app"},
-		{name: "namespace without a label keeps the pod as it is", nsLabels: nil,
-			wantRule: model.RuleNoSelectorMatched, wantInits: "istio-init istio-proxy", wantContainers: "app"},
+		{name: "namespace without a label keeps the pod as it is (no injector is called)", nsLabels: nil,
+			wantRule: "", wantInits: "istio-init istio-proxy", wantContainers: "app"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

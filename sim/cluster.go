@@ -3,11 +3,9 @@ package sim
 import (
 	"fmt"
 	"maps"
-	"strings"
 	"sync/atomic"
 	"time"
 
-	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	coordinationv1 "k8s.io/api/coordination/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -15,7 +13,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
-	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/client-go/kubernetes/fake"
 
 	"github.com/meshtwin/meshtwin/model"
@@ -24,7 +21,7 @@ import (
 // AnnotationWebhookLegacy marks, on the MutatingWebhookConfiguration of
 // a webhook installed with InstallWebhook, that it is built on old
 // Kubernetes libraries (model.Webhook.Legacy).
-const AnnotationWebhookLegacy = "meshtwin.io/legacy-webhook"
+const AnnotationWebhookLegacy = model.AnnotationWebhookLegacy
 
 // podKey names a pod in one cluster.
 type podKey struct{ ns, name string }
@@ -162,6 +159,11 @@ func (c *cluster) addVirtualNode(req *request) error {
 	if err := c.addNode(req, node); err != nil {
 		return err
 	}
+	if c.tracker.peek(gvrMWCs, "", model.ECIConfigurationName) == nil {
+		if _, err := c.api.create(&request{}, gvrMWCs, "", model.ECIWebhookConfiguration(), false); err != nil {
+			return fmt.Errorf("register the ECI webhook: %w", err)
+		}
+	}
 	c.info.VirtualNodeComponent = true
 	return nil
 }
@@ -286,17 +288,10 @@ func (c *cluster) join(mesh model.MeshConfig) error {
 }
 
 func (c *cluster) installWebhook(w model.Webhook) error {
-	if msgs := validation.IsDNS1123Subdomain(w.Name); len(msgs) > 0 {
-		return fmt.Errorf("invalid name: %v", msgs)
+	if err := w.Validate(); err != nil {
+		return err
 	}
-	if strings.HasPrefix(w.Name, model.InjectorConfigurationPrefix) {
-		return fmt.Errorf("the name %q belongs to the mesh's injectors (%s, %s-REVISION)", w.Name, model.InjectorConfigurationPrefix, model.InjectorConfigurationPrefix)
-	}
-	mwc := &admissionregistrationv1.MutatingWebhookConfiguration{
-		ObjectMeta: metav1.ObjectMeta{Name: w.Name, Annotations: map[string]string{AnnotationWebhookLegacy: fmt.Sprint(w.Legacy)}},
-		Webhooks:   []admissionregistrationv1.MutatingWebhook{model.PodCreateWebhook(w.Name+".webhook.meshtwin.io", "kube-system", w.Name, "/mutate")},
-	}
-	if _, err := c.api.create(&request{}, gvrMWCs, "", mwc, false); err != nil {
+	if _, err := c.api.create(&request{}, gvrMWCs, "", w.WebhookConfiguration(), false); err != nil {
 		if apierrors.IsAlreadyExists(err) {
 			return fmt.Errorf("a mutating webhook configuration named %q already exists", w.Name)
 		}

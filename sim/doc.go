@@ -27,13 +27,16 @@
 // Pod creation runs the mutating webhooks of model.AdmissionChain, the
 // same functions a real admission server would serve, ordered by the name
 // of their MutatingWebhookConfiguration as the API server orders them
-// (model.NewAdmissionChain): the ECI webhook (model.ECIWebhook) first in
-// clusters that run ack-virtual-node, then every configuration the cluster
-// holds: a mesh injector's (model.InjectorRevisionOf; one per served
-// revision, model.InjectorWebhook, its decision recorded in
+// (model.NewAdmissionChain), each called only for the pods its webhooks'
+// rules and selectors take (model.CalledWebhooks), as the API server calls
+// them: the ECI webhook's (model.ECIWebhookConfiguration, registered in
+// clusters that run ack-virtual-node), a mesh injector's
+// (model.InjectorRevisionOf; one per served revision with the istiod
+// chart's selectors, model.InjectorWebhook, its decision recorded in
 // model.DecisionAnnotations) in clusters of the mesh, any other as a
 // third-party webhook (model.Webhook), then validation
-// (model.ValidatePod). The
+// (model.ValidatePod). A pod no injector's selector takes is not seen by
+// any and carries no decision. The
 // scheduler then places the pod with model.DecidePlacement, recording
 // Scheduled or FailedScheduling events, and retries pending pods when
 // nodes change. Regular pods get addresses from a per-cluster pod CIDR

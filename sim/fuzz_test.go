@@ -53,7 +53,10 @@ func FuzzInjectPod(f *testing.F) {
 
 		// The model alone: the chain's result validates when the pod did.
 		in := pod.DeepCopy()
-		chain := model.AdmissionChain{model.ECIWebhook(), model.InjectorWebhook("")}
+		eci, injector := model.ECIWebhook(), model.InjectorWebhook("")
+		eci.Webhooks = model.ECIWebhookConfiguration().Webhooks
+		injector.Webhooks = model.InjectorWebhookConfiguration("").Webhooks
+		chain := model.NewAdmissionChain(eci, injector)
 		admitted, aerr := chain.Admit(model.AdmissionRequest{Pod: in, NamespaceLabels: nsLabels, Mesh: mesh.Config(), Cluster: info})
 		if aerr == nil && model.ValidatePod(pod.DeepCopy()) == nil {
 			if verr := model.ValidatePod(admitted); verr != nil {

@@ -129,8 +129,10 @@ func TestDeletedInjectorWebhookInjectsNothing(t *testing.T) {
 
 // A pod recreated from what the API returned for an injected pod (kubectl
 // get -o yaml | kubectl replace --force) carries the simulator's decision
-// annotations of its first admission; the new admission drops them and
-// records only its own decision.
+// annotations of its first admission; an injector that admits it again
+// drops them and records only its own decision. One that the selectors
+// keep from the injector (its namespace now disabled) is admitted as it
+// is, annotations and sidecar included, as a real API server admits it.
 func TestRecreatedPodLosesStaleDecisionAnnotations(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, setup{})
@@ -141,19 +143,31 @@ func TestRecreatedPodLosesStaleDecisionAnnotations(t *testing.T) {
 	old := e.pod("demo", "web")
 	require.Equal(t, "native", old.Annotations[model.AnnotationSidecarMode])
 	require.NotEmpty(t, old.Annotations[model.AnnotationSidecarModeRule])
+	recreate := func(labels ...string) *corev1.Pod {
+		t.Helper()
+		require.NoError(t, e.cs.CoreV1().Pods("demo").Delete(e.ctx, "web", metav1.DeleteOptions{}))
+		again := old.DeepCopy()
+		again.ResourceVersion, again.UID, again.Spec.NodeName = "", "", ""
+		again.Status = corev1.PodStatus{}
+		for i := 0; i+1 < len(labels); i += 2 {
+			again.Labels[labels[i]] = labels[i+1]
+		}
+		_, err = e.createPod(again)
+		require.NoError(t, err)
+		return e.pod("demo", "web")
+	}
 
-	e.label("demo", "istio-injection", "disabled")
-	require.NoError(t, e.cs.CoreV1().Pods("demo").Delete(e.ctx, "web", metav1.DeleteOptions{}))
-	again := old.DeepCopy()
-	again.ResourceVersion, again.UID, again.Spec.NodeName = "", "", ""
-	again.Status = corev1.PodStatus{}
-	_, err = e.createPod(again)
-	require.NoError(t, err)
-
-	p := e.pod("demo", "web")
-	assert.Equal(t, model.RuleNamespaceInjectionDisabled, p.Annotations[model.AnnotationInjection])
+	// The asm profile reads "no" as an opt-out; the selectors only keep
+	// out the exact "false", so the injector is called and decides.
+	p := recreate("sidecar.istio.io/inject", "no")
+	assert.Equal(t, model.RulePodOptOutLabel, p.Annotations[model.AnnotationInjection])
 	assert.NotContains(t, p.Annotations, model.AnnotationSidecarMode)
 	assert.NotContains(t, p.Annotations, model.AnnotationSidecarModeRule)
+
+	e.label("demo", "istio-injection", "disabled")
+	p = recreate()
+	assert.Equal(t, old.Annotations, p.Annotations, "no webhook was called")
+	assert.True(t, model.IsInjected(p))
 }
 
 // A ReplicaSet whose pod creation failed tries again later, as the
