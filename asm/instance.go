@@ -182,6 +182,11 @@ func (i *Instance) DeleteNamespace(ctx context.Context, name string) error {
 		err := apierrors.NewForbidden(schema.GroupResource{Resource: "namespaces"}, name, errors.New("this namespace may not be deleted"))
 		return fmt.Errorf("delete namespace %q: %w", name, err)
 	}
+	if name == model.IstioSystemNamespace {
+		// The console lists no delete action for the control plane's own
+		// namespace: istiod and the mesh's configuration live there.
+		return fmt.Errorf("delete namespace %q: it is the mesh's system namespace (istiod and the mesh's configuration live there) and cannot be deleted from the console", name)
+	}
 	if err := i.cp.CoreV1().Namespaces().Delete(ctx, name, metav1.DeleteOptions{}); err != nil {
 		return fmt.Errorf("delete namespace %q: %w", name, err)
 	}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 
 	jsonpatch "gopkg.in/evanphx/json-patch.v4"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -58,25 +59,66 @@ func (i *Instance) MeshConfigObject() *unstructured.Unstructured {
 
 // PatchConfig patches the asmmeshconfig "default" object (B31) with a JSON
 // merge patch (types.MergePatchType) or a JSON patch (types.JSONPatchType)
-// and returns the resulting mesh config. Only spec.enableNativeSidecar is
-// interpreted (a boolean; null or absent means unset); other spec fields
-// are kept as they are. On any error nothing changes. A strategic merge
-// patch is refused, as the API server refuses it for custom resources.
-func (i *Instance) PatchConfig(patchType types.PatchType, patch []byte) (model.MeshConfig, error) {
+// and returns the resulting mesh config. Its schema, as the twin models
+// it, has one spec field, enableNativeSidecar (a boolean; null or absent
+// means unset). A field the schema lacks is dropped, as the API server
+// drops it under its default field validation (Warn, which kubectl patch
+// gets): warnings names each one (`unknown field "spec.foo"`). On any
+// error nothing changes. A strategic merge patch is refused, as the API
+// server refuses it for custom resources.
+func (i *Instance) PatchConfig(patchType types.PatchType, patch []byte) (_ model.MeshConfig, warnings []string, _ error) {
 	i.mu.Lock()
 	defer i.mu.Unlock()
-	cfg, obj, err := patchMeshConfig(i.cfg, i.obj, patchType, patch)
+	cfg, obj, warnings, err := patchMeshConfig(i.cfg, i.obj, patchType, patch)
 	if err != nil {
-		return copyConfig(i.cfg), fmt.Errorf("patch %s %q: %w", MeshConfigResource, MeshConfigName, err)
+		return copyConfig(i.cfg), nil, fmt.Errorf("patch %s %q: %w", MeshConfigResource, MeshConfigName, err)
 	}
 	i.cfg, i.obj = cfg, obj
-	return copyConfig(cfg), nil
+	return copyConfig(cfg), warnings, nil
 }
 
-func patchMeshConfig(cur model.MeshConfig, obj map[string]any, patchType types.PatchType, patch []byte) (model.MeshConfig, map[string]any, error) {
+// meshConfigFields are the fields of the asmmeshconfig schema the twin
+// models, by path; metadata is the object metadata every object has.
+func meshConfigFields() map[string][]string {
+	return map[string][]string{
+		"":     {"apiVersion", "kind", "metadata", "spec"},
+		"spec": {"enableNativeSidecar"},
+	}
+}
+
+// pruneUnknownFields drops from a patched asmmeshconfig the fields its
+// schema lacks and returns, sorted, the API server's warning for each.
+func pruneUnknownFields(obj map[string]any) []string {
+	var warnings []string
+	for parent, fields := range meshConfigFields() {
+		m := obj
+		if parent != "" {
+			sub, ok := obj[parent].(map[string]any)
+			if !ok {
+				continue
+			}
+			m = sub
+		}
+		for k := range m {
+			if slices.Contains(fields, k) {
+				continue
+			}
+			path := k
+			if parent != "" {
+				path = parent + "." + k
+			}
+			warnings = append(warnings, fmt.Sprintf("unknown field %q", path))
+			delete(m, k)
+		}
+	}
+	slices.Sort(warnings)
+	return warnings
+}
+
+func patchMeshConfig(cur model.MeshConfig, obj map[string]any, patchType types.PatchType, patch []byte) (model.MeshConfig, map[string]any, []string, error) {
 	doc, err := json.Marshal(obj)
 	if err != nil {
-		return cur, nil, err
+		return cur, nil, nil, err
 	}
 	var out []byte
 	switch patchType {
@@ -91,25 +133,26 @@ func patchMeshConfig(cur model.MeshConfig, obj map[string]any, patchType types.P
 		status := apierrors.NewGenericServerResponse(http.StatusUnsupportedMediaType, "patch", MeshConfigGroupResource(), MeshConfigName, "", 0, false)
 		status.ErrStatus.Message = fmt.Sprintf("the body of the request was in an unknown format - accepted media types include: %s, %s",
 			types.JSONPatchType, types.MergePatchType)
-		return cur, nil, status
+		return cur, nil, nil, status
 	}
 	if err != nil {
-		return cur, nil, apierrors.NewBadRequest(fmt.Sprintf("invalid %s patch: %v", patchName(patchType), err))
+		return cur, nil, nil, apierrors.NewBadRequest(fmt.Sprintf("invalid %s patch: %v", patchName(patchType), err))
 	}
 	var next map[string]any
 	if err := utiljson.Unmarshal(out, &next); err != nil {
-		return cur, nil, apierrors.NewBadRequest(fmt.Sprintf("the patched object is not a JSON object: %v", err))
+		return cur, nil, nil, apierrors.NewBadRequest(fmt.Sprintf("the patched object is not a JSON object: %v", err))
 	}
 	native, errs := checkMeshConfigObject(next)
 	if len(errs) > 0 {
-		return cur, nil, apierrors.NewInvalid(meshConfigGroupKind(), MeshConfigName, errs)
+		return cur, nil, nil, apierrors.NewInvalid(meshConfigGroupKind(), MeshConfigName, errs)
 	}
 	if _, ok := next["spec"]; !ok {
 		next["spec"] = map[string]any{}
 	}
+	warnings := pruneUnknownFields(next)
 	cfg := cur
 	cfg.EnableNativeSidecar = native
-	return cfg, next, nil
+	return cfg, next, warnings, nil
 }
 
 func patchName(t types.PatchType) string {

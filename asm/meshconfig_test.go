@@ -23,13 +23,15 @@ func TestPatchConfig(t *testing.T) {
 		native    string // "true", "false" or "unset" after the last patch
 		spec      string // spec as JSON after the last patch
 		errs      []string
+		warnings  []string // of the last patch
 		check     func(error) bool
 	}{
 		{name: "merge patch turns native off (B31)", initial: &yes, patchType: types.MergePatchType,
 			patches: []string{`{"spec":{"enableNativeSidecar":false}}`}, native: "false", spec: `{"enableNativeSidecar":false}`},
-		{name: "unknown fields are kept", patchType: types.MergePatchType,
-			patches: []string{`{"spec":{"other":{"a":1}}}`, `{"spec":{"enableNativeSidecar":true}}`},
-			native:  "true", spec: `{"enableNativeSidecar":true,"other":{"a":1}}`},
+		{name: "unknown fields are dropped with the API server's warning", patchType: types.MergePatchType,
+			patches: []string{`{"spec":{"enableNativeSidecar":true}}`, `{"spec":{"other":{"a":1},"foo":2},"top":1}`},
+			native:  "true", spec: `{"enableNativeSidecar":true}`,
+			warnings: []string{`unknown field "spec.foo"`, `unknown field "spec.other"`, `unknown field "top"`}},
 		{name: "null unsets", initial: &yes, patchType: types.MergePatchType,
 			patches: []string{`{"spec":{"enableNativeSidecar":null}}`}, native: "unset", spec: `{}`},
 		{name: "JSON patch", patchType: types.JSONPatchType,
@@ -54,10 +56,14 @@ func TestPatchConfig(t *testing.T) {
 			t.Parallel()
 			inst := New(fake.NewSimpleClientset(), model.MeshConfig{Version: model.MustASMVersion("1.22.2.35"), EnableNativeSidecar: tc.initial})
 			var err error
+			var warnings []string
 			for _, p := range tc.patches {
-				if _, err = inst.PatchConfig(tc.patchType, []byte(p)); err != nil {
+				if _, warnings, err = inst.PatchConfig(tc.patchType, []byte(p)); err != nil {
 					break
 				}
+			}
+			if strings.Join(warnings, "\n") != strings.Join(tc.warnings, "\n") {
+				t.Errorf("warnings %q, want %q", warnings, tc.warnings)
 			}
 			switch {
 			case tc.check == nil && err != nil:

@@ -558,7 +558,7 @@ Feature: Native and traditional sidecars
         | 1.22.2.35  | --enable-native-sidecar true | 1.28       |                                          | sleep istio-proxy\|istio-init | traditional |
         | 1.22.2.35  | --enable-native-sidecar true | 1.28       | --feature-gates SidecarContainers=true   | sleep\|istio-init istio-proxy | native      |
         | 1.22.2.35  | --enable-native-sidecar true | 1.28       | --feature-gates SidecarContainers=false  | sleep istio-proxy\|istio-init | traditional |
-        | 1.22.2.35  | --enable-native-sidecar true | 1.27       | --feature-gates SidecarContainers=true   | sleep istio-proxy\|istio-init | traditional |
+        | 1.22.2.35  | --enable-native-sidecar true | 1.27       |                                          | sleep istio-proxy\|istio-init | traditional |
         | 1.22.2.35  | --enable-native-sidecar true | 1.30       | --feature-gates SidecarContainers=false  | sleep istio-proxy\|istio-init | traditional |
 
       Examples: the istio profile follows upstream Istio: native only from Kubernetes 1.33

@@ -110,7 +110,10 @@ func (k *kubectlRun) applyOne(cs kubernetes.Interface, m kubeManifest, dry strin
 		if dry == "client" {
 			return obj, "created", nil
 		}
-		created, err := c.Create(k.ctx, obj, metav1.CreateOptions{DryRun: serverDryRun(dry)})
+		created, err := kubeCheckBodySize(obj)
+		if err == nil {
+			created, err = c.Create(k.ctx, obj, metav1.CreateOptions{DryRun: serverDryRun(dry)})
+		}
 		if err != nil {
 			return nil, "", kubeAddSource("creating", m.source, err)
 		}
@@ -163,11 +166,40 @@ func (k *kubectlRun) applyOne(cs kubernetes.Interface, m kubeManifest, dry strin
 		}
 		return obj, "configured", nil
 	}
-	patchedObj, err := c.Patch(k.ctx, m.name, types.StrategicMergePatchType, patch, metav1.PatchOptions{DryRun: serverDryRun(dry)})
+	patchedObj, err := kubeCheckBodySize(patch)
+	if err == nil {
+		patchedObj, err = c.Patch(k.ctx, m.name, types.StrategicMergePatchType, patch, metav1.PatchOptions{DryRun: serverDryRun(dry)})
+	}
 	if err != nil {
 		return nil, "", kubeAddSource("patching", m.source, err)
 	}
 	return patchedObj, "configured", nil
+}
+
+// maxRequestBodyBytes is the API server's limit on the body of a request
+// (the generic API server's MaxRequestBodyBytes, 3 MiB).
+const maxRequestBodyBytes = 3 * 1024 * 1024
+
+// kubeCheckBodySize refuses, as the API server does before reading it, a
+// request whose body (an object sent as JSON, or a patch) is over
+// maxRequestBodyBytes. It returns a nil object, so that a caller can
+// write `obj, err := kubeCheckBodySize(body)` before sending the body.
+func kubeCheckBodySize(body any) (runtime.Object, error) {
+	n := 0
+	switch b := body.(type) {
+	case []byte:
+		n = len(b)
+	default:
+		data, err := json.Marshal(b)
+		if err != nil {
+			return nil, err
+		}
+		n = len(data)
+	}
+	if n > maxRequestBodyBytes {
+		return nil, apierrors.NewRequestEntityTooLargeError(fmt.Sprintf("limit is %d", maxRequestBodyBytes))
+	}
+	return nil, nil
 }
 
 // kubeWithLastApplied returns the manifest with kubectl's last-applied
@@ -258,7 +290,11 @@ func (k *kubectlRun) replace(args []string) error {
 				}
 				kubeMeta(obj).SetResourceVersion(kubeMeta(live).GetResourceVersion())
 			}
-			if _, err := c.Update(k.ctx, obj); err != nil {
+			_, err := kubeCheckBodySize(obj)
+			if err == nil {
+				_, err = c.Update(k.ctx, obj)
+			}
+			if err != nil {
 				errs = append(errs, kubeAddSource("replacing", m.source, err))
 				continue
 			}
@@ -282,7 +318,13 @@ func (k *kubectlRun) replace(args []string) error {
 			errs = append(errs, err)
 			continue
 		}
-		if _, err := c.Create(k.ctx, obj, metav1.CreateOptions{}); err != nil {
+		// As kubectl: the object is already deleted when the API server
+		// refuses the new one.
+		_, err = kubeCheckBodySize(obj)
+		if err == nil {
+			_, err = c.Create(k.ctx, obj, metav1.CreateOptions{})
+		}
+		if err != nil {
 			errs = append(errs, kubeAddSource("creating", m.source, err))
 			continue
 		}

@@ -116,7 +116,10 @@ func (k *kubectlRun) createObject(cs kubernetes.Interface, res *kubeResource, ns
 	}
 	result := obj
 	if dry != "client" {
-		result, err = res.client(cs, ns).Create(k.ctx, obj, metav1.CreateOptions{DryRun: serverDryRun(dry)})
+		result, err = kubeCheckBodySize(obj)
+		if err == nil {
+			result, err = res.client(cs, ns).Create(k.ctx, obj, metav1.CreateOptions{DryRun: serverDryRun(dry)})
+		}
 		if err != nil {
 			return err
 		}

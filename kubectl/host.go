@@ -46,6 +46,7 @@ type Host interface {
 type MeshConfig interface {
 	// MeshConfigObject is the asmmeshconfig named "default".
 	MeshConfigObject() *unstructured.Unstructured
-	// PatchConfig applies a patch to it, as the API server would.
-	PatchConfig(patchType types.PatchType, patch []byte) (model.MeshConfig, error)
+	// PatchConfig applies a patch to it, as the API server would, and
+	// returns the API server's warnings (a field its schema lacks).
+	PatchConfig(patchType types.PatchType, patch []byte) (_ model.MeshConfig, warnings []string, _ error)
 }

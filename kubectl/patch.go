@@ -72,6 +72,9 @@ func (k *kubectlRun) patch(args []string) error {
 			c := kubeClientFor(cs, a.res, k.namespace())
 			before, err = c.Get(k.ctx, a.name)
 			if err == nil {
+				after, err = kubeCheckBodySize(data)
+			}
+			if err == nil {
 				after, err = c.Patch(k.ctx, a.name, pt, data, metav1.PatchOptions{})
 			}
 		}
@@ -100,8 +103,12 @@ func (k *kubectlRun) patchMeshConfig(pt types.PatchType, data []byte) (runtime.O
 	if err != nil {
 		return nil, err
 	}
-	if _, err := inst.PatchConfig(pt, data); err != nil {
+	_, warnings, err := inst.PatchConfig(pt, data)
+	if err != nil {
 		return nil, err
+	}
+	for _, w := range warnings {
+		fmt.Fprintf(k.errOut, "Warning: %s\n", w)
 	}
 	return inst.MeshConfigObject(), nil
 }

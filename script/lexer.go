@@ -3,7 +3,16 @@ package script
 import (
 	"fmt"
 	"strings"
+	"unicode/utf8"
 )
+
+// MaxCommands is the most commands a script may have. A longer one is
+// refused before anything runs, as soon as the lexer counts past it: a
+// runaway generated script fails in well under a second instead of
+// running for minutes and holding its whole parse in memory. At the
+// simulator's 22 ms per 1,000 commands, a script at the limit runs in
+// seconds; a larger scenario is split into several scripts.
+const MaxCommands = 100_000
 
 // ParseError is a script that cannot be split into commands: an open
 // quote, a heredoc without its closing word, shell syntax this shell does
@@ -89,11 +98,36 @@ type lexer struct {
 // Parse splits a script into commands; name is used in errors. It
 // parses everything before anything runs, so a syntax error runs nothing.
 func Parse(name, text string) ([]Command, error) {
+	if err := checkText(name, text); err != nil {
+		return nil, err
+	}
 	lx := &lexer{name: name, src: strings.ReplaceAll(text, "\r\n", "\n"), line: 1}
 	if err := lx.run(); err != nil {
 		return nil, err
 	}
 	return lx.cmds, nil
+}
+
+// checkText refuses what is not text: bytes that are not UTF-8, and
+// control characters other than tab, newline and carriage return (a NUL
+// from a binary file pasted or redirected in). It names the first one's
+// line and column (in bytes, 1-based), so nothing of such a file runs.
+func checkText(name, text string) error {
+	line, col := 1, 1
+	for i := 0; i < len(text); {
+		r, size := utf8.DecodeRuneInString(text[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			return &ParseError{Name: name, Line: line, Msg: fmt.Sprintf("column %d: byte 0x%02x is not UTF-8: scripts and transcripts are UTF-8 text", col, text[i])}
+		case r == '\n':
+			line, col = line+1, 0
+		case r < 0x20 && r != '\t' && r != '\r', r == 0x7f:
+			return &ParseError{Name: name, Line: line, Msg: fmt.Sprintf("column %d: control character 0x%02x: scripts and transcripts are text, not binary data", col, r)}
+		}
+		i += size
+		col += size
+	}
+	return nil
 }
 
 func (lx *lexer) errorf(line int, format string, args ...any) *ParseError {
@@ -315,7 +349,6 @@ func (lx *lexer) heredocOperator() error {
 		lx.pos++
 	}
 	var delim strings.Builder
-	quoted := false
 loop:
 	for lx.pos < len(lx.src) {
 		c := lx.src[lx.pos]
@@ -329,12 +362,10 @@ loop:
 			}
 			delim.WriteString(lx.src[lx.pos+1 : lx.pos+1+end])
 			lx.pos += end + 2
-			quoted = true
 		case '\\':
 			if lx.pos+1 < len(lx.src) && lx.src[lx.pos+1] != '\n' {
 				delim.WriteByte(lx.src[lx.pos+1])
 				lx.pos += 2
-				quoted = true
 				continue
 			}
 			break loop
@@ -344,7 +375,9 @@ loop:
 		}
 	}
 	h.delim = delim.String()
-	if h.delim == "" && !quoted {
+	if h.delim == "" {
+		// An empty quoted word (<<'') would close the body at its first
+		// empty line, which a command's text cannot keep: refused too.
 		return lx.errorf(lx.line, "a heredoc (<<) needs a closing word, as in <<EOF")
 	}
 	lx.heredocs = append(lx.heredocs, h)
@@ -421,6 +454,9 @@ func (lx *lexer) finish(eof bool) error {
 		for i, body := range lx.bodies {
 			b := body
 			lx.stages[i].Heredoc = &b
+		}
+		if len(lx.cmds) == MaxCommands {
+			return lx.errorf(lx.startLine, "more than %d commands: a script may have at most %d; split it into several scripts", MaxCommands, MaxCommands)
 		}
 		lx.cmds = append(lx.cmds, Command{
 			Line:   lx.startLine,

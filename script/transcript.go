@@ -301,7 +301,14 @@ type TranscriptStep struct {
 // lines follow its command), each followed by the output it must print.
 // Lines starting with `#` are comments, wherever they stand; before the
 // first command, only blank lines and comments may appear.
+//
+// Like a script, a transcript is UTF-8 text of at most MaxCommands
+// commands; one that is not is refused whole, naming the line.
 func ParseTranscript(text string) ([]TranscriptStep, error) {
+	if err := checkText("", text); err != nil {
+		pe := err.(*ParseError)
+		return nil, &transcriptError{line: pe.Line, msg: pe.Msg}
+	}
 	lines := strings.Split(strings.ReplaceAll(text, "\r\n", "\n"), "\n")
 	var steps []TranscriptStep
 	var expected []string
@@ -329,9 +336,14 @@ func ParseTranscript(text string) ([]TranscriptStep, error) {
 		}
 		flush()
 		start := i
+		if len(steps) == MaxCommands {
+			return nil, &transcriptError{line: start + 1, msg: fmt.Sprintf("more than %d commands: a transcript may have at most %d; split it into several transcripts", MaxCommands, MaxCommands)}
+		}
 		cmd := strings.TrimPrefix(strings.TrimPrefix(l, "$"), " ")
 		for {
-			_, err := Parse("", cmd)
+			// Each line of a transcript ends with a newline: it is what
+			// ends a command continued (`\`) onto an empty line.
+			_, err := Parse("", cmd+"\n")
 			var pe *ParseError
 			if err == nil {
 				break
@@ -345,7 +357,7 @@ func ParseTranscript(text string) ([]TranscriptStep, error) {
 			i++
 			cmd += "\n" + lines[i]
 		}
-		steps = append(steps, TranscriptStep{Line: start + 1, Command: cmd})
+		steps = append(steps, TranscriptStep{Line: start + 1, Command: trimCommandText(cmd)})
 	}
 	flush()
 	return steps, nil

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/meshtwin/meshtwin/asm"
+	"github.com/meshtwin/meshtwin/internal/suggest"
 	"github.com/meshtwin/meshtwin/model"
 )
 
@@ -131,7 +132,15 @@ func (s *Session) clusterCreate(e *cmdEnv, o clusterCreateOptions) error {
 	if o.zone == "" {
 		errs = append(errs, errors.New("--zone: must not be empty"))
 	}
+	if err == nil {
+		if err := model.CheckModelledKubeVersion(kv); err != nil {
+			errs = append(errs, fmt.Errorf("--kubernetes-version: %w", err))
+		}
+	}
 	gates, err := parseFeatureGates(o.featureGates)
+	if err == nil && kv != (model.KubeVersion{}) {
+		err = explainGateErrors(model.CheckFeatureGates(kv, gates))
+	}
 	if err != nil {
 		errs = append(errs, fmt.Errorf("--feature-gates: %w", err))
 	}
@@ -198,6 +207,39 @@ func parseFeatureGates(s string) (map[string]bool, error) {
 		gates[k] = b
 	}
 	return gates, errors.Join(errs...)
+}
+
+// explainGateErrors adds to each unrecognized gate of err a "did you
+// mean" and the gates meshtwin models, after Kubernetes' own words.
+func explainGateErrors(err error) error {
+	if err == nil {
+		return nil
+	}
+	var parts []error
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		parts = j.Unwrap()
+	} else {
+		parts = []error{err}
+	}
+	known := model.ModelledFeatureGates()
+	out := make([]error, 0, len(parts))
+	for _, p := range parts {
+		var ue *model.UnrecognizedFeatureGateError
+		if !errors.As(p, &ue) {
+			out = append(out, p)
+			continue
+		}
+		if !ue.Since.IsZero() {
+			out = append(out, fmt.Errorf("%w (the gate came in Kubernetes %s)", p, ue.Since))
+			continue
+		}
+		hint := ""
+		if s := suggest.Closest(ue.Gate, known); s != "" {
+			hint = fmt.Sprintf("did you mean %q? ", s)
+		}
+		out = append(out, fmt.Errorf("%w (%smeshtwin models only %s)", p, hint, strings.Join(known, ", ")))
+	}
+	return errors.Join(out...)
 }
 
 func formatFeatureGates(gates map[string]bool) string {

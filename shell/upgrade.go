@@ -64,6 +64,12 @@ func (s *Session) clusterUpgrade(e *cmdEnv, version string, dryRun bool) error {
 	if err := model.CheckKubeUpgrade(info.KubeVersion, to); err != nil {
 		return fmt.Errorf("cluster upgrade %s: %w", name, err)
 	}
+	if err := model.CheckModelledKubeVersion(to); err != nil {
+		return fmt.Errorf("cluster upgrade %s: %w", name, err)
+	}
+	if err := explainGateErrors(model.CheckFeatureGates(to, info.FeatureGates)); err != nil {
+		return fmt.Errorf("cluster upgrade %s: the cluster's --feature-gates on Kubernetes %s: %w", name, to, err)
+	}
 	if dryRun {
 		inst, err := s.mesh()
 		if err != nil {

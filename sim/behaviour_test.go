@@ -315,7 +315,7 @@ func TestLegacyWebhookBreaksNativeSidecar(t *testing.T) {
 	// The fix (B33): traditional mode, then restart.
 	mesh, err := e.s.Instance()
 	e.must(err)
-	_, err = mesh.PatchConfig(types.MergePatchType, []byte(`{"spec":{"enableNativeSidecar":false}}`))
+	_, _, err = mesh.PatchConfig(types.MergePatchType, []byte(`{"spec":{"enableNativeSidecar":false}}`))
 	e.must(err)
 	restart(e, "demo", "sleep")
 	e.advance(time.Minute)
