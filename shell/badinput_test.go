@@ -197,7 +197,7 @@ func TestBadInput(t *testing.T) {
 			want: "error: inject fault: unknown fault error \"bogus\" (known: conflict, timeout, server-error, unreachable)\n"},
 		// Contexts.
 		{name: "unknown kubectl context", via: viaCommand, input: "kubectl --context nope get ns", status: 1,
-			want: "error: context \"nope\" does not exist\n"},
+			want: "error: context was not found for specified context: nope\n"},
 		{name: "pods on the mesh instance", via: viaCommand, input: "kubectl --context asm get pods", status: 1,
 			want: "error: the server doesn't have a resource type \"pods\"\n"},
 		{name: "sync from a cluster not in the mesh", via: viaCommand, input: "asm sync from-cluster nope", status: 1,
