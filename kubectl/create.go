@@ -3,6 +3,7 @@ package kubectl
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -239,15 +240,22 @@ func (k *kubectlRun) createDeployment(args []string) error {
 func (k *kubectlRun) createJob(args []string) error {
 	fs := k.newFlags("kubectl create job")
 	image := fs.String("image", "", "Image name to run.")
+	from := fs.String("from", "", "The name of the resource to create a Job from (only CronJob is supported).")
 	f := k.addCreateFlags()
 	name, command, err := k.parseNameCommand(args)
 	if err != nil || k.help {
 		return err
 	}
-	if *image == "" {
+	if (*image == "") == (*from == "") {
 		return fmt.Errorf("either --image or --from must be specified")
 	}
+	if len(command) > 0 && *from != "" {
+		return fmt.Errorf("cannot specify --from and command")
+	}
 	ns := k.namespace()
+	if *from != "" {
+		return k.createJobFromCronJob(name, *from, f)
+	}
 	job := &batchv1.Job{
 		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: k.namespaceFlag},
 		Spec: batchv1.JobSpec{
@@ -359,4 +367,50 @@ func kubeClientFor(cs kubernetes.Interface, res *kubeResource, ns string) kubeOb
 		ns = ""
 	}
 	return res.client(cs, ns)
+}
+
+// createJobFromCronJob is `kubectl create job NAME --from=cronjob/CJ`: a
+// Job from the CronJob's job template, as kubectl's
+// createJobFromCronJob builds it (annotated cronjob.kubernetes.io/instantiate=manual,
+// controlled by the CronJob).
+func (k *kubectlRun) createJobFromCronJob(name, from string, f kubeCreateFlags) error {
+	cs, rargs, err := k.clientAndResources([]string{from})
+	if err != nil {
+		return err
+	}
+	sections, missing, err := k.fetch(cs, rargs, kubeQuery{})
+	if err != nil {
+		return err
+	}
+	if len(missing) > 0 {
+		return joinKubectlErrors(missing)
+	}
+	if kubeCount(sections) != 1 {
+		return fmt.Errorf("from must be an existing cronjob")
+	}
+	cj, ok := sections[0].objs[0].(*batchv1.CronJob)
+	if !ok {
+		return fmt.Errorf("unknown object type %T", sections[0].objs[0])
+	}
+	annotations := map[string]string{"cronjob.kubernetes.io/instantiate": "manual"}
+	maps.Copy(annotations, cj.Spec.JobTemplate.Annotations)
+	job := &batchv1.Job{
+		ObjectMeta: metav1.ObjectMeta{
+			Name: name, Namespace: k.namespaceFlag,
+			Annotations: annotations,
+			Labels:      maps.Clone(cj.Spec.JobTemplate.Labels),
+			OwnerReferences: []metav1.OwnerReference{{
+				APIVersion: "batch/v1", Kind: "CronJob", Name: cj.Name, UID: cj.UID, Controller: new(true),
+			}},
+		},
+		Spec: *cj.Spec.JobTemplate.Spec.DeepCopy(),
+	}
+	res, _ := lookupKubeResource("jobs")
+	if err := k.createObject(cs, res, k.namespace(), job, f); err != nil {
+		if _, ok := err.(interface{ Status() metav1.Status }); ok {
+			return fmt.Errorf("failed to create job: %v", err)
+		}
+		return err
+	}
+	return nil
 }

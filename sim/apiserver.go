@@ -476,6 +476,11 @@ func (a *apiServer) prepareCreate(req *request, gvr schema.GroupVersionResource,
 		o.Status = appsv1.DaemonSetStatus{}
 		defaultDaemonSet(o)
 		return admitted(obj, gk, o.Name, validateDaemonSet(o, nil))
+	case *batchv1.CronJob:
+		o.Generation = 1
+		o.Status = batchv1.CronJobStatus{}
+		defaultCronJob(o)
+		return admitted(obj, gk, o.Name, validateCronJob(o))
 	case *corev1.PersistentVolumeClaim:
 		bindClaim(o)
 	case *corev1.Event:
@@ -538,6 +543,8 @@ func (c *cluster) objectChanged(obj runtime.Object) {
 		c.enqueue(gvrStatefulSets, o.Namespace, o.Name)
 	case *appsv1.DaemonSet:
 		c.enqueue(gvrDaemonSets, o.Namespace, o.Name)
+	case *batchv1.CronJob:
+		c.enqueue(gvrCronJobs, o.Namespace, o.Name)
 	}
 }
 
@@ -644,6 +651,10 @@ func withStatus(dst, src runtime.Object) runtime.Object {
 		if s, ok := src.(*appsv1.DaemonSet); ok {
 			d.Status = *s.Status.DeepCopy()
 		}
+	case *batchv1.CronJob:
+		if s, ok := src.(*batchv1.CronJob); ok {
+			d.Status = *s.Status.DeepCopy()
+		}
 	case *corev1.PersistentVolumeClaim:
 		if s, ok := src.(*corev1.PersistentVolumeClaim); ok {
 			d.Status = *s.Status.DeepCopy()
@@ -677,6 +688,10 @@ func (a *apiServer) prepareUpdate(cur, obj runtime.Object) field.ErrorList {
 		old := cur.(*appsv1.StatefulSet)
 		a.defaultStatefulSet(o)
 		return bumpGeneration(validateStatefulSet(o, old), old.Spec, o.Spec, old.Generation, &o.Generation)
+	case *batchv1.CronJob:
+		old := cur.(*batchv1.CronJob)
+		defaultCronJob(o)
+		return bumpGeneration(validateCronJob(o), old.Spec, o.Spec, old.Generation, &o.Generation)
 	case *appsv1.DaemonSet:
 		old := cur.(*appsv1.DaemonSet)
 		defaultDaemonSet(o)

@@ -344,6 +344,8 @@ func (c *cluster) enqueueController(obj metav1.Object) {
 		c.enqueue(gvrStatefulSets, obj.GetNamespace(), ref.Name)
 	case "DaemonSet":
 		c.enqueue(gvrDaemonSets, obj.GetNamespace(), ref.Name)
+	case "CronJob":
+		c.enqueue(gvrCronJobs, obj.GetNamespace(), ref.Name)
 	}
 }
 
@@ -366,6 +368,8 @@ func (c *cluster) settle(req *request) {
 			c.syncStatefulSet(req, item)
 		case gvrDaemonSets:
 			c.syncDaemonSet(req, item)
+		case gvrCronJobs:
+			c.syncCronJob(req, item)
 		}
 	}
 }

@@ -567,6 +567,10 @@ func (c *cluster) syncJob(req *request, item workItem) {
 	next := j.DeepCopy()
 	next.Status = status
 	c.putStatus(item, gvrJobs, next)
+	if jobFinished(next) {
+		// A CronJob that owns it takes note.
+		c.enqueueController(next)
+	}
 }
 
 // jobFinished reports whether the Job has its Complete or Failed

@@ -53,8 +53,9 @@
 // ready, Jobs complete when their pod succeeds, a StatefulSet creates
 // <set>-<ordinal> in order (OrderedReady: each once the previous is
 // Running and Ready) and replaces them from the highest ordinal down, a
-// DaemonSet runs one pod per node its pod fits (statefulset.go,
-// daemonset.go).
+// DaemonSet runs one pod per node its pod fits, and Advance stops the
+// clock at each CronJob's scheduled times so that its Jobs start on time
+// (statefulset.go, daemonset.go, cronjob.go).
 //
 // The control plane serves namespaces and their events only; every
 // namespace update or patch made through Client("asm") is pushed to the

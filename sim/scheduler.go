@@ -173,7 +173,7 @@ func (c *cluster) afterDelete(ref objectRef, obj runtime.Object) {
 		c.nodesChanged()
 	case *corev1.Namespace:
 		c.events.forgetNamespace(o.Name)
-	case *appsv1.ReplicaSet, *appsv1.Deployment, *batchv1.Job, *appsv1.StatefulSet, *appsv1.DaemonSet:
+	case *appsv1.ReplicaSet, *appsv1.Deployment, *batchv1.Job, *appsv1.StatefulSet, *appsv1.DaemonSet, *batchv1.CronJob:
 		c.enqueueController(mustAccessor(o))
 		c.failed.remove(workItem{gvr: ref.GVR, ns: ref.Namespace, name: ref.Name})
 	}

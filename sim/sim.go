@@ -140,17 +140,32 @@ func (s *Sim) Advance(ctx context.Context, d time.Duration) error {
 				break
 			}
 		}
-		if !busy {
+		// CronJobs fire at their scheduled times: the clock stops there.
+		wake, hasWake := time.Time{}, false
+		for _, c := range clusters {
+			if t, ok := c.nextCronWake(s.clock.Now()); ok && (!hasWake || t.Before(wake)) {
+				wake, hasWake = t, true
+			}
+		}
+		hasWake = hasWake && !wake.After(end)
+		if !busy && !hasWake {
 			s.clock.set(end)
 			break
 		}
-		next := s.clock.Now().Add(s.step)
-		if next.After(end) {
-			next = end
+		next := end
+		if busy {
+			next = s.clock.Now().Add(s.step)
+			if next.After(end) {
+				next = end
+			}
+		}
+		if hasWake && wake.Before(next) {
+			next = wake
 		}
 		s.clock.set(next)
 		for _, c := range clusters {
 			c.kubeletStep()
+			c.enqueueCronJobs()
 			c.settle(req)
 		}
 	}
