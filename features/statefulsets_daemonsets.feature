@@ -266,17 +266,24 @@ Feature: StatefulSets and DaemonSets get their pods through the same admission c
               image: fluentd:v1
       EOF
       advance 1m
-      kubectl get pods -o wide
+      kubectl get pods -o wide --field-selector spec.nodeName=cn-beijing.192.168.0.1
+      kubectl get pods -o wide --field-selector spec.nodeName=cn-beijing.192.168.0.2
       kubectl get daemonset agent
       """
     Then the output is:
       """
       daemonset.apps/agent created
-      NAME          READY   STATUS    RESTARTS   AGE   IP   NODE                     NOMINATED NODE   READINESS GATES
-      agent-*       2/2     Running   0          60s   *    cn-beijing.192.168.0.1   <none>           <none>
-      agent-*       2/2     Running   0          60s   *    cn-beijing.192.168.0.2   <none>           <none>
+      NAME      READY   STATUS    RESTARTS   AGE   IP   NODE                     NOMINATED NODE   READINESS GATES
+      agent-*   2/2     Running   0          60s   *    cn-beijing.192.168.0.1   <none>           <none>
+      NAME      READY   STATUS    RESTARTS   AGE   IP   NODE                     NOMINATED NODE   READINESS GATES
+      agent-*   2/2     Running   0          60s   *    cn-beijing.192.168.0.2   <none>           <none>
       NAME    DESIRED   CURRENT   READY   UP-TO-DATE   AVAILABLE   NODE SELECTOR   AGE
       agent   2         2         2       2            2           <none>          60s
+      """
+    When I run "kubectl get pods --field-selector spec.nodeName=virtual-kubelet-cn-beijing-i"
+    Then it succeeds
+    And the output is:
+      """
       """
 
   @B37
