@@ -8,9 +8,10 @@ import (
 // development line of the istio.io/istio commit this module requires.
 var twinVersion = model.ASMVersion{Major: 1, Minor: 32}
 
-// runTwin sends the case through the model's injector webhook, the link of
-// the admission chain that the simulator's API server runs for a mesh
-// created with --profile istio.
+// runTwin sends the case through the model's injector webhooks, the links
+// of the admission chain that the simulator's API server runs for a mesh
+// created with --profile istio, each for the pods its configuration's
+// selectors take.
 func runTwin(c Case) outcome {
 	mesh := model.MeshConfig{Version: twinVersion, Profile: model.ProfileIstio}
 	// The model serves the revisions upstream's chart is installed for
@@ -20,7 +21,11 @@ func runTwin(c Case) outcome {
 		if rev != "" {
 			mesh.Revisions = append(mesh.Revisions, rev)
 		}
-		injectors = append(injectors, model.InjectorWebhook(rev))
+		// Each called as its configuration's selectors say, as the
+		// simulator's API server and a real one call it.
+		w := model.InjectorWebhook(rev)
+		w.Webhooks = model.InjectorWebhookConfiguration(rev).Webhooks
+		injectors = append(injectors, w)
 	}
 	switch c.Native {
 	case "true":
@@ -39,6 +44,9 @@ func runTwin(c Case) outcome {
 		return outcome{Selected: "error", Rejected: err.Error(), Pod: req.Pod}
 	}
 	out := outcome{Selected: pod.Annotations[model.AnnotationInjection], Pod: pod}
+	if out.Selected == "" {
+		out.Selected = "none"
+	}
 	_, out.Injected = pod.Annotations[model.AnnotationSidecarMode]
 	// The twin's own decision notes are not part of what Istio writes.
 	for _, k := range model.DecisionAnnotations() {

@@ -123,6 +123,9 @@ func newUpstream() (*upstream, error) {
 		if err != nil {
 			return nil, err
 		}
+		if err := compareConfigurations(in); err != nil {
+			return nil, fmt.Errorf("webhook configuration: %w", err)
+		}
 		u.installs = append(u.installs, in)
 	}
 	return u, nil
