@@ -22,6 +22,18 @@ type unpushed struct {
 	err    error
 }
 
+// The Warning event a backend leaves on the instance's namespace when a
+// push failed on a cluster, as the console shows it.
+const (
+	ReasonPushFailed      = "PushFailed"
+	ComponentControlPlane = "asm-controlplane"
+)
+
+// PushFailedMessage is the message of a PushFailed event.
+func PushFailedMessage(f model.PushFailure) string {
+	return fmt.Sprintf("Push to cluster %q failed, will retry: %s", f.Cluster, f.Error)
+}
+
 // ClusterPushError is a push that failed on one cluster. The instance
 // keeps the edit and tries again (RetryPushes, or the namespace's next
 // push) until the cluster takes it.

@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
@@ -370,5 +371,82 @@ func nodeResources() corev1.ResourceList {
 		corev1.ResourceCPU:    resource.MustParse("4"),
 		corev1.ResourceMemory: resource.MustParse("16Gi"),
 		corev1.ResourcePods:   resource.MustParse("110"),
+	}
+}
+
+// DecorateNode fills what a kubelet (or ack-virtual-node) of a cluster
+// reports and NewNode or NewVirtualNode leave out: addresses, well-known
+// labels, the kubelet's version, readiness at now, capacity. Fields
+// already set are kept.
+func DecorateNode(n *corev1.Node, info ClusterInfo, ip string, virtual bool, now time.Time) {
+	if n.Labels == nil {
+		n.Labels = map[string]string{}
+	}
+	setDefault := func(k, v string) {
+		if _, ok := n.Labels[k]; !ok {
+			n.Labels[k] = v
+		}
+	}
+	zone := info.Region + "-" + info.Zone
+	setDefault("kubernetes.io/hostname", n.Name)
+	setDefault("kubernetes.io/os", "linux")
+	setDefault("topology.kubernetes.io/region", info.Region)
+	setDefault("topology.kubernetes.io/zone", zone)
+	if !virtual {
+		setDefault("kubernetes.io/arch", "amd64")
+		setDefault("node.kubernetes.io/instance-type", "ecs.g7.xlarge")
+	}
+	hasIP := false
+	for _, a := range n.Status.Addresses {
+		if a.Type == corev1.NodeInternalIP {
+			hasIP = true
+		}
+	}
+	if !hasIP {
+		n.Status.Addresses = append([]corev1.NodeAddress{{Type: corev1.NodeInternalIP, Address: ip}}, n.Status.Addresses...)
+		if !virtual {
+			n.Status.Addresses = append(n.Status.Addresses, corev1.NodeAddress{Type: corev1.NodeHostName, Address: n.Name})
+		}
+	}
+	if n.Status.NodeInfo.KubeletVersion == "" {
+		if virtual {
+			n.Status.NodeInfo.KubeletVersion = fmt.Sprintf("v%s.0-vk-v2.11.0", info.KubeVersion)
+		} else {
+			n.Status.NodeInfo.KubeletVersion = fmt.Sprintf("v%s.1-aliyun.1", info.KubeVersion)
+		}
+	}
+	if n.Status.NodeInfo.OperatingSystem == "" {
+		n.Status.NodeInfo.OperatingSystem = "linux"
+		n.Status.NodeInfo.Architecture = "amd64"
+	}
+	at := metav1.NewTime(now)
+	if len(n.Status.Conditions) == 0 {
+		n.Status.Conditions = []corev1.NodeCondition{{
+			Type: corev1.NodeReady, Status: corev1.ConditionTrue, Reason: "KubeletReady",
+			Message: "kubelet is posting ready status",
+		}}
+	}
+	for i := range n.Status.Conditions {
+		cond := &n.Status.Conditions[i]
+		if cond.LastHeartbeatTime.IsZero() {
+			cond.LastHeartbeatTime = at
+		}
+		if cond.LastTransitionTime.IsZero() {
+			cond.LastTransitionTime = at
+		}
+	}
+	if n.Status.Capacity == nil {
+		pods := "110"
+		if virtual {
+			pods = "10000"
+		}
+		n.Status.Capacity = corev1.ResourceList{
+			corev1.ResourceCPU:    resource.MustParse("4"),
+			corev1.ResourceMemory: resource.MustParse("16Gi"),
+			corev1.ResourcePods:   resource.MustParse(pods),
+		}
+	}
+	if n.Status.Allocatable == nil {
+		n.Status.Allocatable = n.Status.Capacity.DeepCopy()
 	}
 }

@@ -92,6 +92,28 @@ type ClusterSpec struct {
 	FeatureGates map[string]bool
 }
 
+// DefaultClusterSpec fills what a cluster spec leaves out, as cluster
+// create does: Kubernetes 1.30, region cn-beijing, zone i, two worker
+// nodes; Nodes < 0 asks for none.
+func DefaultClusterSpec(spec ClusterSpec) ClusterSpec {
+	if spec.KubeVersion.IsZero() {
+		spec.KubeVersion = KubeVersion{Major: 1, Minor: 30}
+	}
+	if spec.Region == "" {
+		spec.Region = "cn-beijing"
+	}
+	if spec.Zone == "" {
+		spec.Zone = "i"
+	}
+	switch {
+	case spec.Nodes == 0:
+		spec.Nodes = 2
+	case spec.Nodes < 0:
+		spec.Nodes = 0
+	}
+	return spec
+}
+
 // Timing is the pod lifecycle as data: how long each step takes on the
 // virtual clock.
 type Timing struct {

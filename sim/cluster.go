@@ -9,7 +9,6 @@ import (
 	coordinationv1 "k8s.io/api/coordination/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
@@ -123,7 +122,7 @@ func newCluster(s *Sim, spec model.ClusterSpec, index int) (*cluster, error) {
 	for range spec.Nodes {
 		ip := c.nextNodeIP()
 		node := model.NewNode(fmt.Sprintf("%s.%s", spec.Region, ip))
-		c.decorateNode(node, ip, false)
+		model.DecorateNode(node, c.info, ip, false, c.sim.clock.Now())
 		if err := c.addNode(req, node); err != nil {
 			return nil, err
 		}
@@ -155,7 +154,7 @@ func (c *cluster) addVirtualNode(req *request) error {
 		return fmt.Errorf("node %q already exists", name)
 	}
 	node := model.NewVirtualNode(c.info.Region, c.info.Zone)
-	c.decorateNode(node, c.nextNodeIP(), true)
+	model.DecorateNode(node, c.info, c.nextNodeIP(), true, c.sim.clock.Now())
 	if err := c.addNode(req, node); err != nil {
 		return err
 	}
@@ -188,81 +187,6 @@ func (c *cluster) addNode(req *request, node *corev1.Node) error {
 		return fmt.Errorf("add lease of node %q: %w", node.Name, err)
 	}
 	return nil
-}
-
-// decorateNode fills what a kubelet reports and the model's node may
-// leave out: addresses, well-known labels, version, readiness, capacity.
-func (c *cluster) decorateNode(n *corev1.Node, ip string, virtual bool) {
-	if n.Labels == nil {
-		n.Labels = map[string]string{}
-	}
-	setDefault := func(k, v string) {
-		if _, ok := n.Labels[k]; !ok {
-			n.Labels[k] = v
-		}
-	}
-	zone := c.info.Region + "-" + c.info.Zone
-	setDefault("kubernetes.io/hostname", n.Name)
-	setDefault("kubernetes.io/os", "linux")
-	setDefault("topology.kubernetes.io/region", c.info.Region)
-	setDefault("topology.kubernetes.io/zone", zone)
-	if !virtual {
-		setDefault("kubernetes.io/arch", "amd64")
-		setDefault("node.kubernetes.io/instance-type", "ecs.g7.xlarge")
-	}
-	hasIP := false
-	for _, a := range n.Status.Addresses {
-		if a.Type == corev1.NodeInternalIP {
-			hasIP = true
-		}
-	}
-	if !hasIP {
-		n.Status.Addresses = append([]corev1.NodeAddress{{Type: corev1.NodeInternalIP, Address: ip}}, n.Status.Addresses...)
-		if !virtual {
-			n.Status.Addresses = append(n.Status.Addresses, corev1.NodeAddress{Type: corev1.NodeHostName, Address: n.Name})
-		}
-	}
-	if n.Status.NodeInfo.KubeletVersion == "" {
-		if virtual {
-			n.Status.NodeInfo.KubeletVersion = fmt.Sprintf("v%s.0-vk-v2.11.0", c.info.KubeVersion)
-		} else {
-			n.Status.NodeInfo.KubeletVersion = fmt.Sprintf("v%s.1-aliyun.1", c.info.KubeVersion)
-		}
-	}
-	if n.Status.NodeInfo.OperatingSystem == "" {
-		n.Status.NodeInfo.OperatingSystem = "linux"
-		n.Status.NodeInfo.Architecture = "amd64"
-	}
-	now := metav1.NewTime(c.sim.clock.Now())
-	if len(n.Status.Conditions) == 0 {
-		n.Status.Conditions = []corev1.NodeCondition{{
-			Type: corev1.NodeReady, Status: corev1.ConditionTrue, Reason: "KubeletReady",
-			Message: "kubelet is posting ready status",
-		}}
-	}
-	for i := range n.Status.Conditions {
-		cond := &n.Status.Conditions[i]
-		if cond.LastHeartbeatTime.IsZero() {
-			cond.LastHeartbeatTime = now
-		}
-		if cond.LastTransitionTime.IsZero() {
-			cond.LastTransitionTime = now
-		}
-	}
-	if n.Status.Capacity == nil {
-		pods := "110"
-		if virtual {
-			pods = "10000"
-		}
-		n.Status.Capacity = corev1.ResourceList{
-			corev1.ResourceCPU:    resource.MustParse("4"),
-			corev1.ResourceMemory: resource.MustParse("16Gi"),
-			corev1.ResourcePods:   resource.MustParse(pods),
-		}
-	}
-	if n.Status.Allocatable == nil {
-		n.Status.Allocatable = n.Status.Capacity.DeepCopy()
-	}
 }
 
 // join marks the cluster as part of the mesh: istio-system and the

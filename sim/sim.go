@@ -206,10 +206,10 @@ func (s *Sim) CreateMesh(_ context.Context, cfg model.MeshConfig) error {
 	return nil
 }
 
-// The event a failed push leaves on the instance's namespace.
+// The event a failed push leaves on the instance's namespace (asm's).
 const (
-	ReasonPushFailed      = "PushFailed"
-	ComponentControlPlane = "asm-controlplane"
+	ReasonPushFailed      = asm.ReasonPushFailed
+	ComponentControlPlane = asm.ComponentControlPlane
 )
 
 // recordPushFailure is told of each push that failed on a cluster: a
@@ -227,8 +227,7 @@ func (s *Sim) recordPushFailure(f model.PushFailure) {
 		Kind: "Namespace", APIVersion: "v1", Namespace: ns.Name, Name: ns.Name,
 		UID: ns.UID, ResourceVersion: ns.ResourceVersion,
 	}
-	msg := fmt.Sprintf("Push to cluster %q failed, will retry: %s", f.Cluster, f.Error)
-	s.cp.events.record(ref, corev1.EventTypeWarning, ReasonPushFailed, msg, ComponentControlPlane, "")
+	s.cp.events.record(ref, corev1.EventTypeWarning, ReasonPushFailed, asm.PushFailedMessage(f), ComponentControlPlane, "")
 }
 
 // Instance returns the mesh instance, running in this process.
@@ -260,21 +259,7 @@ func (s *Sim) CreateCluster(_ context.Context, spec model.ClusterSpec) error {
 	if spec.Name == model.ContextASM {
 		return fmt.Errorf("create cluster: the name %q is reserved for the mesh control plane", spec.Name)
 	}
-	if spec.KubeVersion.IsZero() {
-		spec.KubeVersion = model.KubeVersion{Major: 1, Minor: 30}
-	}
-	if spec.Region == "" {
-		spec.Region = "cn-beijing"
-	}
-	if spec.Zone == "" {
-		spec.Zone = "i"
-	}
-	switch {
-	case spec.Nodes == 0:
-		spec.Nodes = 2
-	case spec.Nodes < 0:
-		spec.Nodes = 0
-	}
+	spec = model.DefaultClusterSpec(spec)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if _, ok := s.clusters[spec.Name]; ok {

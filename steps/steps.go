@@ -3,6 +3,7 @@ package steps
 import (
 	"context"
 	"fmt"
+	"io"
 	"regexp"
 	"strings"
 	"time"
@@ -51,6 +52,20 @@ func RegisterWithOptions(sc *godog.ScenarioContext, opts Options) {
 			return ctx, fmt.Errorf("steps: NewBackend returned no backend")
 		}
 		return WithWorld(ctx, NewWorld(b, shell.Options{Seed: seed, Dir: opts.Dir}, opts.StepTimeout)), nil
+	})
+	sc.After(func(ctx context.Context, _ *godog.Scenario, _ error) (context.Context, error) {
+		w, ok := FromContext(ctx)
+		if !ok {
+			return ctx, nil
+		}
+		// A backend that holds resources (a real backend's control
+		// planes) gives them back after each scenario.
+		if c, ok := w.backend.(io.Closer); ok {
+			if err := c.Close(); err != nil {
+				return ctx, fmt.Errorf("close the backend: %w", err)
+			}
+		}
+		return ctx, nil
 	})
 	sc.StepContext().Before(func(ctx context.Context, st *godog.Step) (context.Context, error) {
 		w, ok := FromContext(ctx)

@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/meshtwin/meshtwin/internal/suggest"
+	"github.com/meshtwin/meshtwin/realk8s/backend"
 	"github.com/meshtwin/meshtwin/script"
 	"github.com/meshtwin/meshtwin/shell"
 	"github.com/meshtwin/meshtwin/sim"
@@ -23,16 +24,53 @@ import (
 // version is the release of this build of the sim CLI.
 const version = "v0.1.0"
 
-// backendConstructor builds a fresh backend for one script run.
-type backendConstructor func(seed int64) (shell.Backend, error)
+// backendConstructor builds a fresh backend for one script run; what it
+// starts that outlives the run (control planes) it leaves in env.
+type backendConstructor func(ctx context.Context, seed int64, env *backendEnv) (shell.Backend, error)
 
 // backends is the table the --backend flag chooses from.
 func backends() map[string]backendConstructor {
 	return map[string]backendConstructor{
-		"sim": func(seed int64) (shell.Backend, error) {
+		"sim": func(_ context.Context, seed int64, _ *backendEnv) (shell.Backend, error) {
 			return sim.New(sim.Options{Seed: seed}), nil
 		},
+		// local: each cluster and the mesh instance on a local control
+		// plane of real Kubernetes programs (realk8s/backend), built into
+		// the cache on first use.
+		"local": func(ctx context.Context, _ int64, env *backendEnv) (shell.Backend, error) {
+			if env.fleet == nil {
+				fleet, err := backend.EnsureFleet(ctx, env.progress)
+				if err != nil {
+					return nil, err
+				}
+				env.fleet = fleet
+			}
+			return env.fleet.New(), nil
+		},
 	}
+}
+
+// backendEnv is what the backends of one command share: the local
+// backend's control planes, started once and stopped at the end.
+type backendEnv struct {
+	progress io.Writer
+	fleet    *backend.Fleet
+}
+
+// done closes a backend that holds resources (io.Closer).
+func (e *backendEnv) done(b shell.Backend) error {
+	if c, ok := b.(io.Closer); ok {
+		return c.Close()
+	}
+	return nil
+}
+
+// stop stops what the backends started.
+func (e *backendEnv) stop() error {
+	if e.fleet == nil {
+		return nil
+	}
+	return e.fleet.Stop()
 }
 
 func backendNames() []string {
@@ -99,12 +137,12 @@ func (c *commonFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&c.backend, "backend", "sim", "backend to run against: "+strings.Join(backendNames(), ", "))
 }
 
-func (c *commonFlags) newBackend() (shell.Backend, error) {
+func (c *commonFlags) newBackend(ctx context.Context, env *backendEnv) (shell.Backend, error) {
 	mk, ok := backends()[c.backend]
 	if !ok {
 		return nil, fmt.Errorf("unknown backend %q (known: %s)", c.backend, strings.Join(backendNames(), ", "))
 	}
-	b, err := mk(c.seed)
+	b, err := mk(ctx, c.seed, env)
 	if err != nil {
 		return nil, fmt.Errorf("backend %q: %w", c.backend, err)
 	}
@@ -163,11 +201,22 @@ func runScript(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 			return 2
 		}
 	}
-	b, err := common.newBackend()
+	env := &backendEnv{progress: stderr}
+	defer func() {
+		if err := env.stop(); err != nil {
+			fmt.Fprintf(stderr, "sim run: %v\n", err)
+		}
+	}()
+	b, err := common.newBackend(ctx, env)
 	if err != nil {
 		fmt.Fprintf(stderr, "sim run: %v\n", err)
 		return 2
 	}
+	defer func() {
+		if err := env.done(b); err != nil {
+			fmt.Fprintf(stderr, "sim run: %v\n", err)
+		}
+	}()
 	stopProfiles, err := prof.start()
 	if err != nil {
 		fmt.Fprintf(stderr, "sim run: %v\n", err)
@@ -309,6 +358,12 @@ func runCheck(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		fmt.Fprint(stderr, "sim check: name at least one transcript\nRun 'sim check --help' for usage.\n")
 		return 2
 	}
+	env := &backendEnv{progress: stderr}
+	defer func() {
+		if err := env.stop(); err != nil {
+			fmt.Fprintf(stderr, "sim check: %v\n", err)
+		}
+	}()
 	passed, failed := 0, 0
 	for _, arg := range fs.Args() {
 		file, dir, text, err := readScript(arg, stdin)
@@ -317,13 +372,18 @@ func runCheck(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 			failed++
 			continue
 		}
-		b, err := common.newBackend()
+		b, err := common.newBackend(ctx, env)
 		if err != nil {
 			fmt.Fprintf(stderr, "sim check: %v\n", err)
 			return 2
 		}
 		s := shell.NewSession(b, shell.Options{Seed: common.seed, Dir: dir})
 		mismatches := s.CheckTranscript(ctx, file, text)
+		if err := env.done(b); err != nil {
+			fmt.Fprintf(stderr, "sim check: %s: %v\n", file, err)
+			failed++
+			continue
+		}
 		if len(mismatches) == 0 {
 			fmt.Fprintf(stdout, "ok    %s\n", file)
 			passed++

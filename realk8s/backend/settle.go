@@ -1,0 +1,204 @@
+package backend
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+	"time"
+
+	appsv1 "k8s.io/api/apps/v1"
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/kubernetes"
+)
+
+// settlePoll is how often Advance looks whether the clusters settled.
+const settlePoll = 50 * time.Millisecond
+
+// Advance lets d of wall-clock time pass, or less: it returns as soon as
+// every reachable cluster has settled (no pod pending or changing, the
+// controllers caught up with their objects). Pushes a cluster has not
+// taken yet are retried first, as the in-memory backend does.
+func (b *Backend) Advance(ctx context.Context, d time.Duration) error {
+	if d < 0 {
+		return fmt.Errorf("advance: the clock cannot go back (%s)", d)
+	}
+	b.mu.Lock()
+	m := b.instance
+	var clients []kubernetes.Interface
+	for _, name := range slices.Sorted(maps.Keys(b.clusters)) {
+		if c := b.clusters[name]; !c.gate.unreachable.Load() {
+			clients = append(clients, c.plane.Client())
+		}
+	}
+	b.mu.Unlock()
+	if m != nil {
+		// A push that fails again is recorded and stays owed.
+		_ = m.inst.RetryPushes(ctx)
+	}
+	deadline := time.Now().Add(d)
+	for {
+		settled, err := allSettled(ctx, clients)
+		if err != nil {
+			return fmt.Errorf("advance: %w", err)
+		}
+		if settled || !time.Now().Before(deadline) {
+			return nil
+		}
+		wait := min(settlePoll, time.Until(deadline))
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("advance: %w", ctx.Err())
+		case <-time.After(wait):
+		}
+	}
+}
+
+func allSettled(ctx context.Context, clients []kubernetes.Interface) (bool, error) {
+	for _, c := range clients {
+		ok, err := settled(ctx, c)
+		if err != nil || !ok {
+			return false, err
+		}
+	}
+	return true, nil
+}
+
+// settled reports whether a cluster has nothing left to do: every pod is
+// running and ready, finished, or unschedulable; no pod is being
+// deleted; every controller has seen its object's last change and made
+// the pods it wants.
+func settled(ctx context.Context, c kubernetes.Interface) (bool, error) {
+	all := metav1.ListOptions{}
+	pods, err := c.CoreV1().Pods("").List(ctx, all)
+	if err != nil {
+		return false, err
+	}
+	byOwner := map[types.UID][]*corev1.Pod{}
+	for i := range pods.Items {
+		p := &pods.Items[i]
+		if !podSettled(p) {
+			return false, nil
+		}
+		if ref := metav1.GetControllerOf(p); ref != nil {
+			byOwner[ref.UID] = append(byOwner[ref.UID], p)
+		}
+	}
+	deps, err := c.AppsV1().Deployments("").List(ctx, all)
+	if err != nil {
+		return false, err
+	}
+	for i := range deps.Items {
+		if !deploymentSettled(&deps.Items[i]) {
+			return false, nil
+		}
+	}
+	rss, err := c.AppsV1().ReplicaSets("").List(ctx, all)
+	if err != nil {
+		return false, err
+	}
+	for _, rs := range rss.Items {
+		if rs.Status.ObservedGeneration < rs.Generation || rs.Status.Replicas != replicas(rs.Spec.Replicas) ||
+			len(byOwner[rs.UID]) != int(replicas(rs.Spec.Replicas)) {
+			return false, nil
+		}
+	}
+	sts, err := c.AppsV1().StatefulSets("").List(ctx, all)
+	if err != nil {
+		return false, err
+	}
+	for _, s := range sts.Items {
+		if s.Status.ObservedGeneration < s.Generation || s.Status.Replicas != replicas(s.Spec.Replicas) {
+			return false, nil
+		}
+	}
+	dss, err := c.AppsV1().DaemonSets("").List(ctx, all)
+	if err != nil {
+		return false, err
+	}
+	for _, ds := range dss.Items {
+		st := ds.Status
+		if st.ObservedGeneration < ds.Generation || st.CurrentNumberScheduled != st.DesiredNumberScheduled || st.UpdatedNumberScheduled != st.DesiredNumberScheduled {
+			return false, nil
+		}
+	}
+	jobs, err := c.BatchV1().Jobs("").List(ctx, all)
+	if err != nil {
+		return false, err
+	}
+	for i := range jobs.Items {
+		if !jobSettled(&jobs.Items[i], byOwner[jobs.Items[i].UID]) {
+			return false, nil
+		}
+	}
+	return true, nil
+}
+
+func replicas(p *int32) int32 {
+	if p == nil {
+		return 1
+	}
+	return *p
+}
+
+func podSettled(p *corev1.Pod) bool {
+	if p.DeletionTimestamp != nil {
+		return false
+	}
+	switch p.Status.Phase {
+	case corev1.PodSucceeded, corev1.PodFailed:
+		return true
+	case corev1.PodRunning:
+		return podCondition(p, corev1.PodReady) == corev1.ConditionTrue
+	}
+	for _, cond := range p.Status.Conditions {
+		if cond.Type == corev1.PodScheduled && cond.Status == corev1.ConditionFalse && cond.Reason == corev1.PodReasonUnschedulable {
+			return true
+		}
+	}
+	return false
+}
+
+func podCondition(p *corev1.Pod, t corev1.PodConditionType) corev1.ConditionStatus {
+	for _, cond := range p.Status.Conditions {
+		if cond.Type == t {
+			return cond.Status
+		}
+	}
+	return corev1.ConditionUnknown
+}
+
+func deploymentSettled(d *appsv1.Deployment) bool {
+	want := replicas(d.Spec.Replicas)
+	st := d.Status
+	if d.Spec.Paused {
+		return st.ObservedGeneration >= d.Generation
+	}
+	return st.ObservedGeneration >= d.Generation && st.Replicas == want && st.UpdatedReplicas == want
+}
+
+// jobSettled: the job finished, or the controller counted each of its
+// pods and still has some running.
+func jobSettled(j *batchv1.Job, pods []*corev1.Pod) bool {
+	for _, cond := range j.Status.Conditions {
+		if (cond.Type == batchv1.JobComplete || cond.Type == batchv1.JobFailed) && cond.Status == corev1.ConditionTrue {
+			return true
+		}
+	}
+	var active, succeeded, failed int32
+	for _, p := range pods {
+		switch p.Status.Phase {
+		case corev1.PodSucceeded:
+			succeeded++
+		case corev1.PodFailed:
+			failed++
+		default:
+			active++
+		}
+	}
+	suspended := j.Spec.Suspend != nil && *j.Spec.Suspend
+	return j.Status.Active == active && j.Status.Succeeded == succeeded && j.Status.Failed == failed && (active > 0 || suspended)
+}

@@ -1,0 +1,259 @@
+package steps
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"text/tabwriter"
+
+	gherkin "github.com/cucumber/gherkin/go/v26"
+	"github.com/cucumber/godog"
+)
+
+// Outcome is how a scenario fared on a backend.
+type Outcome string
+
+// The outcomes of a parity table.
+const (
+	Passed        Outcome = "passed"
+	Failed        Outcome = "failed"
+	NotApplicable Outcome = "not applicable"
+)
+
+// ScenarioInfo is a scenario of a feature file as godog runs it: its name
+// and tags ("@B07"). Each example of an outline is one.
+type ScenarioInfo struct {
+	Name string
+	Tags []string
+}
+
+// ListScenarios reads every .feature file under dir, in name order.
+func ListScenarios(dir string) ([]ScenarioInfo, error) {
+	files, err := filepath.Glob(filepath.Join(dir, "*.feature"))
+	if err != nil {
+		return nil, err
+	}
+	slices.Sort(files)
+	var out []ScenarioInfo
+	for _, f := range files {
+		r, err := os.Open(f)
+		if err != nil {
+			return nil, err
+		}
+		seq := 0
+		newID := func() string { seq++; return strconv.Itoa(seq) }
+		doc, err := gherkin.ParseGherkinDocument(r, newID)
+		_ = r.Close()
+		if err != nil {
+			return nil, fmt.Errorf("parse %s: %w", f, err)
+		}
+		for _, p := range gherkin.Pickles(*doc, f, newID) {
+			info := ScenarioInfo{Name: p.Name}
+			for _, t := range p.Tags {
+				info.Tags = append(info.Tags, t.Name)
+			}
+			out = append(out, info)
+		}
+	}
+	return out, nil
+}
+
+// BackendTag is a tag that takes a scenario off some backends, and why.
+type BackendTag struct {
+	Tag      string   // "@virtual-clock"
+	Reason   string   // shown in the parity table
+	Backends []string // the backends the tagged scenarios do not run on
+}
+
+// Exclusion returns the tag expression that leaves out, on backend, the
+// scenarios tags take off it ("~@a && ~@b"), "" when none does.
+func Exclusion(backend string, tags []BackendTag) string {
+	var parts []string
+	for _, t := range tags {
+		if slices.Contains(t.Backends, backend) {
+			parts = append(parts, "~"+t.Tag)
+		}
+	}
+	return strings.Join(parts, " && ")
+}
+
+// NotApplicableReason is why a scenario with these tags does not run on
+// backend, "" when it does.
+func NotApplicableReason(backend string, scenarioTags []string, tags []BackendTag) string {
+	for _, t := range tags {
+		if slices.Contains(t.Backends, backend) && slices.Contains(scenarioTags, t.Tag) {
+			return t.Tag + ": " + t.Reason
+		}
+	}
+	return ""
+}
+
+// Parity is the outcome of each scenario on each backend of a run. A
+// scenario name that several scenarios share (an outline's examples)
+// passed only if each of them did. It is safe for concurrent use.
+type Parity struct {
+	mu       sync.Mutex
+	backends []string
+	names    []string
+	cells    map[string]map[string]parityCell
+}
+
+type parityCell struct {
+	outcome Outcome
+	reason  string
+}
+
+// NewParity returns an empty table.
+func NewParity() *Parity { return &Parity{cells: map[string]map[string]parityCell{}} }
+
+// Register records the outcome of every scenario sc runs on backend.
+func (p *Parity) Register(sc *godog.ScenarioContext, backend string) {
+	sc.After(func(ctx context.Context, scn *godog.Scenario, err error) (context.Context, error) {
+		o := Passed
+		if err != nil {
+			o = Failed
+		}
+		p.Record(backend, scn.Name, o, "")
+		return ctx, nil
+	})
+}
+
+// Record sets a scenario's outcome on a backend; a failure is kept over a
+// pass of the same name.
+func (p *Parity) Record(backend, scenario string, o Outcome, reason string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !slices.Contains(p.backends, backend) {
+		p.backends = append(p.backends, backend)
+	}
+	row, ok := p.cells[scenario]
+	if !ok {
+		row = map[string]parityCell{}
+		p.cells[scenario] = row
+		p.names = append(p.names, scenario)
+	}
+	if prev, ok := row[backend]; ok && prev.outcome == Failed {
+		return
+	}
+	row[backend] = parityCell{outcome: o, reason: reason}
+}
+
+// Outcomes returns each scenario's outcome on backend.
+func (p *Parity) Outcomes(backend string) map[string]Outcome {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	out := map[string]Outcome{}
+	for name, row := range p.cells {
+		if c, ok := row[backend]; ok {
+			out[name] = c.outcome
+		}
+	}
+	return out
+}
+
+// Write prints the table, one row per scenario (sorted by name), one
+// column per backend, then per backend the count of each outcome.
+func (p *Parity) Write(w io.Writer) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	tw := tabwriter.NewWriter(w, 0, 8, 2, ' ', 0)
+	fmt.Fprintf(tw, "SCENARIO\t%s\n", strings.Join(upper(p.backends), "\t"))
+	names := slices.Sorted(slices.Values(p.names))
+	counts := map[string]map[Outcome]int{}
+	for _, name := range names {
+		cols := make([]string, 0, len(p.backends))
+		for _, b := range p.backends {
+			c, ok := p.cells[name][b]
+			if !ok {
+				cols = append(cols, "-")
+				continue
+			}
+			if counts[b] == nil {
+				counts[b] = map[Outcome]int{}
+			}
+			counts[b][c.outcome]++
+			text := string(c.outcome)
+			if c.reason != "" {
+				text += " (" + c.reason + ")"
+			}
+			cols = append(cols, text)
+		}
+		fmt.Fprintf(tw, "%s\t%s\n", name, strings.Join(cols, "\t"))
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	for _, b := range p.backends {
+		c := counts[b]
+		fmt.Fprintf(w, "%s: %d passed, %d failed, %d not applicable\n", b, c[Passed], c[Failed], c[NotApplicable])
+	}
+	return nil
+}
+
+func upper(ss []string) []string {
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = strings.ToUpper(s)
+	}
+	return out
+}
+
+// KnownFailures are scenarios known to fail on a backend, each with the
+// reason, read from a file of "scenario name | reason" lines ('#'
+// comments and blank lines skipped).
+type KnownFailures map[string]string
+
+// ReadKnownFailures reads such a file.
+func ReadKnownFailures(path string) (KnownFailures, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	known := KnownFailures{}
+	sc := bufio.NewScanner(f)
+	for n := 1; sc.Scan(); n++ {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		name, reason, ok := strings.Cut(line, " | ")
+		if !ok || strings.TrimSpace(name) == "" || strings.TrimSpace(reason) == "" {
+			return nil, fmt.Errorf("%s:%d: want \"scenario name | reason\", got %q", path, n, line)
+		}
+		name = strings.TrimSpace(name)
+		if _, dup := known[name]; dup {
+			return nil, fmt.Errorf("%s:%d: %q is listed twice", path, n, name)
+		}
+		known[name] = strings.TrimSpace(reason)
+	}
+	return known, sc.Err()
+}
+
+// Check compares a backend's outcomes with the list: it returns the
+// scenarios that failed without being listed, and the listed ones that
+// passed (or no longer exist, or did not run), each sorted.
+func (k KnownFailures) Check(outcomes map[string]Outcome) (newFailures, nowPassing []string) {
+	for name, o := range outcomes {
+		if o == Failed {
+			if _, ok := k[name]; !ok {
+				newFailures = append(newFailures, name)
+			}
+		}
+	}
+	for name := range k {
+		if outcomes[name] != Failed {
+			nowPassing = append(nowPassing, name)
+		}
+	}
+	slices.Sort(newFailures)
+	slices.Sort(nowPassing)
+	return newFailures, nowPassing
+}
