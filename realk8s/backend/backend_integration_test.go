@@ -91,13 +91,17 @@ func TestIntegrationPlanesAreResetAndReused(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, "enabled", ns.Labels[model.LabelInjection], "the edit was pushed")
 
-		// The asmmeshconfig is a real custom resource: an unknown field
-		// gets the server's strict answer.
-		_, err = mesh.PatchConfig(types.MergePatchType, []byte(`{"spec":{"enableNativeSidecar":false}}`))
+		// The asmmeshconfig is a real custom resource: the server drops
+		// an unknown field with a warning and refuses a wrong type.
+		_, warnings, err := mesh.PatchConfig(types.MergePatchType, []byte(`{"spec":{"enableNativeSidecar":false}}`))
 		require.NoError(t, err)
+		assert.Empty(t, warnings)
 		assert.Equal(t, false, *mesh.Config().EnableNativeSidecar)
-		_, err = mesh.PatchConfig(types.MergePatchType, []byte(`{"spec":{"colour":"blue"}}`))
-		require.ErrorContains(t, err, `unknown field "spec.colour"`)
+		_, warnings, err = mesh.PatchConfig(types.MergePatchType, []byte(`{"spec":{"colour":"blue"}}`))
+		require.NoError(t, err)
+		assert.Equal(t, []string{`unknown field "spec.colour"`}, warnings, "the server's own warning, as kubectl patch gets it")
+		_, _, err = mesh.PatchConfig(types.MergePatchType, []byte(`{"spec":{"enableNativeSidecar":"yes"}}`))
+		require.ErrorContains(t, err, "spec.enableNativeSidecar")
 
 		require.NoError(t, b.Close())
 	}

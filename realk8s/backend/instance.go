@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"slices"
+	"sync"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -136,13 +138,14 @@ func (b *Backend) Mesh() (shell.Mesh, error) {
 	if b.instance == nil {
 		return nil, errors.New("no mesh exists yet: create one first (mesh create)")
 	}
-	return meshView{Instance: b.instance.inst, dynamic: b.instance.dynamic}, nil
+	return meshView{Instance: b.instance.inst, dynamic: b.instance.dynamic, rest: b.instance.plane.RESTConfig()}, nil
 }
 
 // meshView is asm.Instance with its asmmeshconfig on the real server.
 type meshView struct {
 	*asm.Instance
 	dynamic dynamic.Interface
+	rest    *rest.Config
 }
 
 // requestTimeout bounds one request the command layer makes without a
@@ -163,26 +166,53 @@ func (v meshView) MeshConfigObject() *unstructured.Unstructured {
 }
 
 // PatchConfig patches the asmmeshconfig on the server, which validates
-// it against its schema (an unknown field gets the server's strict
-// answer), then hands the patched spec.enableNativeSidecar to the
+// it against its schema under kubectl's default field validation (Warn: a
+// field the schema lacks is dropped and named in a warning, which is
+// returned), then hands the patched spec.enableNativeSidecar to the
 // instance.
-func (v meshView) PatchConfig(patchType types.PatchType, patch []byte) (model.MeshConfig, error) {
+func (v meshView) PatchConfig(patchType types.PatchType, patch []byte) (model.MeshConfig, []string, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), requestTimeout)
 	defer cancel()
-	obj, err := v.dynamic.Resource(meshConfigGVR()).Patch(ctx, asm.MeshConfigName, patchType, patch,
-		metav1.PatchOptions{FieldValidation: metav1.FieldValidationStrict, FieldManager: "kubectl-patch"})
+	warnings := &warningRecorder{}
+	cfg := rest.CopyConfig(v.rest)
+	cfg.WarningHandler = warnings
+	dyn, err := dynamic.NewForConfig(cfg)
 	if err != nil {
-		return v.Config(), err
+		return v.Config(), nil, err
+	}
+	obj, err := dyn.Resource(meshConfigGVR()).Patch(ctx, asm.MeshConfigName, patchType, patch,
+		metav1.PatchOptions{FieldValidation: metav1.FieldValidationWarn, FieldManager: "kubectl-patch"})
+	if err != nil {
+		return v.Config(), nil, err
 	}
 	native, found, err := unstructured.NestedBool(obj.Object, "spec", "enableNativeSidecar")
 	if err != nil {
-		return v.Config(), fmt.Errorf("patch %s %q: %w", asm.MeshConfigResource, asm.MeshConfigName, err)
+		return v.Config(), nil, fmt.Errorf("patch %s %q: %w", asm.MeshConfigResource, asm.MeshConfigName, err)
 	}
 	value := "null"
 	if found {
 		value = fmt.Sprint(native)
 	}
-	return v.Instance.PatchConfig(types.MergePatchType, []byte(`{"spec":{"enableNativeSidecar":`+value+`}}`))
+	got, _, err := v.Instance.PatchConfig(types.MergePatchType, []byte(`{"spec":{"enableNativeSidecar":`+value+`}}`))
+	return got, warnings.list(), err
+}
+
+// warningRecorder keeps the warnings of one request.
+type warningRecorder struct {
+	mu       sync.Mutex
+	messages []string
+}
+
+func (w *warningRecorder) HandleWarningHeader(_ int, _ string, message string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.messages = append(w.messages, message)
+}
+
+func (w *warningRecorder) list() []string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return slices.Clone(w.messages)
 }
 
 // pushEdit pushes an edit the user made through this backend's kubectl
@@ -303,8 +333,9 @@ func ensureMeshConfigDefinition(ctx context.Context, dyn dynamic.Interface) erro
 
 // meshConfigDefinition is the asmmeshconfigs CustomResourceDefinition,
 // cluster-scoped, with a structural schema: spec.enableNativeSidecar is
-// the one field the twin interprets, and the server rejects any other
-// (strict field validation) or drops it (without).
+// the one field the twin interprets; the server drops any other, with a
+// warning under kubectl's default field validation (Warn), or refuses it
+// under Strict.
 func meshConfigDefinition() *unstructured.Unstructured {
 	gr := asm.MeshConfigGroupResource()
 	return &unstructured.Unstructured{Object: map[string]any{
