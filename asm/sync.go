@@ -49,40 +49,49 @@ func (i *Instance) PlanSyncFrom(ctx context.Context, cluster string) (model.Plan
 // instance (B22, B25), pushes the edited namespaces to their homing
 // clusters (B06), and returns what it did. The whole plan is checked before
 // the first write.
+//
+// The instance's writes go in the plan's order and stop at the first that
+// fails (after conflicts were retried): the instance then holds a prefix
+// of the plan, and the error, a *PartialError, names the failed write and
+// lists what was not applied (NotApplied). Only the namespaces whose
+// instance writes all went through are pushed. The plan returned is what
+// was done; running the sync again, once the instance answers, does the
+// rest.
 func (i *Instance) SyncFrom(ctx context.Context, cluster string) (model.Plan, error) {
 	plan, targets, err := i.planSyncFrom(ctx, cluster)
-	if err == nil {
-		err = i.applySyncFrom(ctx, plan, targets)
-	}
 	if err != nil {
-		return plan, fmt.Errorf("sync from cluster %q: %w", cluster, err)
+		return model.Plan{}, fmt.Errorf("sync from cluster %q: %w", cluster, err)
+	}
+	done, err := i.applySyncFrom(ctx, plan, targets)
+	if err != nil {
+		return done, fmt.Errorf("sync from cluster %q: %w", cluster, err)
 	}
 	return plan, nil
 }
 
-// applySyncFrom writes the instance's part of a sync-from plan, then
-// pushes each edited namespace. The push reads the clusters afresh, so a
-// backend that already pushed on the instance's write (the simulator's
-// control-plane reactor does) leaves it nothing to do.
-func (i *Instance) applySyncFrom(ctx context.Context, plan model.Plan, targets map[string]target) error {
-	var own model.Plan
-	var pushed []string
-	for _, ch := range plan.Changes {
-		if ch.Where == model.PlanInstance {
-			own.Changes = append(own.Changes, ch)
-		} else if !slices.Contains(pushed, ch.Namespace) {
-			pushed = append(pushed, ch.Namespace)
-		}
+// applySyncFrom writes the instance's part of a sync-from plan, stopping
+// at the first failure, then pushes each edited namespace that was
+// written. The push reads the clusters afresh, so a backend that already
+// pushed on the instance's write (the simulator's control-plane reactor
+// does) leaves it nothing to do. It returns what was done.
+func (i *Instance) applySyncFrom(ctx context.Context, plan model.Plan, targets map[string]target) (model.Plan, error) {
+	own, pushed := model.SplitPlan(plan, model.PlanInstance)
+	done, err := applyInOrder(ctx, own, targets, true)
+	var pe *PartialError
+	if err != nil && !errors.As(err, &pe) {
+		return done, err
 	}
-	if _, err := apply(ctx, own, targets); err != nil {
-		return err
+	if pe != nil {
+		// A namespace the instance did not take is not pushed.
+		pushed = model.WithoutNamespaces(pushed, pe.Unwritten())
 	}
 	// Each namespace is pushed even when another one's push failed.
 	var pushErrs []error
-	for _, name := range pushed {
+	for _, name := range pushed.Namespaces() {
 		ns, err := i.cp.CoreV1().Namespaces().Get(ctx, name, metav1.GetOptions{})
 		if err != nil {
-			return fmt.Errorf("push namespace %q: %w", name, err)
+			pushErrs = append(pushErrs, fmt.Errorf("push namespace %q: %w", name, err))
+			continue
 		}
 		var before map[string]string
 		if old := targets[model.PlanInstance].objs[name]; old != nil {
@@ -90,9 +99,15 @@ func (i *Instance) applySyncFrom(ctx context.Context, plan model.Plan, targets m
 		}
 		if _, err := i.Push(ctx, before, ns); err != nil {
 			pushErrs = append(pushErrs, err)
+			continue
 		}
+		done.Changes = append(done.Changes, pushed.Of(name).Changes...)
 	}
-	return errors.Join(pushErrs...)
+	if pe != nil {
+		pe.Done = done
+		return done, errors.Join(append([]error{pe}, pushErrs...)...)
+	}
+	return done, errors.Join(pushErrs...)
 }
 
 func (i *Instance) planSyncFrom(ctx context.Context, cluster string) (model.Plan, map[string]target, error) {
@@ -263,24 +278,37 @@ func readCluster(ctx context.Context, name string, cs kubernetes.Interface) (mod
 // *PartialError naming each write that failed. Nothing is ever deleted,
 // so running the operation again completes it.
 func apply(ctx context.Context, plan model.Plan, targets map[string]target) (model.Plan, error) {
+	return applyInOrder(ctx, plan, targets, false)
+}
+
+// applyInOrder is apply; with stopAtFirst, the first write that fails
+// ends it, and the changes of the writes after it are the PartialError's
+// NotApplied.
+func applyInOrder(ctx context.Context, plan model.Plan, targets map[string]target, stopAtFirst bool) (model.Plan, error) {
 	writes, err := prepare(plan, targets)
 	if err != nil {
 		return model.Plan{}, err
 	}
-	var done model.Plan
+	var done, notApplied model.Plan
 	var failed []WriteFailure
-	for _, w := range writes {
+	for k, w := range writes {
 		if err := send(ctx, w); err != nil {
 			if ctx.Err() != nil {
 				return done, err
 			}
-			failed = append(failed, WriteFailure{Where: w.where, Namespace: w.ns.Name, Create: w.create, Err: err})
+			failed = append(failed, WriteFailure{Where: w.where, Namespace: w.ns.Name, Create: w.create, Err: err, Changes: w.changes})
+			if stopAtFirst {
+				for _, rest := range writes[k+1:] {
+					notApplied.Changes = append(notApplied.Changes, rest.changes...)
+				}
+				break
+			}
 			continue
 		}
 		done.Changes = append(done.Changes, w.changes...)
 	}
 	if len(failed) > 0 {
-		return done, &PartialError{Done: done, Failed: failed}
+		return done, &PartialError{Done: done, Failed: failed, NotApplied: notApplied}
 	}
 	return done, nil
 }
@@ -293,12 +321,15 @@ type WriteFailure struct {
 	Namespace string
 	Create    bool
 	Err       error
+	// Changes are the plan's changes the write carried.
+	Changes []model.Change
 }
 
 // String renders the failure as the console lists it, after the lines of
 // what was done: `cluster c2: create namespace demo failed: ...`.
 func (f WriteFailure) String() string {
-	where := "mesh instance"
+	// Where is named as a plan's change names it ("asm: ...").
+	where := model.PlanInstance
 	if f.Where != model.PlanInstance {
 		where = "cluster " + f.Where
 	}
@@ -318,6 +349,28 @@ func (f WriteFailure) String() string {
 type PartialError struct {
 	Done   model.Plan
 	Failed []WriteFailure
+	// NotApplied are the changes not tried: an operation that stops at
+	// its first failure (a sync from a cluster) lists here what came
+	// after it.
+	NotApplied model.Plan
+}
+
+// Unwritten lists the namespaces with a write that failed or was not
+// tried, once each, in order.
+func (e *PartialError) Unwritten() []string {
+	var out []string
+	add := func(name string) {
+		if name != "" && !slices.Contains(out, name) {
+			out = append(out, name)
+		}
+	}
+	for _, f := range e.Failed {
+		add(f.Namespace)
+	}
+	for _, c := range e.NotApplied.Changes {
+		add(c.Namespace)
+	}
+	return out
 }
 
 // Places lists where the failures happened, sorted, once each.
@@ -337,7 +390,11 @@ func (e *PartialError) Error() string {
 	for _, f := range e.Failed {
 		lines = append(lines, f.String())
 	}
-	return fmt.Sprintf("%d of the writes failed; run it again to complete it: %s", len(e.Failed), strings.Join(lines, "; "))
+	msg := fmt.Sprintf("%d of the writes failed; run it again to complete it: %s", len(e.Failed), strings.Join(lines, "; "))
+	if n := len(e.NotApplied.Changes); n > 0 {
+		msg += fmt.Sprintf("; %d changes after it were not applied", n)
+	}
+	return msg
 }
 
 // conflictBackoff paces the retries of a write that meets a Conflict:

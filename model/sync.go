@@ -442,3 +442,52 @@ func formatPlanLabels(labels map[string]string) string {
 	}
 	return strings.Join(parts, ", ")
 }
+
+// SplitPlan splits a plan into the changes made in where and the rest,
+// each in the plan's order.
+func SplitPlan(p Plan, where string) (in, rest Plan) {
+	for _, c := range p.Changes {
+		if c.Where == where {
+			in.Changes = append(in.Changes, c)
+		} else {
+			rest.Changes = append(rest.Changes, c)
+		}
+	}
+	return in, rest
+}
+
+// Namespaces lists the namespaces the plan changes, once each, in the
+// order of their first change.
+func (p Plan) Namespaces() []string {
+	var out []string
+	for _, c := range p.Changes {
+		if !slices.Contains(out, c.Namespace) {
+			out = append(out, c.Namespace)
+		}
+	}
+	return out
+}
+
+// Of is the plan's changes to one namespace.
+func (p Plan) Of(namespace string) Plan {
+	var out Plan
+	for _, c := range p.Changes {
+		if c.Namespace == namespace {
+			out.Changes = append(out.Changes, c)
+		}
+	}
+	return out
+}
+
+// WithoutNamespaces is the plan without its changes to the namespaces
+// named: a sync from a cluster pushes no namespace the instance did not
+// take.
+func WithoutNamespaces(p Plan, names []string) Plan {
+	var out Plan
+	for _, c := range p.Changes {
+		if !slices.Contains(names, c.Namespace) {
+			out.Changes = append(out.Changes, c)
+		}
+	}
+	return out
+}

@@ -450,8 +450,12 @@ func (s *Session) asmSyncFrom(e *cmdEnv, dryRun bool) error {
 	}
 	var pe *asm.PartialError
 	if errors.As(err, &pe) {
-		// The instance was updated; pushing to some clusters failed.
-		writePlan(e.out, plan, dryRun)
+		// What was done (the instance's writes up to the first that
+		// failed, and their pushes), then what failed and what was not
+		// applied.
+		if !plan.Empty() {
+			writePlan(e.out, plan, dryRun)
+		}
 		return reportPartial(e, "sync from cluster "+cluster, err)
 	}
 	if err != nil {

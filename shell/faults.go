@@ -111,6 +111,9 @@ func reportPartial(e *cmdEnv, what string, err error) error {
 	for _, f := range pe.Failed {
 		fmt.Fprintf(e.errOut, "%s\n", f)
 	}
+	for _, c := range pe.NotApplied.Changes {
+		fmt.Fprintf(e.errOut, "%s: not applied (stopped at the first failure)\n", c)
+	}
 	return fmt.Errorf("%s: failed in %s; what was done is kept and nothing was removed: run it again to complete it",
 		what, strings.Join(pe.Places(), ", "))
 }

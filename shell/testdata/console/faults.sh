@@ -34,3 +34,18 @@ asm sync to-clusters
 ! fault inject --error timeout --verb watch
 ! fault inject --error timeout --rate 2
 fault list
+# A sync from a cluster writes the mesh instance in the plan's order and
+# stops at the first write that fails: what came before it is kept (and
+# pushed), what comes after it is listed as not applied; a second sync
+# completes it.
+kubectl --context c1 create namespace a
+kubectl --context c1 create namespace b
+kubectl --context c1 create namespace c
+kubectl --context c1 label namespace a istio-injection=enabled
+kubectl --context c1 label namespace b istio-injection=enabled
+kubectl --context asm create namespace b
+fault inject --context asm --verb update --resource namespaces --error server-error --count 1
+! asm sync from-cluster c1
+kubectl --context asm get ns --show-labels
+asm sync from-cluster c1
+kubectl --context asm get ns --show-labels
