@@ -86,13 +86,16 @@ const AnnotationWebhookLegacy = "meshtwin.io/legacy-webhook"
 
 // Validate checks a third-party webhook's name: a DNS-1123 subdomain (it
 // names its configuration) that does not take a name of the mesh's
-// injectors.
+// injectors or of the ECI webhook.
 func (w Webhook) Validate() error {
 	if msgs := validation.IsDNS1123Subdomain(w.Name); len(msgs) > 0 {
 		return fmt.Errorf("invalid name: %v", msgs)
 	}
 	if strings.HasPrefix(w.Name, InjectorConfigurationPrefix) {
 		return fmt.Errorf("the name %q belongs to the mesh's injectors (%s, %s-REVISION)", w.Name, InjectorConfigurationPrefix, InjectorConfigurationPrefix)
+	}
+	if w.Name == ECIConfigurationName {
+		return fmt.Errorf("the name %q belongs to ack-virtual-node's ECI webhook", w.Name)
 	}
 	return nil
 }

@@ -144,4 +144,6 @@ func TestThirdPartyWebhookConfiguration(t *testing.T) {
 	assert.ErrorContains(t, Webhook{Name: "Bad_Name"}.Validate(), "invalid name")
 	assert.EqualError(t, Webhook{Name: "istio-sidecar-injector-x"}.Validate(),
 		`the name "istio-sidecar-injector-x" belongs to the mesh's injectors (istio-sidecar-injector, istio-sidecar-injector-REVISION)`)
+	assert.EqualError(t, Webhook{Name: ECIConfigurationName}.Validate(),
+		`the name "ack-virtual-node-affinity-admission-controller" belongs to ack-virtual-node's ECI webhook`)
 }

@@ -109,7 +109,7 @@ func TestIntegrationRealAPIServerAgreesWithTheSimulator(t *testing.T) {
 	require.NoError(t, err)
 	kube, err := model.ParseKubeVersion(version.GitVersion)
 	require.NoError(t, err)
-	mesh := model.MeshConfig{Version: model.MustASMVersion("1.22.2.35"), Profile: model.ProfileASM}
+	mesh := model.MeshConfig{Version: model.MustASMVersion("1.22.2.35"), Profile: model.ProfileASM, Revisions: []string{"canary"}}
 	info := model.ClusterInfo{Name: "c1", KubeVersion: kube, VirtualNodeComponent: true}
 
 	srv, err := admission.Start(ctx, clusterFacts(c, mesh, info))
@@ -121,6 +121,7 @@ func TestIntegrationRealAPIServerAgreesWithTheSimulator(t *testing.T) {
 		"typo":   {model.LabelRevision: "canary-typo"},
 		"plain":  nil,
 		"eci":    {model.LabelECI: "true"},
+		"canary": {model.LabelRevision: "canary"},
 	}
 	for name, labels := range namespaces {
 		_, err := c.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name, Labels: labels}}, metav1.CreateOptions{})
@@ -149,7 +150,9 @@ func TestIntegrationRealAPIServerAgreesWithTheSimulator(t *testing.T) {
 		require.NoError(t, srv.Install(ctx, "c1", c, in.mwc, in.hook))
 		t.Logf("measured: %s installed and called by the API server in %s", in.mwc.Name, time.Since(began).Round(time.Millisecond))
 	}
+	canary := installed{model.InjectorWebhookConfiguration("canary"), model.InjectorWebhook("canary")}
 	install(injector)
+	install(canary)
 	install(eci)
 
 	// Installed as given: selectors kept, each webhook calling this server.
@@ -163,7 +166,7 @@ func TestIntegrationRealAPIServerAgreesWithTheSimulator(t *testing.T) {
 		assert.Equal(t, srv.URL("c1", injector.mwc.Name, wh.Name), *wh.ClientConfig.URL)
 	}
 
-	hooks := []installed{injector, eci}
+	hooks := []installed{injector, canary, eci}
 	seq := 0
 	create := func(ns string, labels map[string]string) (*corev1.Pod, error, *corev1.Pod, error) {
 		t.Helper()
@@ -206,6 +209,15 @@ func TestIntegrationRealAPIServerAgreesWithTheSimulator(t *testing.T) {
 		assert.Equal(t, shapeOf(want), shapeOf(real))
 		assert.Nil(t, shapeOf(real).InitContainers)
 		assert.NotContains(t, real.Annotations, model.AnnotationInjection, "the API server did not call the injector")
+	})
+	t.Run("istio.io/rev=canary is injected by the canary revision's webhook", func(t *testing.T) {
+		real, err, want, wantErr := create("canary", map[string]string{model.LabelRevision: "default"})
+		require.NoError(t, err)
+		require.NoError(t, wantErr)
+		assert.Equal(t, shapeOf(want), shapeOf(real))
+		assert.Equal(t, model.RuleNamespaceRevision, real.Annotations[model.AnnotationInjection])
+		assert.Contains(t, real.Annotations[model.AnnotationSidecarStatus], `"revision":"canary"`)
+		assert.Equal(t, want.Annotations[model.AnnotationSidecarStatus], real.Annotations[model.AnnotationSidecarStatus])
 	})
 	t.Run("no label, no injection", func(t *testing.T) {
 		real, err, want, wantErr := create("plain", nil)
@@ -309,5 +321,15 @@ func TestIntegrationRealAPIServerAgreesWithTheSimulator(t *testing.T) {
 	for _, m := range list.Items {
 		names = append(names, m.Name)
 	}
-	assert.Equal(t, []string{model.ECIConfigurationName, "istio-sidecar-injector", "stray"}, names)
+	assert.Equal(t, []string{model.ECIConfigurationName, "istio-sidecar-injector", "istio-sidecar-injector-canary", "stray"}, names)
+
+	// With the server gone, the API server refuses what its webhooks
+	// select (failurePolicy Fail), in its own words.
+	require.NoError(t, srv.Stop())
+	_, err, _, _ = create("meshed", nil)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `failed calling webhook "namespace.sidecar-injector.istio.io": failed to call webhook: Post "`+
+		srv.URL("c1", "istio-sidecar-injector", "namespace.sidecar-injector.istio.io")+`?timeout=10s"`)
+	assert.Contains(t, err.Error(), "connection refused")
+	t.Logf("the webhook unreachable, the API server answers: %v", err)
 }
