@@ -190,7 +190,7 @@ func (k *kubectlRun) get(args []string) error {
 	}
 	single := len(rargs) == 1 && rargs[0].name != ""
 	if err := k.printObjects(sections, out, single, kubeTableOptions{
-		now: k.host.Now(), wide: out.format == "wide", withNamespace: *allNS,
+		now: k.host.Now(), server: k.serverVersion(), wide: out.format == "wide", withNamespace: *allNS,
 		withKind:   *showKind || multipleTypesRequested(rargs, pos),
 		showLabels: *showLabels, labelColumns: *labelCols, noHeaders: *noHeaders,
 	}); err != nil {

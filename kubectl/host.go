@@ -36,6 +36,10 @@ type Host interface {
 	// UseContext makes name the current context (kubectl config
 	// use-context); name is a context Client knows.
 	UseContext(name string)
+	// KubeVersion is the Kubernetes version of a context's API server;
+	// false when it has none of its own (the mesh instance) or is not
+	// known.
+	KubeVersion(contextName string) (model.KubeVersion, bool)
 	// Dir is the folder relative file names (apply -f FILE) are read
 	// from; "" means the process's working directory.
 	Dir() string

@@ -266,6 +266,17 @@ func (k *kubectlRun) serves(r *kubeResource) bool {
 	return names[r.plural]
 }
 
+// serverVersion is the Kubernetes version of this command's context, zero
+// when not known.
+func (k *kubectlRun) serverVersion() model.KubeVersion {
+	name, err := k.contextName()
+	if err != nil {
+		return model.KubeVersion{}
+	}
+	v, _ := k.host.KubeVersion(name)
+	return v
+}
+
 // onASM reports whether this command talks to the mesh instance.
 func (k *kubectlRun) onASM() bool {
 	name, err := k.contextName()

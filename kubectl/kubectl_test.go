@@ -13,6 +13,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	"k8s.io/client-go/kubernetes"
@@ -20,6 +21,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/meshtwin/meshtwin/model"
 )
 
 func TestKubectlErrorText(t *testing.T) {
@@ -273,6 +276,8 @@ type fakeHost struct {
 	now     time.Time
 	clients map[string]kubernetes.Interface
 	current string
+	// versions are the contexts' Kubernetes versions; absent is unknown.
+	versions map[string]model.KubeVersion
 }
 
 var _ Host = (*fakeHost)(nil)
@@ -293,6 +298,57 @@ func (h *fakeHost) MeshConfig() (MeshConfig, error) { return nil, errors.New("no
 func (h *fakeHost) CurrentContext() string          { return h.current }
 func (h *fakeHost) UseContext(name string)          { h.current = name }
 func (h *fakeHost) Dir() string                     { return "" }
+func (h *fakeHost) KubeVersion(name string) (model.KubeVersion, bool) {
+	v, ok := h.versions[name]
+	return v, ok
+}
+
+// TestTerminatingFollowsServerVersion: a deleted pod that already
+// finished is Terminating up to Kubernetes 1.30 and keeps its finished
+// status from 1.31 (printPod in pkg/printers/internalversion/printers.go,
+// v1.30.0 vs v1.31.0); a running one is Terminating on both.
+func TestTerminatingFollowsServerVersion(t *testing.T) {
+	t.Parallel()
+	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	deleting := metav1.NewTime(start.Add(time.Minute))
+	pods := func() []runtime.Object {
+		return []runtime.Object{
+			&corev1.Pod{
+				ObjectMeta: metav1.ObjectMeta{Name: "done", Namespace: "default", CreationTimestamp: metav1.NewTime(start), DeletionTimestamp: &deleting},
+				Spec:       corev1.PodSpec{Containers: []corev1.Container{{Name: "job", Image: "busybox"}}},
+				Status: corev1.PodStatus{Phase: corev1.PodSucceeded, ContainerStatuses: []corev1.ContainerStatus{
+					{Name: "job", State: corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{Reason: "Completed"}}},
+				}},
+			},
+			&corev1.Pod{
+				ObjectMeta: metav1.ObjectMeta{Name: "web", Namespace: "default", CreationTimestamp: metav1.NewTime(start), DeletionTimestamp: &deleting},
+				Spec:       corev1.PodSpec{Containers: []corev1.Container{{Name: "nginx", Image: "nginx"}}},
+				Status: corev1.PodStatus{Phase: corev1.PodRunning, ContainerStatuses: []corev1.ContainerStatus{
+					{Name: "nginx", Ready: true, State: corev1.ContainerState{Running: &corev1.ContainerStateRunning{}}},
+				}},
+			},
+		}
+	}
+	tests := []struct {
+		name    string
+		version model.KubeVersion
+		want    string
+	}{
+		{"1.30", model.KubeVersion{Major: 1, Minor: 30}, "NAME   READY   STATUS        RESTARTS   AGE\ndone   0/1     Terminating   0          2m\nweb    1/1     Terminating   0          2m\n"},
+		{"1.31", model.KubeVersion{Major: 1, Minor: 31}, "NAME   READY   STATUS        RESTARTS   AGE\ndone   0/1     Completed     0          2m\nweb    1/1     Terminating   0          2m\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			h := &fakeHost{now: start.Add(2 * time.Minute), current: "c1",
+				clients:  map[string]kubernetes.Interface{"c1": fake.NewSimpleClientset(pods()...)},
+				versions: map[string]model.KubeVersion{"c1": tt.version}}
+			var out, errOut bytes.Buffer
+			require.NoError(t, Run(t.Context(), h, []string{"get", "pods"}, nil, &out, &errOut), errOut.String())
+			assert.Equal(t, tt.want, out.String())
+		})
+	}
+}
 
 func TestKubectlOnFakeClientset(t *testing.T) {
 	t.Parallel()

@@ -61,7 +61,11 @@ func kubeNone(s string) string {
 
 // kubeTableOptions say how a table is laid out.
 type kubeTableOptions struct {
-	now           time.Time
+	now time.Time
+	// server is the Kubernetes version of the context's API server, whose
+	// table printer some columns follow (a pod's STATUS); zero when not
+	// known.
+	server        model.KubeVersion
 	wide          bool
 	withKind      bool
 	withNamespace bool
@@ -164,7 +168,7 @@ func kubeTableRow(r *kubeResource, obj runtime.Object, o kubeTableOptions) []str
 		}
 		row = append(row, name, phase, age)
 	case *corev1.Pod:
-		row = append(row, name, model.PodReadyText(v), model.PodStatusText(v), podRestartsCell(v, o.now), age)
+		row = append(row, name, model.PodReadyText(v), model.PodStatusTextOn(v, o.server), podRestartsCell(v, o.now), age)
 		if o.wide {
 			gates := "<none>"
 			if n := len(v.Spec.ReadinessGates); n > 0 {

@@ -214,6 +214,21 @@ func PodStatusText(pod *corev1.Pod) string {
 	return computePodColumns(pod).status
 }
 
+// PodStatusTextOn is the STATUS column as the API server of Kubernetes
+// version server prints it (the table printer, printPod, runs in the API
+// server): up to 1.30 a pod being deleted is Terminating even when it had
+// already Succeeded or Failed; from 1.31 such a pod keeps Completed or
+// Error (pkg/printers/internalversion/printers.go, v1.30.0 vs v1.31.0:
+// the deletionTimestamp branch gained !IsPodPhaseTerminal). A zero server
+// version is taken as current.
+func PodStatusTextOn(pod *corev1.Pod, server KubeVersion) string {
+	if pod != nil && pod.DeletionTimestamp != nil && pod.Status.Reason != nodeUnreachableReason &&
+		!server.IsZero() && !server.AtLeast(1, 31) {
+		return "Terminating"
+	}
+	return PodStatusText(pod)
+}
+
 // PodRestarts is kubectl's RESTARTS column: the restarts of every container
 // (and sidecar init container) once the pod is initialised, of the init
 // containers while it is not.

@@ -8,6 +8,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/meshtwin/meshtwin/kubectl"
+	"github.com/meshtwin/meshtwin/model"
 	"github.com/meshtwin/meshtwin/script"
 )
 
@@ -52,3 +53,11 @@ func (h kubectlHost) CurrentContext() string { return h.s.context }
 func (h kubectlHost) UseContext(name string) { h.s.context = name }
 
 func (h kubectlHost) Dir() string { return h.s.opts.Dir }
+
+func (h kubectlHost) KubeVersion(contextName string) (model.KubeVersion, bool) {
+	info, err := h.s.backend.ClusterInfo(contextName)
+	if err != nil {
+		return model.KubeVersion{}, false
+	}
+	return info.KubeVersion, true
+}
