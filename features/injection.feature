@@ -576,6 +576,57 @@ Feature: Automatic sidecar injection in the data plane
     When I run "kubectl get pod web -n demo"
     Then the "READY" column for "web" is "2/2"
 
+  @B33
+  Scenario: kubectl describes a webhook configuration as kubectl's generic describer does, with the API server's defaults
+    Given the commands:
+      """
+      webhook install aa-audit --legacy
+      """
+    When I run "kubectl describe mutatingwebhookconfiguration aa-audit"
+    Then the output is:
+      """
+      Name:         aa-audit
+      Namespace:
+      Labels:       <none>
+      Annotations:  meshtwin.io/legacy-webhook: true
+      API Version:  admissionregistration.k8s.io/v1
+      Kind:         MutatingWebhookConfiguration
+      Metadata:
+        Creation Timestamp:  *
+        Generation:          1
+        Resource Version:    *
+        UID:                 *
+      Webhooks:
+        Admission Review Versions:
+          v1beta1
+          v1
+        Client Config:
+          Service:
+            Name:        aa-audit
+            Namespace:   kube-system
+            Path:        /mutate
+            Port:        443
+        Failure Policy:  Fail
+        Match Policy:    Equivalent
+        Name:            aa-audit.webhook.meshtwin.io
+        Namespace Selector:
+        Object Selector:
+        Reinvocation Policy:  Never
+        Rules:
+          API Groups:
+
+          API Versions:
+            v1
+          Operations:
+            CREATE
+          Resources:
+            pods
+          Scope:          *
+        Side Effects:     None
+        Timeout Seconds:  10
+      Events:             <none>
+      """
+
   @B15
   Scenario: A namespace revision injects with that revision and beats the pod's
     Given the commands:

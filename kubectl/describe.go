@@ -9,6 +9,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -16,7 +17,7 @@ import (
 )
 
 // describe is `kubectl describe TYPE [NAME_PREFIX...]` for pods,
-// namespaces and nodes.
+// namespaces, nodes and mutating webhook configurations.
 func (k *kubectlRun) describe(args []string) error {
 	fs := k.newFlags("kubectl describe")
 	selector := fs.StringP("selector", "l", "", "Selector (label query) to filter on")
@@ -35,9 +36,9 @@ func (k *kubectlRun) describe(args []string) error {
 	}
 	for _, a := range rargs {
 		switch a.res.kind {
-		case "Pod", "Namespace", "Node":
+		case "Pod", "Namespace", "Node", "MutatingWebhookConfiguration":
 		default:
-			return notEmulated("kubectl describe "+a.res.plural, "pods", "namespaces", "nodes")
+			return notEmulated("kubectl describe "+a.res.plural, "pods", "namespaces", "nodes", "mutatingwebhookconfigurations")
 		}
 	}
 	var objs []kubeSection
@@ -91,6 +92,11 @@ func (k *kubectlRun) describe(args []string) error {
 				text = k.describeNamespace(cs, v)
 			case *corev1.Node:
 				text = k.describeNode(cs, v, now, *showEvents)
+			case *admissionregistrationv1.MutatingWebhookConfiguration:
+				// kubectl has no describer of its own for it.
+				if text, err = k.describeGeneric(cs, s.res, v, *showEvents); err != nil {
+					return err
+				}
 			}
 			if !first {
 				fmt.Fprint(k.out, "\n\n")

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strings"
 
+	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	appsv1 "k8s.io/api/apps/v1"
 	autoscalingv1 "k8s.io/api/autoscaling/v1"
 	batchv1 "k8s.io/api/batch/v1"
@@ -487,6 +488,9 @@ func (a *apiServer) prepareCreate(req *request, gvr schema.GroupVersionResource,
 		if o.Count == 0 {
 			o.Count = 1
 		}
+	case *admissionregistrationv1.MutatingWebhookConfiguration:
+		o.Generation = 1
+		defaultMutatingWebhookConfiguration(o)
 	}
 	return obj, nil
 }
@@ -696,6 +700,10 @@ func (a *apiServer) prepareUpdate(cur, obj runtime.Object) field.ErrorList {
 		old := cur.(*appsv1.DaemonSet)
 		defaultDaemonSet(o)
 		return bumpGeneration(validateDaemonSet(o, old), old.Spec, o.Spec, old.Generation, &o.Generation)
+	case *admissionregistrationv1.MutatingWebhookConfiguration:
+		old := cur.(*admissionregistrationv1.MutatingWebhookConfiguration)
+		defaultMutatingWebhookConfiguration(o)
+		return bumpGeneration(nil, old.Webhooks, o.Webhooks, old.Generation, &o.Generation)
 	}
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	appsv1 "k8s.io/api/apps/v1"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -552,4 +553,41 @@ func validateDaemonSet(set, old *appsv1.DaemonSet) field.ErrorList {
 		errs = append(errs, field.Invalid(p.Child("selector"), set.Spec.Selector, "field is immutable"))
 	}
 	return errs
+}
+
+// defaultMutatingWebhookConfiguration sets what the API server defaults
+// in admissionregistration/v1 (pkg/apis/admissionregistration/v1/
+// defaults.go): failurePolicy Fail, matchPolicy Equivalent, empty
+// namespace and object selectors, timeoutSeconds 10, reinvocationPolicy
+// Never, rule scope "*", service port 443.
+func defaultMutatingWebhookConfiguration(c *admissionregistrationv1.MutatingWebhookConfiguration) {
+	for i := range c.Webhooks {
+		w := &c.Webhooks[i]
+		if w.FailurePolicy == nil {
+			w.FailurePolicy = new(admissionregistrationv1.Fail)
+		}
+		if w.MatchPolicy == nil {
+			w.MatchPolicy = new(admissionregistrationv1.Equivalent)
+		}
+		if w.NamespaceSelector == nil {
+			w.NamespaceSelector = &metav1.LabelSelector{}
+		}
+		if w.ObjectSelector == nil {
+			w.ObjectSelector = &metav1.LabelSelector{}
+		}
+		if w.TimeoutSeconds == nil {
+			w.TimeoutSeconds = new(int32(10))
+		}
+		if w.ReinvocationPolicy == nil {
+			w.ReinvocationPolicy = new(admissionregistrationv1.NeverReinvocationPolicy)
+		}
+		for j := range w.Rules {
+			if w.Rules[j].Scope == nil {
+				w.Rules[j].Scope = new(admissionregistrationv1.AllScopes)
+			}
+		}
+		if s := w.ClientConfig.Service; s != nil && s.Port == nil {
+			s.Port = new(int32(443))
+		}
+	}
 }
