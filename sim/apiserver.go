@@ -371,7 +371,11 @@ func (a *apiServer) create(req *request, gvr schema.GroupVersionResource, ns str
 	}
 	s := a.sim
 	now := metav1.NewTime(s.clock.Now())
-	m.SetUID(s.newUID())
+	if req.uids != nil {
+		m.SetUID(drawUID(req.uids))
+	} else {
+		m.SetUID(s.newUID())
+	}
 	m.SetCreationTimestamp(now)
 	m.SetDeletionTimestamp(nil)
 	m.SetDeletionGracePeriodSeconds(nil)
@@ -491,6 +495,12 @@ func (a *apiServer) prepareCreate(req *request, gvr schema.GroupVersionResource,
 	case *admissionregistrationv1.MutatingWebhookConfiguration:
 		o.Generation = 1
 		defaultMutatingWebhookConfiguration(o)
+	case *corev1.Service:
+		if a.cluster != nil {
+			if err := a.cluster.defaultService(o, gk); err != nil {
+				return nil, err
+			}
+		}
 	}
 	return obj, nil
 }
@@ -523,6 +533,9 @@ func (a *apiServer) afterCreate(req *request, gvr schema.GroupVersionResource, o
 			// controller would, say so where kubectl shows it.
 			c.recordEvent(refTo(o, "Namespace", "v1"), corev1.EventTypeWarning, "FailedCreate",
 				fmt.Sprintf("Error creating service account default: %v", err), "serviceaccount-controller", "")
+		}
+		if err := c.namespaceCreated(o); err != nil {
+			c.recordEvent(refTo(o, "Namespace", "v1"), corev1.EventTypeWarning, "FailedCreate", err.Error(), "root-ca-cert-publisher", "")
 		}
 	case *corev1.Pod:
 		c.podCreated(o)
@@ -700,6 +713,8 @@ func (a *apiServer) prepareUpdate(cur, obj runtime.Object) field.ErrorList {
 		old := cur.(*appsv1.DaemonSet)
 		defaultDaemonSet(o)
 		return bumpGeneration(validateDaemonSet(o, old), old.Spec, o.Spec, old.Generation, &o.Generation)
+	case *corev1.Service:
+		keepAllocated(cur.(*corev1.Service), o)
 	case *admissionregistrationv1.MutatingWebhookConfiguration:
 		old := cur.(*admissionregistrationv1.MutatingWebhookConfiguration)
 		defaultMutatingWebhookConfiguration(o)

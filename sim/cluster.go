@@ -1,8 +1,10 @@
 package sim
 
 import (
+	"crypto/x509/pkix"
 	"fmt"
 	"maps"
+	"math/rand/v2"
 	"sync/atomic"
 	"time"
 
@@ -88,6 +90,19 @@ type cluster struct {
 
 	podIPs *ipPool
 	eciIPs *ipPool
+
+	// system draws what the cluster's own controllers make (Service
+	// addresses and node ports, the UIDs of kube-root-ca.crt and the
+	// like, its CA): a stream apart from the simulator's, seeded from
+	// the run's seed and the cluster's index.
+	system     *rand.Rand
+	serviceIPs *serviceIPs
+	nodePorts  map[int32]bool
+	// rootCA is the cluster CA's certificate in PEM (kube-root-ca.crt).
+	rootCA string
+	// meshVersion is the version of the mesh the cluster joined: which
+	// namespaces its istiod writes istio-ca-root-cert into.
+	meshVersion model.ASMVersion
 }
 
 func newCluster(s *Sim, spec model.ClusterSpec, index int) (*cluster, error) {
@@ -108,7 +123,15 @@ func newCluster(s *Sim, spec model.ClusterSpec, index int) (*cluster, error) {
 		pods:        map[podKey]*podState{},
 		podIPs:      newIPPool([4]byte{10, byte(index % 64 * 4), 0, 0}, 1<<18),
 		eciIPs:      newIPPool([4]byte{192, 168, 128, 0}, 1<<15),
+		system:      rand.New(rand.NewPCG(s.seed, uint64(index)^0x73797374656d)),
+		nodePorts:   map[int32]bool{},
 	}
+	c.serviceIPs = newServiceIPs(model.ServiceCIDR(index), c.system)
+	rootCA, err := caBundlePEM(c.system, pkix.Name{CommonName: "kubernetes"}, s.clock.Now())
+	if err != nil {
+		return nil, err
+	}
+	c.rootCA = rootCA
 	c.api = newAPIServer(s, spec.Name, c)
 	c.tracker = c.api.tracker
 	c.events = newEventLog(s, c.tracker)
@@ -117,6 +140,11 @@ func newCluster(s *Sim, spec model.ClusterSpec, index int) (*cluster, error) {
 		if _, err := c.api.createBuiltinNamespace(ns); err != nil {
 			return nil, err
 		}
+	}
+	// The API server's own Service, on the first address of the range.
+	first := model.ServiceCIDR(index).Addr().Next().String()
+	if _, err := c.api.create(c.systemRequest(), gvrServices, metav1.NamespaceDefault, kubernetesService(first), false); err != nil {
+		return nil, err
 	}
 	req := &request{}
 	for range spec.Nodes {
@@ -208,6 +236,63 @@ func (c *cluster) join(mesh model.MeshConfig) error {
 		}
 	}
 	c.joined = true
+	c.meshVersion = mesh.Version
+	// istiod's namespace controller fills every namespace it serves.
+	var nss []string
+	for _, obj := range c.tracker.items(gvrNamespaces, "") {
+		nss = append(nss, obj.(*corev1.Namespace).Name)
+	}
+	for _, ns := range nss {
+		if err := c.writeIstioCARootCert(ns); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// systemRequest is a request of the cluster's own controllers: UIDs come
+// from the cluster's stream.
+func (c *cluster) systemRequest() *request {
+	return &request{uids: c.system}
+}
+
+// namespaceCreated is what controllers do for every new namespace:
+// kube-controller-manager's root-ca-cert-publisher writes
+// kube-root-ca.crt, and the mesh's istiod (in a member cluster)
+// istio-ca-root-cert.
+func (c *cluster) namespaceCreated(ns *corev1.Namespace) error {
+	cm := &corev1.ConfigMap{
+		ObjectMeta: metav1.ObjectMeta{Name: model.KubeRootCAConfigMap, Namespace: ns.Name,
+			Annotations: map[string]string{model.KubeRootCADescriptionAnnotation: model.KubeRootCADescription}},
+		Data: map[string]string{"ca.crt": c.rootCA},
+	}
+	if _, err := c.api.create(c.systemRequest(), gvrConfigMaps, ns.Name, cm, false); err != nil && !apierrors.IsAlreadyExists(err) {
+		return fmt.Errorf("publish %s in namespace %s: %w", model.KubeRootCAConfigMap, ns.Name, err)
+	}
+	if c.joined {
+		return c.writeIstioCARootCert(ns.Name)
+	}
+	return nil
+}
+
+// writeIstioCARootCert writes the mesh's root certificate into ns, as
+// istiod's namespace controller does, unless istiod skips ns.
+func (c *cluster) writeIstioCARootCert(ns string) error {
+	if !model.IstiodWritesCARootCert(ns, c.meshVersion) || c.tracker.peek(gvrConfigMaps, ns, model.IstioCARootCertConfigMap) != nil {
+		return nil
+	}
+	root, err := c.sim.meshRootCertLocked()
+	if err != nil {
+		return err
+	}
+	cm := &corev1.ConfigMap{
+		ObjectMeta: metav1.ObjectMeta{Name: model.IstioCARootCertConfigMap, Namespace: ns,
+			Labels: map[string]string{"istio.io/config": "true"}},
+		Data: map[string]string{model.IstioCARootCertKey: root},
+	}
+	if _, err := c.api.create(c.systemRequest(), gvrConfigMaps, ns, cm, false); err != nil && !apierrors.IsAlreadyExists(err) {
+		return fmt.Errorf("write %s in namespace %s: %w", model.IstioCARootCertConfigMap, ns, err)
+	}
 	return nil
 }
 

@@ -43,6 +43,10 @@
 // (10.0.0.0/14 for the first cluster created, 10.4.0.0/14 for the second,
 // and so on); ECI pods on virtual nodes get VPC addresses
 // (192.168.128.0/17); nodes are named like ACK's (cn-beijing.192.168.0.1).
+// Services get the API server's defaults and a cluster IP from the
+// cluster's service range (model.ServiceCIDR), the kubernetes Service
+// the first one; every namespace gets kube-root-ca.crt, and in clusters
+// of the mesh istio-ca-root-cert (model.IstiodWritesCARootCert).
 //
 // The kubelet is model.PodStatusAt on the virtual clock: Advance moves the
 // clock in steps (the greatest common divisor of the lifecycle durations)

@@ -18,6 +18,8 @@ var (
 	gvrPods         = schema.GroupVersionResource{Version: "v1", Resource: "pods"}
 	gvrEvents       = schema.GroupVersionResource{Version: "v1", Resource: "events"}
 	gvrSAs          = schema.GroupVersionResource{Version: "v1", Resource: "serviceaccounts"}
+	gvrServices     = schema.GroupVersionResource{Version: "v1", Resource: "services"}
+	gvrConfigMaps   = schema.GroupVersionResource{Version: "v1", Resource: "configmaps"}
 	gvrDeployments  = schema.GroupVersionResource{Group: "apps", Version: "v1", Resource: "deployments"}
 	gvrReplicaSets  = schema.GroupVersionResource{Group: "apps", Version: "v1", Resource: "replicasets"}
 	gvrJobs         = schema.GroupVersionResource{Group: "batch", Version: "v1", Resource: "jobs"}

@@ -2,6 +2,7 @@ package sim
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"strings"
 
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -26,8 +27,11 @@ func (s *Sim) randSuffix(n int) string {
 }
 
 // newUID draws a version-4 UUID. Callers hold s.mu.
-func (s *Sim) newUID() types.UID {
-	hi, lo := s.rng.Uint64(), s.rng.Uint64()
+func (s *Sim) newUID() types.UID { return drawUID(s.rng) }
+
+// drawUID draws a version-4 UUID from rng.
+func drawUID(rng *rand.Rand) types.UID {
+	hi, lo := rng.Uint64(), rng.Uint64()
 	hi = hi&^(0xf<<12) | 0x4<<12 // version 4
 	lo = lo&^(0x3<<62) | 0x2<<62 // RFC 4122 variant
 	return types.UID(fmt.Sprintf("%08x-%04x-%04x-%04x-%012x",

@@ -133,6 +133,11 @@ func (c *cluster) bindRequest(ns string, b *corev1.Binding) error {
 // afterDelete is called once an object has left the store.
 func (c *cluster) afterDelete(ref objectRef, obj runtime.Object) {
 	switch o := obj.(type) {
+	case *corev1.Service:
+		c.serviceIPs.release(o.Spec.ClusterIP)
+		for _, p := range o.Spec.Ports {
+			delete(c.nodePorts, p.NodePort)
+		}
 	case *corev1.Pod:
 		if st := c.pods[podKey{o.Namespace, o.Name}]; st != nil && o.Status.Phase == corev1.PodRunning {
 			// The kubelet stops the app containers, then the native

@@ -2,6 +2,7 @@ package sim
 
 import (
 	"context"
+	"crypto/x509/pkix"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -43,9 +44,13 @@ type Sim struct {
 	// mu guards everything below and every cluster's state. Reactors
 	// take it after the clientset's own lock; Sim methods that call a
 	// clientset release it first.
-	mu       sync.Mutex
-	clock    *clock
-	rng      *rand.Rand
+	mu    sync.Mutex
+	clock *clock
+	rng   *rand.Rand
+	seed  uint64
+	// meshRoot is the mesh CA's root certificate (istio-ca-root-cert),
+	// made on first use.
+	meshRoot string
 	timing   model.Timing
 	step     time.Duration
 	clusters map[string]*cluster
@@ -87,6 +92,7 @@ func New(opts Options) *Sim {
 	return &Sim{
 		clock:    newClock(opts.Start),
 		rng:      rand.New(rand.NewPCG(seed, seed^0x6d657368747769)),
+		seed:     seed,
 		timing:   timing,
 		step:     stepFor(timing.InitContainerRun, timing.ContainerStart, timing.AppReady, timing.ProxyReady, timing.JobRun),
 		clusters: map[string]*cluster{},
@@ -380,6 +386,23 @@ func (s *Sim) InstallWebhook(_ context.Context, clusterName string, w model.Webh
 type request struct {
 	mesh   model.MeshConfig
 	meshOK bool
+	// uids, when set, is the stream the UIDs of created objects are drawn
+	// from instead of the simulator's (a cluster's own controllers).
+	uids *rand.Rand
+}
+
+// meshRootCertLocked is the mesh CA's self-signed root (O=cluster.local,
+// as Istio's self-signed CA names it), the same in every cluster.
+// Callers hold s.mu.
+func (s *Sim) meshRootCertLocked() (string, error) {
+	if s.meshRoot == "" {
+		root, err := caBundlePEM(rand.New(rand.NewPCG(s.seed, 0x6973746f6361)), pkix.Name{Organization: []string{"cluster.local"}}, s.clock.Now())
+		if err != nil {
+			return "", err
+		}
+		s.meshRoot = root
+	}
+	return s.meshRoot, nil
 }
 
 // request snapshots the mesh config; call it without holding s.mu.

@@ -1,0 +1,54 @@
+package model
+
+import "net/netip"
+
+// The objects every cluster's controllers keep in each namespace, and the
+// Services the API server itself owns.
+const (
+	// KubeRootCAConfigMap is the ConfigMap kube-controller-manager's
+	// root-ca-cert-publisher writes into every namespace: the cluster CA
+	// under "ca.crt" (pkg/controller/certificates/rootcacertpublisher).
+	KubeRootCAConfigMap = "kube-root-ca.crt"
+	// KubeRootCADescriptionAnnotation and KubeRootCADescription are the
+	// annotation the publisher puts on it.
+	KubeRootCADescriptionAnnotation = "kubernetes.io/description"
+	KubeRootCADescription           = "Contains a CA bundle that can be used to verify the kube-apiserver when using internal endpoints such as the internal service IP or kubernetes.default.svc. " +
+		"No other usage is guaranteed across distributions of Kubernetes clusters."
+	// IstioCARootCertConfigMap is the ConfigMap istiod's namespace
+	// controller writes into each namespace of a cluster it serves: the
+	// mesh's root certificate under "root-cert.pem", labelled
+	// istio.io/config=true. The injected sidecar mounts it
+	// (the istiod-ca-cert volume).
+	IstioCARootCertConfigMap = "istio-ca-root-cert"
+	IstioCARootCertKey       = "root-cert.pem"
+	// KubernetesService is the Service in "default" that fronts the API
+	// server: the first address of the service range, port 443 (https)
+	// to the API server's 6443, labelled component=apiserver and
+	// provider=kubernetes.
+	KubernetesService = "kubernetes"
+)
+
+// ServiceCIDR is a cluster's service address range: ACK's example range
+// 172.21.0.0/20 for the first cluster created, the next /20 for each
+// later one (172.21.16.0/20, ...), so that the clusters of one mesh do
+// not overlap.
+func ServiceCIDR(clusterIndex int) netip.Prefix {
+	third := byte(clusterIndex % 16 * 16)
+	return netip.PrefixFrom(netip.AddrFrom4([4]byte{172, 21, third, 0}), 20)
+}
+
+// IstiodWritesCARootCert reports whether istiod's namespace controller
+// writes istio-ca-root-cert into namespace ns: it skips the namespaces
+// the injector ignores (kube-public, kube-node-lease,
+// local-path-storage), and kube-system too before Istio 1.22 (istio/istio
+// PR 49261, "do not skip creating istio-ca-root-cert in kube-system", so
+// that ztunnel can run there). ASM's minor version is its Istio's.
+func IstiodWritesCARootCert(ns string, mesh ASMVersion) bool {
+	switch ns {
+	case "kube-public", "kube-node-lease", "local-path-storage":
+		return false
+	case "kube-system":
+		return mesh.AtLeast(ASMVersion{Major: 1, Minor: 22})
+	}
+	return true
+}
