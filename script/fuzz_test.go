@@ -116,33 +116,27 @@ func FuzzTranscript(f *testing.F) {
 				t.Fatalf("step on line %d runs as line %d", lines[k], cmds[k].Line)
 			}
 		}
-		expected := map[string]string{}
-		for _, st := range steps {
-			cmd, _ := ExpectsFailure(st.Command)
-			expected[cmd] = st.Expected
-		}
+		// Check runs the steps in order, one call each: the k-th call
+		// answers as the k-th step says, with its own output and the
+		// exit status its mark asks for.
+		k := 0
 		ms := Check("t", text, func(command string) (string, int) {
-			for _, st := range steps {
-				if cmd, fail := ExpectsFailure(st.Command); cmd == command {
-					status := 0
-					if fail {
-						status = 1
-					}
-					return expected[cmd], status
-				}
+			if k >= len(steps) {
+				t.Fatalf("Check ran %q after the last step", command)
 			}
-			t.Fatalf("Check ran %q, which is no step", command)
-			return "", 0
+			st := steps[k]
+			k++
+			cmd, fail := ExpectsFailure(st.Command)
+			if cmd != command {
+				t.Fatalf("Check ran %q for the step %q", command, st.Command)
+			}
+			if fail {
+				return st.Expected, 1
+			}
+			return st.Expected, 0
 		})
 		if len(steps) > 0 && len(ms) > 0 {
-			// Two steps may share a command with different outputs; the
-			// replay above answers with the last one's.
-			for _, m := range ms {
-				c, _ := ExpectsFailure(m.Command)
-				if expected[c] == m.Expected {
-					t.Fatalf("a step replayed with its own output fails:\n%s", m)
-				}
-			}
+			t.Fatalf("a step replayed with its own output fails:\n%s", ms[0])
 		}
 	})
 }
