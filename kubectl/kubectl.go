@@ -57,6 +57,8 @@ var kubectlCommands = map[string]func(k *kubectlRun, args []string) error{
 	"patch":   (*kubectlRun).patch,
 	"scale":   (*kubectlRun).scale,
 	"config":  (*kubectlRun).config,
+	"wait":    (*kubectlRun).wait,
+	"logs":    (*kubectlRun).logs,
 }
 
 // kubectlEmulated are the names of kubectlCommands, sorted, for help.
