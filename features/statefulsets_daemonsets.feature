@@ -370,3 +370,48 @@ Feature: StatefulSets and DaemonSets get their pods through the same admission c
       daemonset.apps "agent" deleted
       """
     And it succeeds
+
+  @B37
+  Scenario: describe statefulset and daemonset print what kubectl's describers print
+    Given the commands:
+      """
+      kubectl apply -f - <<EOF
+      apiVersion: apps/v1
+      kind: StatefulSet
+      metadata:
+        name: web
+      spec:
+        serviceName: web
+        replicas: 2
+        selector:
+          matchLabels:
+            app: web
+        template:
+          metadata:
+            labels:
+              app: web
+          spec:
+            containers:
+            - name: nginx
+              image: nginx:1.27
+      EOF
+      advance 1m
+      """
+    When I run "kubectl describe statefulset web"
+    Then it succeeds
+    And the output contains:
+      """
+      Name:                   web
+      Service Name:           web
+      Pod Management Policy:  OrderedReady
+      Replicas:               2 desired | 2 total
+      Update Strategy:        RollingUpdate
+      Pods Status:    2 Running / 0 Waiting / 0 Succeeded / 0 Failed
+      Pod Template:
+      Labels:  app=web
+      Containers:
+      nginx:
+      Image:         nginx:1.27
+      Volume Claims:  <none>
+      Normal  SuccessfulCreate  *  statefulset-controller  create Pod web-0 in StatefulSet web successful
+      """

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
+	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -36,9 +37,9 @@ func (k *kubectlRun) describe(args []string) error {
 	}
 	for _, a := range rargs {
 		switch a.res.kind {
-		case "Pod", "Namespace", "Node", "MutatingWebhookConfiguration":
+		case "Pod", "Namespace", "Node", "MutatingWebhookConfiguration", "StatefulSet", "DaemonSet":
 		default:
-			return notEmulated("kubectl describe "+a.res.plural, "pods", "namespaces", "nodes", "mutatingwebhookconfigurations")
+			return notEmulated("kubectl describe "+a.res.plural, "pods", "namespaces", "nodes", "mutatingwebhookconfigurations", "statefulsets", "daemonsets")
 		}
 	}
 	var objs []kubeSection
@@ -97,6 +98,10 @@ func (k *kubectlRun) describe(args []string) error {
 				if text, err = k.describeGeneric(cs, s.res, v, *showEvents); err != nil {
 					return err
 				}
+			case *appsv1.StatefulSet:
+				text = k.describeStatefulSet(cs, v, now, *showEvents)
+			case *appsv1.DaemonSet:
+				text = k.describeDaemonSet(cs, v, now, *showEvents)
 			}
 			if !first {
 				fmt.Fprint(k.out, "\n\n")

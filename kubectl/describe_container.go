@@ -11,19 +11,26 @@ import (
 	"k8s.io/apimachinery/pkg/api/resource"
 )
 
-func describeContainers(w *describeWriter, label string, pod *corev1.Pod, containers []corev1.Container, statuses []corev1.ContainerStatus) {
+// describeContainers is kubectl's describeContainers: space is "" for a
+// pod and "  " for a pod template, whose container names get one more
+// space.
+func describeContainers(w *describeWriter, space, label string, pod *corev1.Pod, containers []corev1.Container, statuses []corev1.ContainerStatus) {
+	nameIndent := ""
+	if space != "" {
+		nameIndent = " "
+	}
 	byName := map[string]corev1.ContainerStatus{}
 	for _, st := range statuses {
 		byName[st.Name] = st
 	}
 	if len(containers) == 0 {
-		w.write(0, "%s: <none>\n", label)
+		w.write(0, "%s%s: <none>\n", space, label)
 	} else {
-		w.write(0, "%s:\n", label)
+		w.write(0, "%s%s:\n", space, label)
 	}
 	for _, c := range containers {
 		st, ok := byName[c.Name]
-		w.write(1, "%v:\n", c.Name)
+		w.write(1, "%s%v:\n", nameIndent, c.Name)
 		if ok {
 			w.write(2, "Container ID:\t%s\n", st.ContainerID)
 		}
@@ -231,6 +238,10 @@ func describeEnv(w *describeWriter, pod *corev1.Pod, c corev1.Container) {
 
 // podFieldValue resolves a downward-API field path of a pod.
 func podFieldValue(pod *corev1.Pod, path string) string {
+	if pod == nil {
+		// A pod template: kubectl has no value to resolve.
+		return ""
+	}
 	switch path {
 	case "metadata.name":
 		return pod.Name

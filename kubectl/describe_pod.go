@@ -66,9 +66,9 @@ func (k *kubectlRun) describePod(cs kubernetes.Interface, pod *corev1.Pod, now t
 		w.write(0, "NominatedNodeName:\t%s\n", pod.Status.NominatedNodeName)
 	}
 	if len(pod.Spec.InitContainers) > 0 {
-		describeContainers(w, "Init Containers", pod, pod.Spec.InitContainers, pod.Status.InitContainerStatuses)
+		describeContainers(w, "", "Init Containers", pod, pod.Spec.InitContainers, pod.Status.InitContainerStatuses)
 	}
-	describeContainers(w, "Containers", pod, pod.Spec.Containers, pod.Status.ContainerStatuses)
+	describeContainers(w, "", "Containers", pod, pod.Spec.Containers, pod.Status.ContainerStatuses)
 	if len(pod.Spec.ReadinessGates) > 0 {
 		w.write(0, "Readiness Gates:\n  Type\tStatus\n")
 		for _, g := range pod.Spec.ReadinessGates {
@@ -88,24 +88,30 @@ func (k *kubectlRun) describePod(cs kubernetes.Interface, pod *corev1.Pod, now t
 			w.write(1, "%v \t%v \n", c.Type, c.Status)
 		}
 	}
-	describeVolumes(w, pod.Spec.Volumes)
+	describeVolumes(w, "", pod.Spec.Volumes)
 	w.write(0, "QoS Class:\t%s\n", podQOSClass(pod))
 	w.labelsBlock("Node-Selectors", pod.Spec.NodeSelector)
-	describeTolerations(w, pod.Spec.Tolerations)
+	describeTolerations(w, "Tolerations", pod.Spec.Tolerations)
 	if showEvents {
 		w.events(k.objectEvents(cs, pod.Namespace, pod.Name, "", string(pod.UID)), now)
 	}
 	return w.String()
 }
 
-func describeVolumes(w *describeWriter, volumes []corev1.Volume) {
+// describeVolumes is kubectl's describeVolumes: space as in
+// describeContainers.
+func describeVolumes(w *describeWriter, space string, volumes []corev1.Volume) {
+	nameIndent := ""
+	if space != "" {
+		nameIndent = " "
+	}
 	if len(volumes) == 0 {
-		w.write(0, "Volumes:\t<none>\n")
+		w.write(0, "%sVolumes:\t<none>\n", space)
 		return
 	}
-	w.write(0, "Volumes:\n")
+	w.write(0, "%sVolumes:\n", space)
 	for _, v := range volumes {
-		w.write(1, "%v:\n", v.Name)
+		w.write(1, "%s%v:\n", nameIndent, v.Name)
 		src := v.VolumeSource
 		switch {
 		case src.HostPath != nil:
@@ -165,8 +171,8 @@ func describeVolumes(w *describeWriter, volumes []corev1.Volume) {
 	}
 }
 
-func describeTolerations(w *describeWriter, tolerations []corev1.Toleration) {
-	w.write(0, "Tolerations:\t")
+func describeTolerations(w *describeWriter, title string, tolerations []corev1.Toleration) {
+	w.write(0, "%s:\t", title)
 	if len(tolerations) == 0 {
 		w.write(0, "<none>\n")
 		return

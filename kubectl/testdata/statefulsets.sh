@@ -34,6 +34,7 @@ kubectl get sts,pods
 kubectl rollout status sts/web
 kubectl get sts -o wide
 kubectl get pvc -o wide
+kubectl describe sts web
 kubectl scale sts web --replicas 1
 advance 1s
 kubectl get pods
@@ -65,5 +66,6 @@ kubectl rollout status ds agent
 kubectl get ds
 kubectl get ds -o wide
 kubectl get all
+kubectl describe ds agent
 kubectl delete ds agent
 kubectl get pods
