@@ -155,4 +155,3 @@ func derefReplicas(p *int32) int32 {
 	}
 	return *p
 }
-
