@@ -17,6 +17,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/meshtwin/meshtwin/model"
+	"github.com/meshtwin/meshtwin/realk8s/admission"
 	"github.com/meshtwin/meshtwin/realk8s/controlplane"
 	"github.com/meshtwin/meshtwin/shell"
 )
@@ -27,10 +28,11 @@ import (
 type Backend struct {
 	fleet *Fleet
 
-	mu       sync.Mutex
-	instance *meshInstance
-	clusters map[string]*cluster
-	closed   bool
+	mu        sync.Mutex
+	instance  *meshInstance
+	clusters  map[string]*cluster
+	admission *admission.Server // started on first use (webhooks.go)
+	closed    bool
 }
 
 var _ shell.Backend = (*Backend)(nil)
@@ -155,9 +157,15 @@ func (b *Backend) CreateCluster(ctx context.Context, spec model.ClusterSpec) err
 		b.mu.Lock()
 		c.info.VirtualNodeComponent = true
 		b.mu.Unlock()
+		if err := b.installECIWebhook(ctx, c); err != nil {
+			return fmt.Errorf("create cluster %q: %w", spec.Name, err)
+		}
 	}
 	return nil
 }
+
+// eciPodCIDR is where the virtual node's pods get their addresses.
+const eciPodCIDR = "192.168.128.0/17"
 
 // nodeIP is the address of a cluster's n-th node, as ACK numbers them.
 func nodeIP(n int) string {
@@ -168,6 +176,12 @@ func nodeIP(n int) string {
 // Ready and runs the pods bound to it.
 func (c *cluster) registerNode(ctx context.Context, n *corev1.Node, ip string, virtual bool) error {
 	model.DecorateNode(n, c.info, ip, virtual, time.Now())
+	if virtual {
+		// ECI pods get addresses of the VPC's vSwitch, as in the
+		// in-memory backend; kwok hands them out of the node's range.
+		n.Spec.PodCIDR = eciPodCIDR
+		n.Spec.PodCIDRs = []string{eciPodCIDR}
+	}
 	c.nodes++
 	if _, err := c.plane.Client().CoreV1().Nodes().Create(ctx, n, metav1.CreateOptions{}); err != nil {
 		return fmt.Errorf("register node %q: %w", n.Name, err)
@@ -198,14 +212,18 @@ func (b *Backend) JoinCluster(ctx context.Context, name string) error {
 	if err != nil {
 		return fmt.Errorf("add cluster %q to the mesh: %w", name, err)
 	}
-	if err := m.inst.AddCluster(ctx, name, m.memberClient(c), info); err != nil {
+	member, err := b.memberClient(c)
+	if err != nil {
+		return fmt.Errorf("add cluster %q to the mesh: %w", name, err)
+	}
+	if err := m.inst.AddCluster(ctx, name, member, info); err != nil {
 		return fmt.Errorf("add cluster %q to the mesh: %w", name, err)
 	}
 	if err := ensureNamespace(ctx, c.plane.Client(), model.IstioSystemNamespace); err != nil {
 		return fmt.Errorf("add cluster %q to the mesh: %w", name, err)
 	}
 	for _, rev := range m.inst.Config().ServedRevisions() {
-		if err := m.installInjector(ctx, c, rev); err != nil {
+		if err := b.installInjector(ctx, c, rev); err != nil {
 			return fmt.Errorf("add cluster %q to the mesh: %w", name, err)
 		}
 	}
@@ -273,7 +291,7 @@ func (b *Backend) LeaveCluster(ctx context.Context, name string) (changed, empti
 		return changed, emptied, err
 	}
 	for _, rev := range m.inst.Config().ServedRevisions() {
-		if err := m.uninstallInjector(ctx, c, rev); err != nil {
+		if err := b.uninstall(ctx, c, model.InjectorConfigurationName(rev)); err != nil {
 			return changed, emptied, fmt.Errorf("remove cluster %q from the mesh: %w", name, err)
 		}
 	}
@@ -325,8 +343,8 @@ func (b *Backend) Close() error {
 		return nil
 	}
 	b.closed = true
-	m, clusters := b.instance, b.clusters
-	b.instance, b.clusters = nil, map[string]*cluster{}
+	m, clusters, srv := b.instance, b.clusters, b.admission
+	b.instance, b.clusters, b.admission = nil, map[string]*cluster{}, nil
 	b.mu.Unlock()
 
 	ctx, cancel := context.WithTimeout(context.Background(), resetTimeout)
@@ -339,6 +357,9 @@ func (b *Backend) Close() error {
 	for _, name := range slices.Sorted(maps.Keys(clusters)) {
 		c := clusters[name]
 		errs = append(errs, b.fleet.release(roleCluster, c.plane, resetCluster(ctx, c.plane)))
+	}
+	if srv != nil {
+		errs = append(errs, srv.Stop())
 	}
 	return errors.Join(errs...)
 }
