@@ -12,7 +12,7 @@ Feature: CronJobs fire on the virtual clock
       kubectl label namespace default istio-injection=enabled
       """
 
-  @B37
+  @B37 @virtual-clock
   Scenario: a CronJob creates a Job at each scheduled time, keeps three successful ones, and its pods are injected
     When I run:
       """
@@ -60,7 +60,7 @@ Feature: CronJobs fire on the virtual clock
       *   Normal   SuccessfulDelete   cronjob/report   Deleted job report-29453770
       """
 
-  @B37
+  @B37 @virtual-clock
   Scenario: with a traditional sidecar a CronJob's Job never completes, and concurrencyPolicy Forbid skips every later run
     When I run:
       """

@@ -191,7 +191,7 @@ Feature: Native and traditional sidecars
       Then the output contains "Mode: the sidecar is native"
       And the output contains "ASM 1.22.2.35 on Kubernetes 1.30"
 
-    @B32
+    @B32 @kubelet
     Scenario: A Job completes when its sidecar is native
       When I run "kubectl create job pi --image perl -- sleep 5"
       Then the output is:
@@ -206,7 +206,7 @@ Feature: Native and traditional sidecars
       Then the "STATUS" column for "pi-*" is "Completed"
       And the "READY" column for "pi-*" is "0/2"
 
-    @B32
+    @B32 @kubelet
     Scenario: A Job never completes when its sidecar is traditional
       Given the commands:
         """
@@ -228,7 +228,7 @@ Feature: Native and traditional sidecars
       And I run "kubectl get jobs"
       Then the "STATUS" column for "pi" is "Running"
 
-    @B32
+    @B32 @kubelet
     Scenario: A traditional sidecar leaves the app without network until the proxy is ready
       Given the commands:
         """
@@ -242,7 +242,7 @@ Feature: Native and traditional sidecars
       When I run "kubectl describe pod web"
       Then the output contains "NoNetwork"
 
-    @B39
+    @B39 @kubelet
     Scenario: The twin's insights are never reported as kubelet's events
       Given the commands:
         """
@@ -256,7 +256,7 @@ Feature: Native and traditional sidecars
       When I run "kubectl describe pod web"
       Then the output contains "meshtwin-insight"
 
-    @B32
+    @B32 @kubelet
     Scenario: A native sidecar is ready before the app starts, so the app never lacks network
       Given the commands:
         """
@@ -267,7 +267,7 @@ Feature: Native and traditional sidecars
       Then the output contains "Started container web"
       And the output does not contain "NoNetwork"
 
-    @B32
+    @B32 @kubelet
     Scenario: Graceful startup holds a traditional app until the proxy is ready
       Given the commands:
         """
@@ -279,7 +279,7 @@ Feature: Native and traditional sidecars
       Then the output contains "Started container web"
       And the output does not contain "NoNetwork"
 
-    @B32
+    @B32 @kubelet
     Scenario: Init containers of a traditional pod have no network
       Given the commands:
         """
@@ -306,7 +306,7 @@ Feature: Native and traditional sidecars
       Then the output contains "init container "fetch-config" runs before istio-proxy starts"
       And the output contains "so it has no network"
 
-    @B32
+    @B32 @kubelet
     Scenario: Init containers of a native pod start after the proxy and have network
       When I run:
         """
@@ -334,7 +334,7 @@ Feature: Native and traditional sidecars
       Then the output contains "Started container fetch-config"
       And the output does not contain "NoNetwork"
 
-    @B32
+    @B32 @kubelet
     Scenario: A traditional proxy stops before the app, cutting it off while it shuts down
       Given the commands:
         """
@@ -352,7 +352,7 @@ Feature: Native and traditional sidecars
       And the output contains "pod/web"
       And the output contains "istio-proxy got SIGTERM together with container "web": it drains its inbound listeners at once and exits after the termination drain duration (5s by default)"
 
-    @B32
+    @B32 @kubelet
     Scenario: Graceful shutdown keeps a traditional proxy until the app is done
       Given the commands:
         """
@@ -365,7 +365,7 @@ Feature: Native and traditional sidecars
       Then the output contains "Killing"
       And the output does not contain "ProxyStoppedFirst"
 
-    @B32
+    @B32 @kubelet
     Scenario: A native sidecar stops after the app, so deleting the pod cuts nothing off
       Given the commands:
         """
@@ -377,7 +377,7 @@ Feature: Native and traditional sidecars
       Then the output contains "Killing"
       And the output does not contain "ProxyStoppedFirst"
 
-    @B32
+    @B32 @kubelet
     Scenario: Lifecycle settings for a native sidecar are ignored
       Given the commands:
         """
@@ -459,7 +459,7 @@ Feature: Native and traditional sidecars
         sleep
         """
 
-    @B34
+    @B34 @kubelet
     Scenario: While the native sidecar starts, the pod is still initializing
       When I run:
         """
@@ -469,7 +469,7 @@ Feature: Native and traditional sidecars
       Then the "READY" column for "sleep" is "0/2"
       And the "STATUS" column for "sleep" is "Init:0/2"
 
-    @B34
+    @B34 @kubelet
     Scenario: READY counts the native sidecar as soon as it is ready, before the app is
       Given the commands:
         """
@@ -488,7 +488,7 @@ Feature: Native and traditional sidecars
       Then the "READY" column for "sleep" is "2/2"
       And the "STATUS" column for "sleep" is "Running"
 
-    @B34
+    @B34 @kubelet
     Scenario: A sidecar that has started but is not ready yet is not counted in READY
       A restartable init container without a startup probe counts as
       started as soon as it runs; kubectl counts it in READY only once it
@@ -567,7 +567,7 @@ Feature: Native and traditional sidecars
         | 1.27.0.0   | --profile istio | 1.33       |               | sleep\|istio-init istio-proxy | native      |
         | 1.26.0.0   | --profile istio | 1.33       |               | sleep istio-proxy\|istio-init | traditional |
 
-    @B32 @B30
+    @B32 @B30 @kubelet
     Scenario: Under upstream Istio's profile istio-init runs last, so the user's init containers keep their network
       Given the commands:
         """
