@@ -182,7 +182,7 @@ Feature: Bad input is rejected with a clear error and changes nothing
       Then it fails with "error parsing"
       And nothing changed
 
-    @B29
+    @B29 @apiserver-before-1.35
     Scenario: The API server rejects restartPolicy on a regular container; only init containers may be sidecars
       When I run:
         """

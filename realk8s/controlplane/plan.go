@@ -144,13 +144,11 @@ func NewPlan(name string, bins binaries.Set, workDir string, ports Ports) Plan {
 					"--allow-privileged=true",
 					"--cert-dir=" + in(dirPKI),
 					"--profiling=false",
-					// Two beta features on by default from 1.35 that the
-					// clusters the twin models (older) lack: the API
-					// server copying a node's topology labels onto the
-					// pods bound to it (KEP-4742), and restartPolicy on
-					// regular containers (container restart rules,
-					// KEP-5307; older servers refuse it).
-					"--feature-gates=PodTopologyLabelsAdmission=false,ContainerRestartRules=false",
+					// From 1.35 the API server copies a node's topology
+					// labels onto the pods bound to it (KEP-4742, beta
+					// and on by default); the clusters the twin models
+					// are older, and their pods keep their own labels.
+					"--feature-gates=PodTopologyLabelsAdmission=false",
 				},
 				Env:    env,
 				Health: "https://127.0.0.1:" + ports.APIServer + "/readyz",
