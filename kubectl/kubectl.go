@@ -108,9 +108,10 @@ type kubectlRun struct {
 func (k *kubectlRun) run(args []string) error {
 	name, rest, ok := kubectlSplitCommand(args)
 	if !ok {
-		k.newFlags("kubectl")
-		if _, err := k.parse(args); err != nil {
-			return err
+		// kubectl and kubectl --help print one help text.
+		fs := k.newFlags("kubectl")
+		if err := fs.Parse(args); err != nil {
+			return &kubectlFlagError{path: k.path, err: err}
 		}
 		k.writeRootHelp()
 		return nil
@@ -193,10 +194,13 @@ func (k *kubectlRun) parse(args []string) ([]string, error) {
 	return k.fs.Args(), nil
 }
 
+// writeRootHelp is kubectl's root help in its layout (description,
+// commands, usage), listing the commands meshtwin emulates.
 func (k *kubectlRun) writeRootHelp() {
 	fmt.Fprintf(k.out, "kubectl controls the Kubernetes cluster manager (emulated by meshtwin).\n\n"+
-		"Emulated commands:\n  %s\n\nGlobal flags:\n  --context NAME   a cluster of the mesh, or asm for the mesh instance\n"+
-		"  -n, --namespace  the namespace scope\n", strings.Join(kubectlEmulated, "\n  "))
+		"Emulated commands:\n  %s\n\nOptions:\n%s\nUsage:\n  kubectl [flags] [options]\n\n"+
+		"Use \"kubectl <command> --help\" for more information about a given command.\n",
+		strings.Join(kubectlEmulated, "\n  "), k.fs.FlagUsages())
 }
 
 // contextName is the context this command talks to: --context, else the

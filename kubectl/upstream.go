@@ -97,6 +97,13 @@ func emulatedResourceNames() []string {
 	return names
 }
 
+// EmulatedResources are the resource types the emulation serves, by
+// plural name, sorted (for help texts).
+func EmulatedResources() []string { return emulatedResourceNames() }
+
+// EmulatedCommands are the kubectl commands the emulation runs, sorted.
+func EmulatedCommands() []string { return slices.Clone(kubectlEmulated) }
+
 // emulatedKinds are the kinds of every emulated type, for manifests.
 func emulatedKinds() []string {
 	kinds := make([]string, 0, len(kubeResourceTable))

@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/meshtwin/meshtwin/internal/suggest"
+	"github.com/meshtwin/meshtwin/kubectl"
 	"github.com/meshtwin/meshtwin/script"
 )
 
@@ -605,6 +606,32 @@ func CommandHelp() string {
 	writeCommandList(&b, commandTable(), "")
 	b.WriteString("\nCommands combine with pipes (kubectl get pod P -o yaml | kubectl replace --force -f -),\n" +
 		"and heredocs feed manifests (kubectl apply -f - <<EOF ... EOF).\n")
+	b.WriteString("\nkubectl commands emulated:\n" + wrapWords(kubectl.EmulatedCommands(), "  ", 78))
+	b.WriteString("kubectl resource types emulated (get, describe, apply -f, delete ...; asmmeshconfigs on --context asm):\n" +
+		wrapWords(kubectl.EmulatedResources(), "  ", 78))
+	return b.String()
+}
+
+// wrapWords joins words with ", " in lines of at most width characters,
+// each starting with indent.
+func wrapWords(words []string, indent string, width int) string {
+	var b strings.Builder
+	line := indent
+	for i, w := range words {
+		item := w
+		if i < len(words)-1 {
+			item += ","
+		}
+		if line != indent && len(line)+1+len(item) > width {
+			b.WriteString(line + "\n")
+			line = indent
+		}
+		if line != indent {
+			line += " "
+		}
+		line += item
+	}
+	b.WriteString(line + "\n")
 	return b.String()
 }
 

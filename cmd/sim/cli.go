@@ -114,6 +114,20 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		fmt.Fprintf(stdout, "sim %s (%s, %s/%s)\n", version, runtime.Version(), runtime.GOOS, runtime.GOARCH)
 		return 0
 	case "help", "-h", "--help":
+		if len(args) > 1 && args[0] == "help" {
+			// sim help COMMAND is COMMAND's own help.
+			switch args[1] {
+			case "run":
+				return runScript(ctx, []string{"--help"}, stdin, stdout, stderr)
+			case "check":
+				return runCheck(ctx, []string{"--help"}, stdin, stdout, stderr)
+			case "version":
+				fmt.Fprint(stdout, "Usage: sim version\n\nPrints the version of sim, the Go release that built it, and the platform.\n")
+				return 0
+			}
+			fmt.Fprintf(stderr, "sim: unknown help topic %q (known: run, check, version)\nRun 'sim --help' for usage.\n", args[1])
+			return 2
+		}
 		fmt.Fprint(stdout, topUsage)
 		return 0
 	default:

@@ -54,3 +54,5 @@ kind: Secret
 metadata:
   name: s
 EOF2
+# One help text, whether asked for or not (kubectl with no command prints it too).
+kubectl --help
