@@ -11,6 +11,7 @@ import (
 
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	appsv1 "k8s.io/api/apps/v1"
+	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -37,9 +38,9 @@ func (k *kubectlRun) describe(args []string) error {
 	}
 	for _, a := range rargs {
 		switch a.res.kind {
-		case "Pod", "Namespace", "Node", "MutatingWebhookConfiguration", "StatefulSet", "DaemonSet":
+		case "Pod", "Namespace", "Node", "MutatingWebhookConfiguration", "Deployment", "ReplicaSet", "StatefulSet", "DaemonSet", "Job", "CronJob":
 		default:
-			return notEmulated("kubectl describe "+a.res.plural, "pods", "namespaces", "nodes", "mutatingwebhookconfigurations", "statefulsets", "daemonsets")
+			return notEmulated("kubectl describe "+a.res.plural, "pods", "namespaces", "nodes", "mutatingwebhookconfigurations", "deployments", "replicasets", "statefulsets", "daemonsets", "jobs", "cronjobs")
 		}
 	}
 	var objs []kubeSection
@@ -102,6 +103,14 @@ func (k *kubectlRun) describe(args []string) error {
 				text = k.describeStatefulSet(cs, v, now, *showEvents)
 			case *appsv1.DaemonSet:
 				text = k.describeDaemonSet(cs, v, now, *showEvents)
+			case *appsv1.Deployment:
+				text = k.describeDeployment(cs, v, now, *showEvents)
+			case *appsv1.ReplicaSet:
+				text = k.describeReplicaSet(cs, v, now, *showEvents)
+			case *batchv1.Job:
+				text = k.describeJob(cs, v, now, *showEvents)
+			case *batchv1.CronJob:
+				text = k.describeCronJob(cs, v, now, *showEvents)
 			}
 			if !first {
 				fmt.Fprint(k.out, "\n\n")

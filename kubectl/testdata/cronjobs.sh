@@ -25,6 +25,8 @@ kubectl get cj -o wide
 kubectl get jobs
 advance 2h
 kubectl get cronjob,jobs
+kubectl describe cronjob report
+kubectl describe job report-29453880
 kubectl create job now --from=cronjob/report
 kubectl create job now --from=cronjob/report
 kubectl create job other --from=cronjob/report --image busybox

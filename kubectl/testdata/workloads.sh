@@ -17,6 +17,8 @@ kubectl rollout restart deployment web
 kubectl rollout restart deployment web
 kubectl rollout status deployment web
 kubectl get rs
+kubectl describe deployment web
+kubectl describe rs -l app=web
 kubectl create job hello --image busybox -- echo hi
 kubectl get jobs
 advance 1m
