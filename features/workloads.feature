@@ -104,3 +104,28 @@ Feature: Workloads and admission: what the injector does to a manifest before it
     When I run "kubectl create --dry-run=maybe -f pod.yaml"
     Then it fails with "Invalid dry-run value (maybe). Must be "none", "server", or "client"."
     And nothing changed
+
+  @B37
+  Scenario: describe deployment names its replica sets and conditions as kubectl's describer does
+    Given the commands:
+      """
+      kubectl create deployment web --image nginx
+      advance 30s
+      """
+    When I run "kubectl describe deployment web"
+    Then it succeeds
+    And the output contains:
+      """
+      Replicas:               1 desired | 1 updated | 1 total | 1 available | 0 unavailable
+      StrategyType:           RollingUpdate
+      RollingUpdateStrategy:  25% max unavailable, 25% max surge
+      Pod Template:
+      Containers:
+      nginx:
+      Conditions:
+      Type           Status  Reason
+      Available      True    MinimumReplicasAvailable
+      Progressing    True    NewReplicaSetAvailable
+      OldReplicaSets:  <none>
+      NewReplicaSet:   web-* (1/1 replicas created)
+      """
