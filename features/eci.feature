@@ -179,7 +179,7 @@ Feature: Meshed pods on ECI virtual nodes
         kubectl --context c2 get pods -o wide
         """
       Then the "STATUS" column for "nginx" is "Running"
-      And the "NODE" column for "nginx" is "cn-beijing.192.168.0.1"
+      And the "NODE" column for "nginx" is one of "cn-beijing.192.168.0.1, cn-beijing.192.168.0.2"
       When I run "kubectl --context c2 describe pod nginx"
       Then the output does not contain "FailedScheduling"
       When I run "explain pod nginx --context c2"

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -100,6 +101,7 @@ func RegisterWithOptions(sc *godog.ScenarioContext, opts Options) {
 	sc.Then(`^the output does not contain "(.*)"$`, thenOutputDoesNotContain)
 	sc.Then(`^the output contains:$`, thenOutputContainsDoc)
 	sc.Then(`^the "([^"]+)" column for "([^"]+)" is "([^"]*)"$`, thenColumn)
+	sc.Then(`^the "([^"]+)" column for "([^"]+)" is one of "([^"]*)"$`, thenColumnOneOf)
 	sc.Then(`^nothing changed$`, thenNothingChanged)
 }
 
@@ -269,6 +271,30 @@ func thenColumn(ctx context.Context, column, row, want string) error {
 	for name, v := range got {
 		if v != want {
 			return fmt.Errorf("expected %s of %q to be %q, got %q\n%s", column, name, want, v, w.shown())
+		}
+	}
+	return nil
+}
+
+// thenColumnOneOf checks a column against a comma-separated list of
+// values, for what a real component may choose among equals (the
+// scheduler picks at random among equally scored nodes).
+func thenColumnOneOf(ctx context.Context, column, row, list string) error {
+	w, err := ranWorld(ctx)
+	if err != nil {
+		return err
+	}
+	got, err := ColumnValues(w.stdout, column, row)
+	if err != nil {
+		return fmt.Errorf("%w\n%s", err, w.shown())
+	}
+	var allowed []string
+	for v := range strings.SplitSeq(list, ",") {
+		allowed = append(allowed, strings.TrimSpace(v))
+	}
+	for name, v := range got {
+		if !slices.Contains(allowed, v) {
+			return fmt.Errorf("expected %s of %q to be one of %q, got %q\n%s", column, name, allowed, v, w.shown())
 		}
 	}
 	return nil

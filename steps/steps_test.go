@@ -44,6 +44,8 @@ func TestVocabulary(t *testing.T) {
 		{"does not contain, but does", background, "When I run \"kubectl get namespace demo\"\nThen the output does not contain \"demo\"", false},
 		{"column", background, "When I run \"kubectl get namespace demo\"\nThen the \"STATUS\" column for \"demo\" is \"Active\"", true},
 		{"column, wrong value", background, "When I run \"kubectl get namespace demo\"\nThen the \"STATUS\" column for \"demo\" is \"Terminating\"", false},
+		{"column one of", background, "When I run \"kubectl get namespace demo\"\nThen the \"STATUS\" column for \"demo\" is one of \"Terminating, Active\"", true},
+		{"column one of, none matches", background, "When I run \"kubectl get namespace demo\"\nThen the \"STATUS\" column for \"demo\" is one of \"Terminating, Act\"", false},
 		{"nothing changed after a failure", background, "When I run \"kubectl create namespace Bad\"\nThen nothing changed", true},
 		{"nothing changed after a change", background, "When I run \"kubectl label namespace demo a=b\"\nThen nothing changed", false},
 		{"nothing changed covers the whole When block", background, "When I run \"kubectl label namespace demo a=b\"\nAnd I run \"kubectl get namespace demo\"\nThen nothing changed", false},
