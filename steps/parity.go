@@ -207,8 +207,14 @@ func upper(ss []string) []string {
 
 // KnownFailures are scenarios known to fail on a backend, each with the
 // reason, read from a file of "scenario name | reason" lines ('#'
-// comments and blank lines skipped).
+// comments and blank lines skipped). A reason that starts with
+// FlakyPrefix marks a scenario seen both to pass and to fail there: its
+// passing is not reported, its failing is not new.
 type KnownFailures map[string]string
+
+// FlakyPrefix starts the reason of a known failure that does not always
+// fail.
+const FlakyPrefix = "flaky:"
 
 // ReadKnownFailures reads such a file.
 func ReadKnownFailures(path string) (KnownFailures, error) {
@@ -238,8 +244,9 @@ func ReadKnownFailures(path string) (KnownFailures, error) {
 }
 
 // Check compares a backend's outcomes with the list: it returns the
-// scenarios that failed without being listed, and the listed ones that
-// passed (or no longer exist, or did not run), each sorted.
+// scenarios that failed without being listed, and the listed ones (not
+// marked flaky) that passed (or no longer exist, or did not run), each
+// sorted.
 func (k KnownFailures) Check(outcomes map[string]Outcome) (newFailures, nowPassing []string) {
 	for name, o := range outcomes {
 		if o == Failed {
@@ -248,8 +255,8 @@ func (k KnownFailures) Check(outcomes map[string]Outcome) (newFailures, nowPassi
 			}
 		}
 	}
-	for name := range k {
-		if outcomes[name] != Failed {
+	for name, reason := range k {
+		if outcomes[name] != Failed && !strings.HasPrefix(reason, FlakyPrefix) {
 			nowPassing = append(nowPassing, name)
 		}
 	}
