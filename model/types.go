@@ -1,6 +1,9 @@
 package model
 
-import "time"
+import (
+	"errors"
+	"time"
+)
 
 // Label keys and values the rules read or write.
 const (
@@ -123,3 +126,7 @@ type Timing struct {
 	ProxyReady       time.Duration // istio-proxy: running to ready
 	JobRun           time.Duration // a Job's main container runs this long, then exits 0
 }
+
+// ErrNoMesh is every backend's answer to a mesh operation before
+// `mesh create`.
+var ErrNoMesh = errors.New("no mesh exists yet: create one first (mesh create)")

@@ -241,7 +241,7 @@ func (s *Sim) Instance() (*asm.Instance, error) {
 	if inst := s.mesh.Load(); inst != nil {
 		return inst, nil
 	}
-	return nil, errors.New("no mesh exists yet: create one first (mesh create)")
+	return nil, model.ErrNoMesh
 }
 
 // Mesh returns the mesh instance as the command layer uses it.

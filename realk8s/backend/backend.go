@@ -199,7 +199,7 @@ func (b *Backend) JoinCluster(ctx context.Context, name string) error {
 	switch {
 	case err != nil:
 	case m == nil:
-		err = errors.New("no mesh exists yet: create one first (mesh create)")
+		err = model.ErrNoMesh
 	case c.joined:
 		err = fmt.Errorf("cluster %q is already in the mesh", name)
 	}
@@ -278,7 +278,7 @@ func (b *Backend) LeaveCluster(ctx context.Context, name string) (changed, empti
 	switch {
 	case err != nil:
 	case m == nil:
-		err = errors.New("no mesh exists yet: create one first (mesh create)")
+		err = model.ErrNoMesh
 	case !c.joined:
 		err = fmt.Errorf("cluster %q is not in the mesh (clusters of the mesh: %s)", name, knownList(m.inst.Clusters()))
 	}

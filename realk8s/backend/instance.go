@@ -136,7 +136,7 @@ func (b *Backend) Mesh() (shell.Mesh, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.instance == nil {
-		return nil, errors.New("no mesh exists yet: create one first (mesh create)")
+		return nil, model.ErrNoMesh
 	}
 	return meshView{Instance: b.instance.inst, dynamic: b.instance.dynamic, rest: b.instance.plane.RESTConfig()}, nil
 }
