@@ -339,6 +339,13 @@ func NewVirtualNode(region, zone string) *corev1.Node {
 	return n
 }
 
+// NodeIP is the address of a cluster's n-th node (from 0), as ACK
+// numbers them in the twin: 192.168.0.1, 192.168.0.2, ... A regular
+// node is named after it (region + "." + address).
+func NodeIP(n int) string {
+	return fmt.Sprintf("192.168.%d.%d", n/254, n%254+1)
+}
+
 // NewNode builds a regular, Ready worker node.
 func NewNode(name string) *corev1.Node {
 	return readyNode(name)

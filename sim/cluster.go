@@ -172,7 +172,7 @@ func (c *cluster) infoCopy() model.ClusterInfo {
 func (c *cluster) nextNodeIP() string {
 	n := c.nodeSeq
 	c.nodeSeq++
-	return fmt.Sprintf("192.168.%d.%d", n/254, n%254+1)
+	return model.NodeIP(n)
 }
 
 // addVirtualNode deploys ack-virtual-node: one virtual-kubelet node.

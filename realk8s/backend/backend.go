@@ -145,13 +145,13 @@ func (b *Backend) CreateCluster(ctx context.Context, spec model.ClusterSpec) err
 	b.mu.Unlock()
 
 	for range spec.Nodes {
-		ip := nodeIP(c.nodes)
+		ip := model.NodeIP(c.nodes)
 		if err := c.registerNode(ctx, model.NewNode(spec.Region+"."+ip), ip, false); err != nil {
 			return fmt.Errorf("create cluster %q: %w", spec.Name, err)
 		}
 	}
 	if spec.VirtualNode {
-		if err := c.registerNode(ctx, model.NewVirtualNode(spec.Region, spec.Zone), nodeIP(c.nodes), true); err != nil {
+		if err := c.registerNode(ctx, model.NewVirtualNode(spec.Region, spec.Zone), model.NodeIP(c.nodes), true); err != nil {
 			return fmt.Errorf("create cluster %q: %w", spec.Name, err)
 		}
 		b.mu.Lock()
@@ -166,11 +166,6 @@ func (b *Backend) CreateCluster(ctx context.Context, spec model.ClusterSpec) err
 
 // eciPodCIDR is where the virtual node's pods get their addresses.
 const eciPodCIDR = "192.168.128.0/17"
-
-// nodeIP is the address of a cluster's n-th node, as ACK numbers them.
-func nodeIP(n int) string {
-	return fmt.Sprintf("192.168.%d.%d", n/254, n%254+1)
-}
 
 // registerNode registers a node as its kubelet would; kwok keeps it
 // Ready and runs the pods bound to it.
