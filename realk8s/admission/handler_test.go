@@ -7,8 +7,10 @@ import (
 	"crypto/x509"
 	"encoding/json"
 	"errors"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -257,4 +259,30 @@ func webhookConfiguration(name, webhook string) *admissionregistrationv1.Mutatin
 		ObjectMeta: metav1.ObjectMeta{Name: name},
 		Webhooks:   []admissionregistrationv1.MutatingWebhook{model.PodCreateWebhook(webhook, "kube-system", name, "/mutate")},
 	}
+}
+
+// TestStartOnServesAtItsAddress: a server started on another address of
+// the host (kind's nodes call the Docker network's gateway) listens
+// there, names it in its URLs and holds it in its certificate.
+func TestStartOnServesAtItsAddress(t *testing.T) {
+	t.Parallel()
+	host := net.IPv4(127, 0, 0, 2) // any 127/8 address is this host's on Linux
+	s, err := StartOn(t.Context(), namespaceFacts(nil), host)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = s.Stop() })
+	url := s.URL("c1", "istio-sidecar-injector", "namespace.sidecar-injector.istio.io")
+	assert.True(t, strings.HasPrefix(url, "https://127.0.0.2:"), url)
+	assert.Contains(t, *s.probeConfiguration("t").Webhooks[0].ClientConfig.URL, "https://127.0.0.2:")
+
+	pool := x509.NewCertPool()
+	require.True(t, pool.AppendCertsFromPEM(s.CABundle()))
+	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}}}
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, url, bytes.NewReader(podReview(t, reviewV1, webPod("default"))))
+	require.NoError(t, err)
+	resp, err := client.Do(req)
+	require.NoError(t, err, "the certificate names 127.0.0.2")
+	resp.Body.Close()
+
+	_, err = StartOn(t.Context(), namespaceFacts(nil), net.IPv4zero)
+	require.ErrorContains(t, err, "is not an address to listen on")
 }

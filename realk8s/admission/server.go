@@ -36,6 +36,7 @@ type Facts func(ctx context.Context, cluster, namespace string) (model.Admission
 type Server struct {
 	facts  Facts
 	caPEM  []byte
+	host   string // the address it listens on, in its certificate and URLs
 	port   int
 	http   *http.Server
 	served chan error // the result of Serve, once it returns
@@ -75,15 +76,26 @@ const stopTimeout = 5 * time.Second
 // certificate of a CA generated now (the caBundle Install writes). ctx
 // bounds the start only: the server runs until Stop.
 func Start(ctx context.Context, facts Facts) (*Server, error) {
+	return StartOn(ctx, facts, net.IPv4(127, 0, 0, 1))
+}
+
+// StartOn is Start on an address of this host other than loopback: the
+// one API servers in containers reach it at (kind's nodes call the host
+// at their Docker network's gateway). The address is in the
+// certificate's SANs and in every URL the server installs.
+func StartOn(ctx context.Context, facts Facts, host net.IP) (*Server, error) {
 	if facts == nil {
 		return nil, errors.New("start admission server: no Facts function")
+	}
+	if host == nil || host.IsUnspecified() {
+		return nil, fmt.Errorf("start admission server: %v is not an address to listen on", host)
 	}
 	ca, err := controlplane.NewCA("meshtwin-admission-ca", time.Now())
 	if err != nil {
 		return nil, fmt.Errorf("start admission server: make its CA: %w", err)
 	}
 	certPEM, keyPEM, err := ca.Issue(pkix.Name{CommonName: "meshtwin-admission"}, x509.ExtKeyUsageServerAuth,
-		[]net.IP{net.IPv4(127, 0, 0, 1)}, []string{"localhost"})
+		sans(host), []string{"localhost"})
 	if err != nil {
 		return nil, fmt.Errorf("start admission server: issue its certificate: %w", err)
 	}
@@ -92,13 +104,14 @@ func Start(ctx context.Context, facts Facts) (*Server, error) {
 		return nil, fmt.Errorf("start admission server: load its certificate: %w", err)
 	}
 	var lc net.ListenConfig
-	ln, err := lc.Listen(ctx, "tcp", "127.0.0.1:0")
+	ln, err := lc.Listen(ctx, "tcp", net.JoinHostPort(host.String(), "0"))
 	if err != nil {
-		return nil, fmt.Errorf("start admission server: listen on 127.0.0.1: %w", err)
+		return nil, fmt.Errorf("start admission server: listen on %s: %w", host, err)
 	}
 	s := &Server{
 		facts:  facts,
 		caPEM:  ca.PEM,
+		host:   host.String(),
 		port:   ln.Addr().(*net.TCPAddr).Port,
 		served: make(chan error, 1),
 		hooks:  map[hookKey]installed{},
@@ -113,7 +126,16 @@ func Start(ctx context.Context, facts Facts) (*Server, error) {
 	return s, nil
 }
 
-// Port is the port the server listens on, on 127.0.0.1.
+// sans are the certificate's addresses: host, and loopback.
+func sans(host net.IP) []net.IP {
+	loopback := net.IPv4(127, 0, 0, 1)
+	if host.Equal(loopback) {
+		return []net.IP{loopback}
+	}
+	return []net.IP{host, loopback}
+}
+
+// Port is the port the server listens on, on its address.
 func (s *Server) Port() int { return s.port }
 
 // CABundle is the PEM of the CA that signed the server's certificate.
@@ -130,7 +152,7 @@ func (s *Server) Stop() error {
 			err = errors.Join(err, serr)
 		}
 		if err != nil {
-			s.stopErr = fmt.Errorf("stop admission server on port %d: %w", s.port, err)
+			s.stopErr = fmt.Errorf("stop admission server on %s: %w", net.JoinHostPort(s.host, strconv.Itoa(s.port)), err)
 		}
 	})
 	return s.stopErr
@@ -139,7 +161,7 @@ func (s *Server) Stop() error {
 // URL is where the API server calls a webhook of a configuration in a
 // cluster.
 func (s *Server) URL(cluster, configuration, webhook string) string {
-	return fmt.Sprintf("https://127.0.0.1:%d/admit/%s/%s/%s", s.port, url.PathEscape(cluster), url.PathEscape(configuration), url.PathEscape(webhook))
+	return fmt.Sprintf("https://%s/admit/%s/%s/%s", net.JoinHostPort(s.host, strconv.Itoa(s.port)), url.PathEscape(cluster), url.PathEscape(configuration), url.PathEscape(webhook))
 }
 
 // Install registers mwc in cluster (through c) with every webhook's
@@ -287,7 +309,7 @@ func (s *Server) awaitServed(ctx context.Context, c kubernetes.Interface) (err e
 }
 
 func (s *Server) probeConfiguration(token string) *admissionregistrationv1.MutatingWebhookConfiguration {
-	u := fmt.Sprintf("https://127.0.0.1:%d/probe/%s", s.port, token)
+	u := fmt.Sprintf("https://%s/probe/%s", net.JoinHostPort(s.host, strconv.Itoa(s.port)), token)
 	fail := admissionregistrationv1.Fail
 	none := admissionregistrationv1.SideEffectClassNone
 	timeout := int32(5)
