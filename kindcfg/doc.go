@@ -27,6 +27,8 @@
 // cannot be pulled without a registry; the node image carries a bridge
 // CNI) and patches the kubelet configuration with failCgroupV1: false
 // (kubelets from 1.35 refuse a cgroup v1 host by default; this project's
-// machines are cgroup v1). Validate checks a configuration, reporting
+// machines are cgroup v1), then adds the patches the node image asks
+// for (Image.KubeadmConfigPatches: kindnode's images skip the CoreDNS and
+// kube-proxy addons, whose images they lack). Validate checks a configuration, reporting
 // every problem at once with its field path; Parse reads one strictly.
 package kindcfg

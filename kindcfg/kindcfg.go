@@ -16,10 +16,14 @@ import (
 	"github.com/meshtwin/meshtwin/model"
 )
 
-// Image is a kind node image and the Kubernetes release it runs.
+// Image is a kind node image, the Kubernetes release it runs, and the
+// kubeadm configuration patches a cluster on it needs (those of package
+// kindnode's images skip the CoreDNS and kube-proxy addons, whose images
+// they lack).
 type Image struct {
-	Ref     string
-	Version model.KubeVersion
+	Ref                  string
+	Version              model.KubeVersion
+	KubeadmConfigPatches []string
 }
 
 // Images are the node images at hand: one per Kubernetes minor release
@@ -106,7 +110,7 @@ func ForCluster(spec model.ClusterSpec, images Images) (Cluster, error) {
 	if img.Ref == "" {
 		return Cluster{}, fmt.Errorf("kind configuration of cluster %q: no node image for Kubernetes %s and no default image", spec.Name, spec.KubeVersion)
 	}
-	out := Cluster{Twin: spec.Name, Config: baseConfig(), Image: img}
+	out := Cluster{Twin: spec.Name, Config: baseConfig(img), Image: img}
 	labels := map[string]string{
 		"topology.kubernetes.io/region":    spec.Region,
 		"topology.kubernetes.io/zone":      spec.Region + "-" + spec.Zone,
@@ -161,16 +165,25 @@ func ForMesh(images Images) (Cluster, error) {
 	if img.Ref == "" {
 		return Cluster{}, errors.New("kind configuration of the mesh instance: no default node image")
 	}
-	out := Cluster{Twin: model.ContextASM, Config: baseConfig(), Image: img}
+	out := Cluster{Twin: model.ContextASM, Config: baseConfig(img), Image: img}
 	out.Config.Nodes = []v1alpha4.Node{{Role: v1alpha4.ControlPlaneRole, Image: img.Ref}}
 	return out, nil
 }
 
-func baseConfig() *v1alpha4.Cluster {
+// baseConfig is what every configuration on img has: kind's default CNI
+// off, the kubelet's cgroup v1 patch, then the image's own patches (one
+// equal to an earlier one is left out).
+func baseConfig(img Image) *v1alpha4.Cluster {
+	patches := []string{kubeletCgroupV1Patch}
+	for _, p := range img.KubeadmConfigPatches {
+		if !slices.Contains(patches, p) {
+			patches = append(patches, p)
+		}
+	}
 	return &v1alpha4.Cluster{
 		TypeMeta:             v1alpha4.TypeMeta{Kind: Kind, APIVersion: APIVersion},
 		Networking:           v1alpha4.Networking{DisableDefaultCNI: true},
-		KubeadmConfigPatches: []string{kubeletCgroupV1Patch},
+		KubeadmConfigPatches: patches,
 	}
 }
 

@@ -22,7 +22,10 @@ var (
 
 func images() kindcfg.Images {
 	return kindcfg.Images{
-		Default:   kindcfg.Image{Ref: "meshtwin/kind-node:v1.37.2", Version: v137},
+		Default: kindcfg.Image{Ref: "meshtwin/kind-node:v1.37.2", Version: v137, KubeadmConfigPatches: []string{
+			"kind: KubeletConfiguration\napiVersion: kubelet.config.k8s.io/v1beta1\nfailCgroupV1: false\n",
+			"kind: InitConfiguration\napiVersion: kubeadm.k8s.io/v1beta4\nskipPhases:\n- preflight\n- addon/coredns\n- addon/kube-proxy\n",
+		}},
 		ByVersion: []kindcfg.Image{{Ref: "meshtwin/kind-node:v1.28.15", Version: v128}},
 	}
 }
