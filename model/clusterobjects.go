@@ -1,6 +1,11 @@
 package model
 
-import "net/netip"
+import (
+	"net/netip"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
 
 // The objects every cluster's controllers keep in each namespace, and the
 // Services the API server itself owns.
@@ -51,4 +56,16 @@ func IstiodWritesCARootCert(ns string, mesh ASMVersion) bool {
 		return mesh.AtLeast(ASMVersion{Major: 1, Minor: 22})
 	}
 	return true
+}
+
+// IstioCARootCert is the ConfigMap istiod's namespace controller writes
+// into namespace ns: the mesh's root certificate rootPEM under
+// root-cert.pem, labelled istio.io/config=true. Write it only where
+// IstiodWritesCARootCert says.
+func IstioCARootCert(ns, rootPEM string) *corev1.ConfigMap {
+	return &corev1.ConfigMap{
+		ObjectMeta: metav1.ObjectMeta{Name: IstioCARootCertConfigMap, Namespace: ns,
+			Labels: map[string]string{"istio.io/config": "true"}},
+		Data: map[string]string{IstioCARootCertKey: rootPEM},
+	}
 }

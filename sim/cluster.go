@@ -141,6 +141,18 @@ func newCluster(s *Sim, spec model.ClusterSpec, index int) (*cluster, error) {
 			return nil, err
 		}
 	}
+	// The API server's own ConfigMaps in kube-system, from a stream of
+	// their own so that they draw nothing from the cluster's.
+	apiserverRNG := rand.New(rand.NewPCG(s.seed, uint64(index)^0x6b7562652d617069))
+	cms, err := apiserverConfigMaps(apiserverRNG, rootCA, s.clock.Now())
+	if err != nil {
+		return nil, err
+	}
+	for _, cm := range cms {
+		if _, err := c.api.create(&request{uids: apiserverRNG}, gvrConfigMaps, metav1.NamespaceSystem, cm, false); err != nil {
+			return nil, err
+		}
+	}
 	// The API server's own Service, on the first address of the range.
 	first := model.ServiceCIDR(index).Addr().Next().String()
 	if _, err := c.api.create(c.systemRequest(), gvrServices, metav1.NamespaceDefault, kubernetesService(first), false); err != nil {
@@ -285,12 +297,7 @@ func (c *cluster) writeIstioCARootCert(ns string) error {
 	if err != nil {
 		return err
 	}
-	cm := &corev1.ConfigMap{
-		ObjectMeta: metav1.ObjectMeta{Name: model.IstioCARootCertConfigMap, Namespace: ns,
-			Labels: map[string]string{"istio.io/config": "true"}},
-		Data: map[string]string{model.IstioCARootCertKey: root},
-	}
-	if _, err := c.api.create(c.systemRequest(), gvrConfigMaps, ns, cm, false); err != nil && !apierrors.IsAlreadyExists(err) {
+	if _, err := c.api.create(c.systemRequest(), gvrConfigMaps, ns, model.IstioCARootCert(ns, root), false); err != nil && !apierrors.IsAlreadyExists(err) {
 		return fmt.Errorf("write %s in namespace %s: %w", model.IstioCARootCertConfigMap, ns, err)
 	}
 	return nil

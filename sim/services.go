@@ -142,7 +142,9 @@ func (c *cluster) defaultService(svc *corev1.Service, gk schema.GroupKind) error
 	if s.ClusterIP != corev1.ClusterIPNone {
 		ip, err := c.serviceIPs.allocate(s.ClusterIP)
 		if err != nil {
-			return apierrors.NewInvalid(gk, svc.Name, field.ErrorList{field.Invalid(field.NewPath("spec", "clusterIPs").Index(0), s.ClusterIP, err.Error())})
+			// The whole list, as kube-apiserver's allocator reports it
+			// (pkg/registry/core/service/storage/alloc.go).
+			return apierrors.NewInvalid(gk, svc.Name, field.ErrorList{field.Invalid(field.NewPath("spec", "clusterIPs"), []string{s.ClusterIP}, err.Error())})
 		}
 		s.ClusterIP = ip
 	}
@@ -210,6 +212,42 @@ func kubernetesService(ip string) *corev1.Service {
 			Ports:     []corev1.ServicePort{{Name: "https", Port: 443, Protocol: corev1.ProtocolTCP, TargetPort: intstr.FromInt32(6443)}},
 		},
 	}
+}
+
+// apiserverConfigMaps are the ConfigMaps kube-apiserver itself keeps in
+// kube-system (kubernetes v1.37, pkg/controlplane/controller):
+//   - extension-apiserver-authentication (clusterauthenticationtrust):
+//     the client CA under client-ca-file and, as the API server runs with
+//     kubeadm's front-proxy flags on ACK, the request-header settings,
+//     each list JSON-encoded: requestheader-allowed-names
+//     ["front-proxy-client"], requestheader-client-ca-file (the front
+//     proxy's CA), requestheader-extra-headers-prefix ["X-Remote-Extra-"],
+//     requestheader-group-headers ["X-Remote-Group"],
+//     requestheader-username-headers ["X-Remote-User"];
+//   - kube-apiserver-legacy-service-account-token-tracking
+//     (legacytokentracking): since, the UTC date tracking began.
+func apiserverConfigMaps(rng *rand.Rand, clientCA string, now time.Time) ([]*corev1.ConfigMap, error) {
+	frontProxyCA, err := caBundlePEM(rng, pkix.Name{CommonName: "front-proxy-ca"}, now)
+	if err != nil {
+		return nil, err
+	}
+	return []*corev1.ConfigMap{
+		{
+			ObjectMeta: metav1.ObjectMeta{Name: "extension-apiserver-authentication", Namespace: metav1.NamespaceSystem},
+			Data: map[string]string{
+				"client-ca-file":                     clientCA,
+				"requestheader-allowed-names":        `["front-proxy-client"]`,
+				"requestheader-client-ca-file":       frontProxyCA,
+				"requestheader-extra-headers-prefix": `["X-Remote-Extra-"]`,
+				"requestheader-group-headers":        `["X-Remote-Group"]`,
+				"requestheader-username-headers":     `["X-Remote-User"]`,
+			},
+		},
+		{
+			ObjectMeta: metav1.ObjectMeta{Name: "kube-apiserver-legacy-service-account-token-tracking", Namespace: metav1.NamespaceSystem},
+			Data:       map[string]string{"since": now.UTC().Format(time.DateOnly)},
+		},
+	}, nil
 }
 
 // caBundlePEM is a self-signed CA certificate in PEM, the same for the

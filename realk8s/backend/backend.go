@@ -31,7 +31,9 @@ type Backend struct {
 	mu        sync.Mutex
 	instance  *meshInstance
 	clusters  map[string]*cluster
+	nextIdx   int                // the next created cluster's index: its service range
 	admission *admission.Server // started on first use (webhooks.go)
+	meshRoot  string            // the mesh CA's root certificate (istiod.go)
 	closed    bool
 }
 
@@ -42,11 +44,15 @@ var _ shell.Backend = (*Backend)(nil)
 type cluster struct {
 	name   string
 	plane  *controlplane.Plane
+	shape  shape
 	gate   *gate
 	client kubernetes.Interface
 	info   model.ClusterInfo
 	joined bool
 	nodes  int // nodes registered so far, for the next node's address
+	// stopIstiod stops istiod's namespace controller (istiod.go) while
+	// the cluster is in the mesh.
+	stopIstiod context.CancelFunc
 }
 
 func newBackend(f *Fleet) *Backend {
@@ -118,19 +124,21 @@ func (b *Backend) CreateCluster(ctx context.Context, spec model.ClusterSpec) err
 		b.mu.Unlock()
 		return fmt.Errorf("create cluster: cluster %q already exists", spec.Name)
 	}
+	index := b.nextIdx
 	b.mu.Unlock()
 
-	plane, err := b.fleet.acquire(ctx, roleCluster)
+	sh := clusterShape(index)
+	plane, err := b.fleet.acquire(ctx, sh)
 	if err != nil {
 		return fmt.Errorf("create cluster %q: %w", spec.Name, err)
 	}
 	g := &gate{}
 	client, err := kubernetes.NewForConfig(g.wrap(plane.RESTConfig(), userAgentKubectl))
 	if err != nil {
-		return errors.Join(fmt.Errorf("create cluster %q: %w", spec.Name, err), b.fleet.release(roleCluster, plane, resetCluster(ctx, plane)))
+		return errors.Join(fmt.Errorf("create cluster %q: %w", spec.Name, err), b.fleet.release(sh, plane, resetCluster(ctx, plane)))
 	}
 	c := &cluster{
-		name: spec.Name, plane: plane, gate: g, client: client,
+		name: spec.Name, plane: plane, shape: sh, gate: g, client: client,
 		info: model.ClusterInfo{
 			Name: spec.Name, KubeVersion: spec.KubeVersion, Region: spec.Region, Zone: spec.Zone,
 			FeatureGates: maps.Clone(spec.FeatureGates),
@@ -139,9 +147,10 @@ func (b *Backend) CreateCluster(ctx context.Context, spec model.ClusterSpec) err
 	b.mu.Lock()
 	if _, ok := b.clusters[spec.Name]; ok || b.closed {
 		b.mu.Unlock()
-		return errors.Join(fmt.Errorf("create cluster: cluster %q already exists", spec.Name), b.fleet.release(roleCluster, plane, resetCluster(ctx, plane)))
+		return errors.Join(fmt.Errorf("create cluster: cluster %q already exists", spec.Name), b.fleet.release(sh, plane, resetCluster(ctx, plane)))
 	}
 	b.clusters[spec.Name] = c
+	b.nextIdx = max(b.nextIdx, index+1)
 	b.mu.Unlock()
 
 	for range spec.Nodes {
@@ -222,6 +231,9 @@ func (b *Backend) JoinCluster(ctx context.Context, name string) error {
 			return fmt.Errorf("add cluster %q to the mesh: %w", name, err)
 		}
 	}
+	if err := b.startIstiodNamespaces(c, m.inst.Config().Version); err != nil {
+		return fmt.Errorf("add cluster %q to the mesh: %w", name, err)
+	}
 	b.mu.Lock()
 	c.joined = true
 	b.mu.Unlock()
@@ -292,6 +304,7 @@ func (b *Backend) LeaveCluster(ctx context.Context, name string) (changed, empti
 	}
 	b.mu.Lock()
 	c.joined = false
+	c.stopIstiodLocked()
 	b.mu.Unlock()
 	return changed, emptied, nil
 }
@@ -313,7 +326,7 @@ func (b *Backend) DeleteCluster(ctx context.Context, name string) error {
 	if err != nil {
 		return err
 	}
-	return b.fleet.release(roleCluster, c.plane, resetCluster(ctx, c.plane))
+	return b.fleet.release(c.shape, c.plane, resetCluster(ctx, c.plane))
 }
 
 // SetReachable cuts a cluster's API server off from every client of
@@ -340,6 +353,9 @@ func (b *Backend) Close() error {
 	b.closed = true
 	m, clusters, srv := b.instance, b.clusters, b.admission
 	b.instance, b.clusters, b.admission = nil, map[string]*cluster{}, nil
+	for _, c := range clusters {
+		c.stopIstiodLocked()
+	}
 	b.mu.Unlock()
 
 	ctx, cancel := context.WithTimeout(context.Background(), resetTimeout)
@@ -347,11 +363,11 @@ func (b *Backend) Close() error {
 	var errs []error
 	if m != nil {
 		m.stop()
-		errs = append(errs, b.fleet.release(roleInstance, m.plane, resetInstance(ctx, m.plane)))
+		errs = append(errs, b.fleet.release(instanceShape, m.plane, resetInstance(ctx, m.plane)))
 	}
 	for _, name := range slices.Sorted(maps.Keys(clusters)) {
 		c := clusters[name]
-		errs = append(errs, b.fleet.release(roleCluster, c.plane, resetCluster(ctx, c.plane)))
+		errs = append(errs, b.fleet.release(c.shape, c.plane, resetCluster(ctx, c.plane)))
 	}
 	if srv != nil {
 		errs = append(errs, srv.Stop())

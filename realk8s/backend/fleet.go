@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/netip"
 	"sync"
 
+	"github.com/meshtwin/meshtwin/model"
 	"github.com/meshtwin/meshtwin/realk8s/binaries"
 	"github.com/meshtwin/meshtwin/realk8s/controlplane"
 )
@@ -31,13 +33,30 @@ const (
 	roleInstance role = "instance"
 )
 
+// shape is what makes planes interchangeable: their role and their
+// service range, which kube-apiserver takes at start.
+type shape struct {
+	role        role
+	serviceCIDR netip.Prefix
+}
+
+// clusterShape is the plane of a scenario's index-th cluster (from 0):
+// its service range is the one the rules give that cluster
+// (model.ServiceCIDR), as in the in-memory backend.
+func clusterShape(index int) shape {
+	return shape{role: roleCluster, serviceCIDR: model.ServiceCIDR(index)}
+}
+
+// instanceShape is the mesh instance's plane.
+var instanceShape = shape{role: roleInstance, serviceCIDR: controlplane.DefaultServiceCIDR}
+
 // Fleet is the control planes of one process, started on demand and
 // reused by one Backend after another. It is safe for concurrent use.
 type Fleet struct {
 	opts FleetOptions
 
 	mu      sync.Mutex
-	idle    map[role][]*controlplane.Plane
+	idle    map[shape][]*controlplane.Plane
 	all     []*controlplane.Plane
 	stopped bool
 }
@@ -47,7 +66,7 @@ func NewFleet(opts FleetOptions) *Fleet {
 	if opts.Progress == nil {
 		opts.Progress = io.Discard
 	}
-	return &Fleet{opts: opts, idle: map[role][]*controlplane.Plane{}}
+	return &Fleet{opts: opts, idle: map[shape][]*controlplane.Plane{}}
 }
 
 // New returns a backend for one scenario, taking its planes from the
@@ -56,8 +75,8 @@ func (f *Fleet) New() *Backend {
 	return newBackend(f)
 }
 
-// acquire hands out an idle plane of role r, or starts one.
-func (f *Fleet) acquire(ctx context.Context, r role) (*controlplane.Plane, error) {
+// acquire hands out an idle plane of shape r, or starts one.
+func (f *Fleet) acquire(ctx context.Context, r shape) (*controlplane.Plane, error) {
 	f.mu.Lock()
 	if f.stopped {
 		f.mu.Unlock()
@@ -69,10 +88,11 @@ func (f *Fleet) acquire(ctx context.Context, r role) (*controlplane.Plane, error
 		f.mu.Unlock()
 		return p, nil
 	}
-	name := fmt.Sprintf("%s-%d", r, len(f.all)+1)
+	name := fmt.Sprintf("%s-%d", r.role, len(f.all)+1)
 	f.mu.Unlock()
 	p, err := controlplane.Start(ctx, controlplane.Config{
 		Name: name, Binaries: f.opts.Binaries, TempDir: f.opts.TempDir, Progress: f.opts.Progress,
+		ServiceCIDR: r.serviceCIDR,
 	})
 	if err != nil {
 		return nil, err
@@ -88,7 +108,7 @@ func (f *Fleet) acquire(ctx context.Context, r role) (*controlplane.Plane, error
 
 // release gives back a plane that was reset; a plane that could not be
 // reset is stopped instead, so no scenario inherits another's objects.
-func (f *Fleet) release(r role, p *controlplane.Plane, resetErr error) error {
+func (f *Fleet) release(r shape, p *controlplane.Plane, resetErr error) error {
 	if resetErr != nil {
 		f.mu.Lock()
 		for i, q := range f.all {
@@ -122,7 +142,7 @@ func (f *Fleet) Stop() error {
 	f.mu.Lock()
 	f.stopped = true
 	all := f.all
-	f.all, f.idle = nil, map[role][]*controlplane.Plane{}
+	f.all, f.idle = nil, map[shape][]*controlplane.Plane{}
 	f.mu.Unlock()
 	var errs []error
 	for _, p := range all {

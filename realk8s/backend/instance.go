@@ -66,19 +66,19 @@ func (b *Backend) CreateMesh(ctx context.Context, cfg model.MeshConfig) error {
 	if err != nil {
 		return err
 	}
-	plane, err := b.fleet.acquire(ctx, roleInstance)
+	plane, err := b.fleet.acquire(ctx, instanceShape)
 	if err != nil {
 		return fmt.Errorf("create mesh: %w", err)
 	}
 	m, err := startInstance(ctx, plane, cfg)
 	if err != nil {
-		return errors.Join(fmt.Errorf("create mesh: %w", err), b.fleet.release(roleInstance, plane, resetInstance(ctx, plane)))
+		return errors.Join(fmt.Errorf("create mesh: %w", err), b.fleet.release(instanceShape, plane, resetInstance(ctx, plane)))
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.instance != nil || b.closed {
 		m.stop()
-		return errors.Join(errors.New("create mesh: a mesh was created meanwhile"), b.fleet.release(roleInstance, plane, resetInstance(ctx, plane)))
+		return errors.Join(errors.New("create mesh: a mesh was created meanwhile"), b.fleet.release(instanceShape, plane, resetInstance(ctx, plane)))
 	}
 	b.instance = m
 	return nil

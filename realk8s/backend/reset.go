@@ -86,6 +86,10 @@ func resetNamespaces(ctx context.Context, c kubernetes.Interface, dyn dynamic.In
 			doomed = append(doomed, ns.Name)
 			continue
 		}
+		// istiod's root certificate, written while the plane's cluster
+		// was in the scenario's mesh.
+		err := c.CoreV1().ConfigMaps(ns.Name).Delete(ctx, model.IstioCARootCertConfigMap, metav1.DeleteOptions{})
+		errs = append(errs, ignoreNotFound(err))
 		if len(ns.Annotations) > 0 || len(ns.Labels) != 1 {
 			ns.Labels = map[string]string{corev1.LabelMetadataName: ns.Name}
 			ns.Annotations = nil

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"math/big"
 	"net"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"time"
@@ -89,14 +90,16 @@ func (ca *CA) Issue(subject pkix.Name, usage x509.ExtKeyUsage, ips []net.IP, dns
 	return pemBlock("CERTIFICATE", der), pemBlock("EC PRIVATE KEY", keyDER), nil
 }
 
-func newPKI(now time.Time) (*pki, error) {
+// newPKI makes a plane's keys; the serving certificate also names
+// kubernetesIP, the kubernetes Service's address.
+func newPKI(now time.Time, kubernetesIP netip.Addr) (*pki, error) {
 	ca, err := NewCA("meshtwin-local-ca", now)
 	if err != nil {
 		return nil, err
 	}
 	p := &pki{caPEM: ca.PEM}
 	p.servingCertPEM, p.servingKeyPEM, err = ca.Issue(pkix.Name{CommonName: "kube-apiserver"}, x509.ExtKeyUsageServerAuth,
-		[]net.IP{net.IPv4(127, 0, 0, 1), net.ParseIP(serviceIP)},
+		[]net.IP{net.IPv4(127, 0, 0, 1), net.IP(kubernetesIP.AsSlice())},
 		[]string{"localhost", "kubernetes", "kubernetes.default", "kubernetes.default.svc", "kubernetes.default.svc.cluster.local"})
 	if err != nil {
 		return nil, err

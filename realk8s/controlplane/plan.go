@@ -3,18 +3,21 @@ package controlplane
 import (
 	"fmt"
 	"io"
+	"net/netip"
 	"path/filepath"
 	"strings"
 
 	"github.com/meshtwin/meshtwin/realk8s/binaries"
 )
 
+// DefaultServiceCIDR is a plane's service range when its Config names
+// none.
+var DefaultServiceCIDR = netip.MustParsePrefix("10.96.0.0/16")
+
 // Addresses inside the cluster, the same on every plane.
 const (
-	serviceCIDR = "10.96.0.0/16"
-	serviceIP   = "10.96.0.1" // the kubernetes Service, first of serviceCIDR
-	podCIDR     = "10.244.0.0/16"
-	nodeIP      = "10.0.0.1" // what kwok reports for a node without addresses
+	podCIDR = "10.244.0.0/16"
+	nodeIP  = "10.0.0.1" // what kwok reports for a node without addresses
 )
 
 // Files in a plane's work directory.
@@ -84,8 +87,12 @@ func (p Plan) step(n binaries.Name) Step {
 }
 
 // NewPlan is the plan of plane name with the binaries bins, in workDir, on
-// ports. It does nothing; Start carries it out.
-func NewPlan(name string, bins binaries.Set, workDir string, ports Ports) Plan {
+// ports, its Services' addresses from serviceCIDR (the zero prefix is
+// DefaultServiceCIDR). It does nothing; Start carries it out.
+func NewPlan(name string, bins binaries.Set, workDir string, ports Ports, serviceCIDR netip.Prefix) Plan {
+	if !serviceCIDR.IsValid() {
+		serviceCIDR = DefaultServiceCIDR
+	}
 	in := func(parts ...string) string { return filepath.Join(append([]string{workDir}, parts...)...) }
 	pki := func(f string) string { return in(dirPKI, f) }
 	env := []string{"HOME=" + in(dirHome)}
@@ -136,10 +143,20 @@ func NewPlan(name string, bins binaries.Set, workDir string, ports Ports) Plan {
 					"--tls-cert-file=" + pki(fileServingCert),
 					"--tls-private-key-file=" + pki(fileServingKey),
 					"--client-ca-file=" + pki(fileCA),
+					// kubeadm's front-proxy settings, as ACK's API
+					// servers run with them: they are what the server
+					// publishes in kube-system's
+					// extension-apiserver-authentication. The plane's
+					// CA stands for the front proxy's.
+					"--requestheader-client-ca-file=" + pki(fileCA),
+					"--requestheader-allowed-names=front-proxy-client",
+					"--requestheader-extra-headers-prefix=X-Remote-Extra-",
+					"--requestheader-group-headers=X-Remote-Group",
+					"--requestheader-username-headers=X-Remote-User",
 					"--service-account-issuer=https://kubernetes.default.svc.cluster.local",
 					"--service-account-key-file=" + pki(fileSAPub),
 					"--service-account-signing-key-file=" + pki(fileSAKey),
-					"--service-cluster-ip-range=" + serviceCIDR,
+					"--service-cluster-ip-range=" + serviceCIDR.Masked().String(),
 					"--authorization-mode=RBAC",
 					"--allow-privileged=true",
 					"--cert-dir=" + in(dirPKI),

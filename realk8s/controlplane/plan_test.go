@@ -1,6 +1,7 @@
 package controlplane_test
 
 import (
+	"net/netip"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -15,7 +16,7 @@ import (
 
 func TestPlanGolden(t *testing.T) {
 	t.Parallel()
-	plan := controlplane.NewPlan("cluster-1", binaries.InDir("<BIN>"), controlplane.PlaceholderWorkDir, controlplane.PlaceholderPorts())
+	plan := controlplane.NewPlan("cluster-1", binaries.InDir("<BIN>"), controlplane.PlaceholderWorkDir, controlplane.PlaceholderPorts(), netip.MustParsePrefix("172.21.16.0/20"))
 	var out strings.Builder
 	require.NoError(t, plan.Print(&out))
 	golden.Compare(t, filepath.Join("testdata", "plan.golden"), out.String())
@@ -24,7 +25,7 @@ func TestPlanGolden(t *testing.T) {
 func TestPlanUsesItsOwnDirAndPorts(t *testing.T) {
 	t.Parallel()
 	ports := controlplane.Ports{EtcdClient: "2001", EtcdPeer: "2002", APIServer: "2003", Kwok: "2004"}
-	plan := controlplane.NewPlan("c", binaries.InDir("/bin"), "/tmp/w", ports)
+	plan := controlplane.NewPlan("c", binaries.InDir("/bin"), "/tmp/w", ports, netip.Prefix{})
 	seen := map[string]bool{}
 	for _, s := range plan.Steps {
 		for _, a := range s.Argv[1:] {

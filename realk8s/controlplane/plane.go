@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/netip"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -48,6 +49,10 @@ type Config struct {
 	StartTimeout time.Duration
 	// Progress receives a line per program started; default io.Discard.
 	Progress io.Writer
+	// ServiceCIDR is the range kube-apiserver gives Services their
+	// addresses from (--service-cluster-ip-range); the kubernetes
+	// Service gets its first address. Default DefaultServiceCIDR.
+	ServiceCIDR netip.Prefix
 }
 
 // Plane is one running control plane. Make it with Start; Stop it.
@@ -87,6 +92,9 @@ func Start(ctx context.Context, cfg Config) (_ *Plane, err error) {
 	}
 	if cfg.Name == "" {
 		cfg.Name = "local"
+	}
+	if !cfg.ServiceCIDR.IsValid() {
+		cfg.ServiceCIDR = DefaultServiceCIDR
 	}
 	if err := cfg.Binaries.Check(); err != nil {
 		return nil, fmt.Errorf("start control plane %q: %w", cfg.Name, err)
@@ -151,7 +159,7 @@ func (p *Plane) writeFiles() error {
 			return err
 		}
 	}
-	keys, err := newPKI(time.Now())
+	keys, err := newPKI(time.Now(), p.cfg.ServiceCIDR.Masked().Addr().Next())
 	if err != nil {
 		return fmt.Errorf("generate certificates: %w", err)
 	}
@@ -172,7 +180,7 @@ func (p *Plane) startWithFreshPorts(ctx context.Context, n binaries.Name, ports 
 				return fmt.Errorf("%s: pick ports: %w", n, err)
 			}
 		}
-		p.plan = NewPlan(p.cfg.Name, p.cfg.Binaries, p.workDir, *ports)
+		p.plan = NewPlan(p.cfg.Name, p.cfg.Binaries, p.workDir, *ports, p.cfg.ServiceCIDR)
 		err = p.startStep(ctx, p.plan.step(n))
 		if err == nil || pick == nil || !errors.Is(err, process.ErrPortInUse) {
 			break
