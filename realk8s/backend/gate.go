@@ -22,7 +22,9 @@ func isOwnManager(m string) bool { return m == "meshtwin-kubectl" || m == "mesht
 
 // gate stands between a cluster's API server and this backend's clients:
 // when the cluster is made unreachable, every request fails as a dial
-// that times out, without reaching the server.
+// that is refused, without reaching the server: the in-memory backend's
+// answer too, each naming the address its kubeconfig has for the
+// server.
 type gate struct {
 	unreachable atomic.Bool
 }
@@ -47,7 +49,7 @@ func (t gatedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		if req.Body != nil {
 			_ = req.Body.Close()
 		}
-		return nil, fmt.Errorf("dial tcp %s: i/o timeout", req.URL.Host)
+		return nil, fmt.Errorf("dial tcp %s: connect: connection refused", req.URL.Host)
 	}
 	return t.next.RoundTrip(req)
 }

@@ -34,6 +34,11 @@ func (b *Backend) Advance(ctx context.Context, d time.Duration) error {
 			clients = append(clients, c.plane.Client())
 		}
 	}
+	if m != nil {
+		// The instance's namespace controller empties deleted
+		// namespaces too.
+		clients = append(clients, m.plane.Client())
+	}
 	b.mu.Unlock()
 	if m != nil {
 		// A push that fails again is recorded and stays owed.
@@ -67,12 +72,23 @@ func allSettled(ctx context.Context, clients []kubernetes.Interface) (bool, erro
 	return true, nil
 }
 
-// settled reports whether a cluster has nothing left to do: every pod is
-// running and ready, finished, or unschedulable; no pod is being
-// deleted; every controller has seen its object's last change and made
-// the pods it wants.
+// settled reports whether a cluster has nothing left to do: no
+// namespace is terminating (the namespace controller has emptied and
+// removed each deleted one, as it does within seconds on a real
+// cluster); every pod is running and ready, finished, or unschedulable;
+// no pod is being deleted; every controller has seen its object's last
+// change and made the pods it wants.
 func settled(ctx context.Context, c kubernetes.Interface) (bool, error) {
 	all := metav1.ListOptions{}
+	nss, err := c.CoreV1().Namespaces().List(ctx, all)
+	if err != nil {
+		return false, err
+	}
+	for _, ns := range nss.Items {
+		if ns.Status.Phase == corev1.NamespaceTerminating {
+			return false, nil
+		}
+	}
 	pods, err := c.CoreV1().Pods("").List(ctx, all)
 	if err != nil {
 		return false, err
