@@ -32,7 +32,7 @@ Feature: kubectl wait, logs and exec where users reach for them
       web    2/2     Running   0          *
       """
 
-  @B37
+  @B37 @kubelet
   Scenario: a Job under a traditional sidecar never completes, so wait times out with kubectl's error
     Given the commands:
       """
