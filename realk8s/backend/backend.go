@@ -31,7 +31,7 @@ type Backend struct {
 	mu        sync.Mutex
 	instance  *meshInstance
 	clusters  map[string]*cluster
-	nextIdx   int                // the next created cluster's index: its service range
+	nextIdx   int               // the next created cluster's index: its service range
 	admission *admission.Server // started on first use (webhooks.go)
 	meshRoot  string            // the mesh CA's root certificate (istiod.go)
 	closed    bool
