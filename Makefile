@@ -1,7 +1,7 @@
 # The project's everyday commands. Each is also spelled out in README.md.
 GO ?= go
 
-.PHONY: test lint bench example real-deps test-real oracle
+.PHONY: test lint bench example real-deps test-real oracle kind-image
 
 # The whole suite, as CI runs it.
 test:
@@ -30,6 +30,14 @@ real-deps:
 # binary is missing.
 test-real: real-deps
 	MESHTWIN_REQUIRE_REAL=1 $(GO) test -count=1 -v -run Integration ./realk8s/...
+
+# kind without an image registry: a Docker engine (Debian's docker.io,
+# installed and started when none answers; on hosts lacking
+# CAP_SYS_RESOURCE with cmd/meshtwin-runc as its default runtime) and a kind
+# node image built from Debian packages and Go sources, cached by version
+# and recipe (realk8s/kindnode). Prints the image's reference.
+kind-image:
+	$(GO) run ./cmd/kind-image
 
 # Upstream Istio's own injector against the model's istio profile, in the
 # separate module oracle/ (Istio's dependencies stay out of the main module).

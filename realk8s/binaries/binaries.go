@@ -29,7 +29,20 @@ const (
 	Kwok                  Name = "kwok"
 )
 
-// Names lists every binary, in the order a control plane starts them.
+// The binaries a kind node runs, beside the control plane's: built by
+// EnsureNode, not by Ensure, and not looked up by Find.
+const (
+	Kubelet Name = "kubelet"
+	Kubeadm Name = "kubeadm"
+	Kubectl Name = "kubectl"
+)
+
+// NodeNames lists the binaries of a kind node.
+func NodeNames() []Name {
+	return []Name{Kubelet, Kubeadm, Kubectl}
+}
+
+// Names lists every binary of a control plane, in the order a control plane starts them.
 func Names() []Name {
 	return []Name{Etcd, KubeAPIServer, KubeControllerManager, KubeScheduler, Kwok}
 }

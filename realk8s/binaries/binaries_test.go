@@ -1,6 +1,7 @@
 package binaries_test
 
 import (
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -132,15 +133,23 @@ build|install)
 esac
 `
 
-func TestEnsureBuildsEachComponentOnceIntoTheCache(t *testing.T) {
-	dir := t.TempDir()
-	goCmd := filepath.Join(dir, "go")
+// withFakeGo installs fakeGo in a temporary directory and returns it, the
+// go command, and the file its calls are logged to.
+func withFakeGo(t *testing.T) (dir, goCmd, log string) {
+	t.Helper()
+	dir = t.TempDir()
+	goCmd = filepath.Join(dir, "go")
 	require.NoError(t, os.WriteFile(goCmd, []byte(fakeGo), 0o755))
-	log := filepath.Join(dir, "calls.log")
+	log = filepath.Join(dir, "calls.log")
 	gomod, err := filepath.Abs(filepath.Join("testdata", "kubernetes.go.mod"))
 	require.NoError(t, err)
 	t.Setenv("FAKE_GO_LOG", log)
 	t.Setenv("FAKE_GO_GOMOD", gomod)
+	return dir, goCmd, log
+}
+
+func TestEnsureBuildsEachComponentOnceIntoTheCache(t *testing.T) {
+	dir, goCmd, log := withFakeGo(t)
 	cache := filepath.Join(dir, "cache")
 	var progress strings.Builder
 	opts := binaries.Options{CacheDir: cache, Progress: &progress, Go: goCmd, Getenv: env(nil)}
@@ -196,4 +205,23 @@ func TestEnsureFailureSaysHowToRetry(t *testing.T) {
 	for _, e := range entries {
 		assert.True(t, strings.HasSuffix(e.Name(), ".lock"), "only the lock file stays, not %s", e.Name())
 	}
+}
+
+func TestEnsureNodeBuildsKubeletKubeadmKubectlBesideTheControlPlane(t *testing.T) {
+	dir, goCmd, log := withFakeGo(t)
+	cache := filepath.Join(dir, "cache")
+	opts := binaries.Options{CacheDir: cache, Progress: io.Discard, Go: goCmd, Getenv: env(nil)}
+
+	got, err := binaries.EnsureNode(t.Context(), opts)
+	require.NoError(t, err)
+	assert.Equal(t, filepath.Join(cache, "kubernetes-node-v1.37.2"), got)
+	for _, n := range binaries.NodeNames() {
+		assert.FileExists(t, filepath.Join(got, string(n)))
+	}
+	calls, err := os.ReadFile(log)
+	require.NoError(t, err)
+	assert.Contains(t, string(calls), "get k8s.io/kubernetes/cmd/kubelet@v1.37.2 k8s.io/kubernetes/cmd/kubeadm@v1.37.2 k8s.io/kubernetes/cmd/kubectl@v1.37.2 |")
+	assert.NotContains(t, string(calls), "kube-apiserver", "the control plane is not rebuilt")
+	_, err = os.Stat(filepath.Join(cache, "kubernetes-v1.37.2"))
+	assert.ErrorIs(t, err, os.ErrNotExist)
 }
