@@ -196,7 +196,6 @@ func buildImage(ctx context.Context, cache, ref string, opts ImageOptions, kindF
 	}
 	changes := []string{
 		"ENV container=docker",
-		"STOPSIGNAL SIGRTMIN+3",
 		`ENTRYPOINT ["/usr/local/bin/entrypoint", "/sbin/init"]`,
 		"CMD []",
 		"LABEL io.meshtwin.kind-node.kubernetes-version=" + opts.KubernetesVersion,
@@ -205,9 +204,26 @@ func buildImage(ctx context.Context, cache, ref string, opts ImageOptions, kindF
 	for _, c := range changes {
 		args = append(args, "--change", c)
 	}
-	args = append(args, name, ref)
-	_, err = run(ctx, nil, "docker", args...)
-	return err
+	committed, err := run(ctx, nil, "docker", append(args, name)...)
+	if err != nil {
+		return err
+	}
+	return withStopSignal(ctx, strings.TrimSpace(string(committed)), ref)
+}
+
+// withStopSignal tags image id as ref with kind's STOPSIGNAL (systemd
+// halts on SIGRTMIN+3), which `docker commit --change` refuses before
+// Docker 25; the classic builder adds it from the local image, pulling
+// nothing.
+func withStopSignal(ctx context.Context, id, ref string) error {
+	cmd := exec.CommandContext(ctx, "docker", "build", "--quiet", "--tag", ref, "-")
+	cmd.Env = append(os.Environ(), "DOCKER_BUILDKIT=0")
+	cmd.Stdin = strings.NewReader("FROM " + id + "\nSTOPSIGNAL SIGRTMIN+3\n")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("docker build (STOPSIGNAL) from %s: %w: %s", id, err, out)
+	}
+	return nil
 }
 
 // kindSteps does in the build container what kind's base Dockerfile does
