@@ -139,3 +139,84 @@ Feature: kubectl as users type it: what the API server and the cluster's control
       """
       ["front-proxy-client"] ["X-Remote-User"]
       """
+
+  @B39
+  Scenario: describe service lists the ready endpoints the EndpointSlice controller found, as kubectl's describer does
+    Given a mesh of version "1.22.2.35" with cluster "c1"
+    And the commands:
+      """
+      kubectl create deployment web --image nginx
+      kubectl apply -f - <<EOF
+      apiVersion: v1
+      kind: Service
+      metadata:
+        name: web
+        labels:
+          app: web
+      spec:
+        selector:
+          app: web
+        ports:
+        - name: http
+          port: 80
+          targetPort: 8080
+      ---
+      apiVersion: v1
+      kind: Service
+      metadata:
+        name: outside
+      spec:
+        ports:
+        - port: 443
+      EOF
+      advance 1m
+      """
+    When I run "kubectl describe service web"
+    Then the output is:
+      """
+      Name:                     web
+      Namespace:                default
+      Labels:                   app=web
+      Annotations:              <none>
+      Selector:                 app=web
+      Type:                     ClusterIP
+      IP Family Policy:         SingleStack
+      IP Families:              IPv4
+      IP:                       *
+      IPs:                      *
+      Port:                     http  80/TCP
+      TargetPort:               8080/TCP
+      Endpoints:                *:8080
+      Session Affinity:         None
+      Internal Traffic Policy:  Cluster
+      Events:                   <none>
+      """
+    When I run "kubectl get endpointslices"
+    Then the output is:
+      """
+      NAME        ADDRESSTYPE   PORTS   ENDPOINTS   AGE
+      web-*       IPv4          8080    *           *
+      """
+    When I run "kubectl describe service outside"
+    Then the output contains:
+      """
+      Selector:                 <none>
+      """
+    And the output contains:
+      """
+      Port:                     <unset>  443/TCP
+      TargetPort:               443/TCP
+      Endpoints:                <none>
+      """
+    When I run:
+      """
+      kubectl scale deployment web --replicas=0
+      advance 1m
+      kubectl describe service web
+      """
+    Then the output contains:
+      """
+      TargetPort:               8080/TCP
+      Endpoints:
+      Session Affinity:         None
+      """

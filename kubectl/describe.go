@@ -14,6 +14,7 @@ import (
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/kubernetes"
 )
@@ -38,9 +39,9 @@ func (k *kubectlRun) describe(args []string) error {
 	}
 	for _, a := range rargs {
 		switch a.res.kind {
-		case "Pod", "Namespace", "Node", "MutatingWebhookConfiguration", "Deployment", "ReplicaSet", "StatefulSet", "DaemonSet", "Job", "CronJob":
+		case "Pod", "Namespace", "Node", "MutatingWebhookConfiguration", "Deployment", "ReplicaSet", "StatefulSet", "DaemonSet", "Job", "CronJob", "Service", "ASMMeshConfig":
 		default:
-			return notEmulated("kubectl describe "+a.res.plural, "pods", "namespaces", "nodes", "mutatingwebhookconfigurations", "deployments", "replicasets", "statefulsets", "daemonsets", "jobs", "cronjobs")
+			return notEmulated("kubectl describe "+a.res.plural, "pods", "namespaces", "nodes", "mutatingwebhookconfigurations", "deployments", "replicasets", "statefulsets", "daemonsets", "jobs", "cronjobs", "services", "asmmeshconfigs")
 		}
 	}
 	var objs []kubeSection
@@ -94,8 +95,9 @@ func (k *kubectlRun) describe(args []string) error {
 				text = k.describeNamespace(cs, v)
 			case *corev1.Node:
 				text = k.describeNode(cs, v, now, *showEvents)
-			case *admissionregistrationv1.MutatingWebhookConfiguration:
-				// kubectl has no describer of its own for it.
+			case *admissionregistrationv1.MutatingWebhookConfiguration, *unstructured.Unstructured:
+				// kubectl has no describer of its own for them (an
+				// asmmeshconfig is a custom resource).
 				if text, err = k.describeGeneric(cs, s.res, v, *showEvents); err != nil {
 					return err
 				}
@@ -111,6 +113,8 @@ func (k *kubectlRun) describe(args []string) error {
 				text = k.describeJob(cs, v, now, *showEvents)
 			case *batchv1.CronJob:
 				text = k.describeCronJob(cs, v, now, *showEvents)
+			case *corev1.Service:
+				text = k.describeService(cs, v, now, *showEvents)
 			}
 			if !first {
 				fmt.Fprint(k.out, "\n\n")

@@ -7,6 +7,7 @@ import (
 	"io"
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	"sort"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -14,6 +15,7 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/labels"
@@ -122,6 +124,8 @@ func kubeTableHeaders(r *kubeResource, o kubeTableOptions) []string {
 	case "Service":
 		cols = []string{"NAME", "TYPE", "CLUSTER-IP", "EXTERNAL-IP", "PORT(S)", "AGE"}
 		wide = []string{"SELECTOR"}
+	case "EndpointSlice":
+		cols = []string{"NAME", "ADDRESSTYPE", "PORTS", "ENDPOINTS", "AGE"}
 	case "ConfigMap":
 		cols = []string{"NAME", "DATA", "AGE"}
 	case "ServiceAccount":
@@ -293,6 +297,8 @@ func kubeTableRow(r *kubeResource, obj runtime.Object, o kubeTableOptions) []str
 		if o.wide {
 			row = append(row, kubeNone(labels.FormatLabels(v.Spec.Selector)))
 		}
+	case *discoveryv1.EndpointSlice:
+		row = append(row, name, string(v.AddressType), endpointSlicePorts(v.Ports), endpointSliceAddresses(v.Endpoints), age)
 	case *corev1.ConfigMap:
 		row = append(row, name, fmt.Sprint(len(v.Data)+len(v.BinaryData)), age)
 	case *corev1.ServiceAccount:
@@ -505,6 +511,44 @@ func serviceExternalIP(svc *corev1.Service) string {
 		return strings.Join(svc.Spec.ExternalIPs, ",")
 	}
 	return "<none>"
+}
+
+// endpointSlicePorts and endpointSliceAddresses are an EndpointSlice's
+// PORTS and ENDPOINTS cells (printers.go formatDiscoveryPorts and
+// formatDiscoveryEndpoints): the first three, then "+ N more...", and
+// <unset> for none.
+func endpointSlicePorts(ports []discoveryv1.EndpointPort) string {
+	list := make([]string, 0, len(ports))
+	for _, p := range ports {
+		switch {
+		case p.Port != nil:
+			list = append(list, strconv.Itoa(int(*p.Port)))
+		case p.Name != nil:
+			list = append(list, *p.Name)
+		default:
+			list = append(list, "*")
+		}
+	}
+	return firstThree(list)
+}
+
+func endpointSliceAddresses(eps []discoveryv1.Endpoint) string {
+	var list []string
+	for _, ep := range eps {
+		list = append(list, ep.Addresses...)
+	}
+	return firstThree(list)
+}
+
+func firstThree(list []string) string {
+	const most = 3
+	if len(list) > most {
+		return fmt.Sprintf("%s + %d more...", strings.Join(list[:most], ","), len(list)-most)
+	}
+	if len(list) == 0 {
+		return "<unset>"
+	}
+	return strings.Join(list, ",")
 }
 
 func servicePorts(svc *corev1.Service) string {

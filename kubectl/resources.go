@@ -10,6 +10,7 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -97,6 +98,11 @@ var kubeResourceTable = []*kubeResource{
 			return typedObjectClient[*corev1.Service, *corev1.ServiceList]{cs.CoreV1().Services(ns)}
 		},
 		newObject: func() runtime.Object { return &corev1.Service{} }},
+	{plural: "endpointslices", singular: "endpointslice", kind: "EndpointSlice", group: "discovery.k8s.io", version: "v1", namespaced: true,
+		client: func(cs kubernetes.Interface, ns string) kubeObjectClient {
+			return typedObjectClient[*discoveryv1.EndpointSlice, *discoveryv1.EndpointSliceList]{cs.DiscoveryV1().EndpointSlices(ns)}
+		},
+		newObject: func() runtime.Object { return &discoveryv1.EndpointSlice{} }},
 	{plural: "configmaps", singular: "configmap", short: []string{"cm"}, kind: "ConfigMap", version: "v1", namespaced: true,
 		client: func(cs kubernetes.Interface, ns string) kubeObjectClient {
 			return typedObjectClient[*corev1.ConfigMap, *corev1.ConfigMapList]{cs.CoreV1().ConfigMaps(ns)}

@@ -115,6 +115,7 @@ func (a *apiServer) discoveryResources() []*metav1.APIResourceList {
 		{GroupVersion: "admissionregistration.k8s.io/v1", APIResources: []metav1.APIResource{
 			res("mutatingwebhookconfigurations", "MutatingWebhookConfiguration", false),
 		}},
+		{GroupVersion: "discovery.k8s.io/v1", APIResources: []metav1.APIResource{res("endpointslices", "EndpointSlice", true)}},
 	}
 }
 
@@ -562,6 +563,8 @@ func (c *cluster) objectChanged(obj runtime.Object) {
 		c.enqueue(gvrDaemonSets, o.Namespace, o.Name)
 	case *batchv1.CronJob:
 		c.enqueue(gvrCronJobs, o.Namespace, o.Name)
+	case *corev1.Service:
+		c.enqueue(gvrEndpointSlices, o.Namespace, o.Name)
 	}
 }
 
@@ -742,6 +745,7 @@ func (a *apiServer) afterUpdate(_ *request, _ runtime.Object, obj runtime.Object
 	}
 	if o, ok := obj.(*corev1.Pod); ok {
 		c.enqueueController(o)
+		c.enqueueServicesOf(o)
 		return
 	}
 	c.objectChanged(obj)

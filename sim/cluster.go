@@ -386,6 +386,8 @@ func (c *cluster) settle(req *request) {
 			c.syncDaemonSet(req, item)
 		case gvrCronJobs:
 			c.syncCronJob(req, item)
+		case gvrEndpointSlices:
+			c.syncEndpointSlices(req, item)
 		}
 	}
 }

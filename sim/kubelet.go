@@ -116,6 +116,9 @@ func (c *cluster) afterPodStatus(key podKey, old, pod *corev1.Pod, st *podState)
 	if old.Status.Phase != pod.Status.Phase || podIsReady(old) != podIsReady(pod) {
 		c.enqueueController(pod)
 	}
+	if old.Status.Phase != pod.Status.Phase || podIsReady(old) != podIsReady(pod) || old.Status.PodIP != pod.Status.PodIP {
+		c.enqueueServicesOf(pod)
+	}
 }
 
 // podIsReady reports the pod's Ready condition.

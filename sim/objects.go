@@ -13,22 +13,23 @@ import (
 
 // Resources the simulator gives behaviour to. These are read-only.
 var (
-	gvrNamespaces   = schema.GroupVersionResource{Version: "v1", Resource: "namespaces"}
-	gvrNodes        = schema.GroupVersionResource{Version: "v1", Resource: "nodes"}
-	gvrPods         = schema.GroupVersionResource{Version: "v1", Resource: "pods"}
-	gvrEvents       = schema.GroupVersionResource{Version: "v1", Resource: "events"}
-	gvrSAs          = schema.GroupVersionResource{Version: "v1", Resource: "serviceaccounts"}
-	gvrServices     = schema.GroupVersionResource{Version: "v1", Resource: "services"}
-	gvrConfigMaps   = schema.GroupVersionResource{Version: "v1", Resource: "configmaps"}
-	gvrDeployments  = schema.GroupVersionResource{Group: "apps", Version: "v1", Resource: "deployments"}
-	gvrReplicaSets  = schema.GroupVersionResource{Group: "apps", Version: "v1", Resource: "replicasets"}
-	gvrJobs         = schema.GroupVersionResource{Group: "batch", Version: "v1", Resource: "jobs"}
-	gvrCronJobs     = schema.GroupVersionResource{Group: "batch", Version: "v1", Resource: "cronjobs"}
-	gvrStatefulSets = schema.GroupVersionResource{Group: "apps", Version: "v1", Resource: "statefulsets"}
-	gvrDaemonSets   = schema.GroupVersionResource{Group: "apps", Version: "v1", Resource: "daemonsets"}
-	gvrPVCs         = schema.GroupVersionResource{Version: "v1", Resource: "persistentvolumeclaims"}
-	gvrMWCs         = schema.GroupVersionResource{Group: "admissionregistration.k8s.io", Version: "v1", Resource: "mutatingwebhookconfigurations"}
-	gvrLeases       = schema.GroupVersionResource{Group: "coordination.k8s.io", Version: "v1", Resource: "leases"}
+	gvrNamespaces     = schema.GroupVersionResource{Version: "v1", Resource: "namespaces"}
+	gvrNodes          = schema.GroupVersionResource{Version: "v1", Resource: "nodes"}
+	gvrPods           = schema.GroupVersionResource{Version: "v1", Resource: "pods"}
+	gvrEvents         = schema.GroupVersionResource{Version: "v1", Resource: "events"}
+	gvrSAs            = schema.GroupVersionResource{Version: "v1", Resource: "serviceaccounts"}
+	gvrServices       = schema.GroupVersionResource{Version: "v1", Resource: "services"}
+	gvrConfigMaps     = schema.GroupVersionResource{Version: "v1", Resource: "configmaps"}
+	gvrDeployments    = schema.GroupVersionResource{Group: "apps", Version: "v1", Resource: "deployments"}
+	gvrReplicaSets    = schema.GroupVersionResource{Group: "apps", Version: "v1", Resource: "replicasets"}
+	gvrJobs           = schema.GroupVersionResource{Group: "batch", Version: "v1", Resource: "jobs"}
+	gvrCronJobs       = schema.GroupVersionResource{Group: "batch", Version: "v1", Resource: "cronjobs"}
+	gvrStatefulSets   = schema.GroupVersionResource{Group: "apps", Version: "v1", Resource: "statefulsets"}
+	gvrDaemonSets     = schema.GroupVersionResource{Group: "apps", Version: "v1", Resource: "daemonsets"}
+	gvrPVCs           = schema.GroupVersionResource{Version: "v1", Resource: "persistentvolumeclaims"}
+	gvrMWCs           = schema.GroupVersionResource{Group: "admissionregistration.k8s.io", Version: "v1", Resource: "mutatingwebhookconfigurations"}
+	gvrLeases         = schema.GroupVersionResource{Group: "coordination.k8s.io", Version: "v1", Resource: "leases"}
+	gvrEndpointSlices = schema.GroupVersionResource{Group: "discovery.k8s.io", Version: "v1", Resource: "endpointslices"}
 )
 
 // clusterScoped reports whether objects of resource live outside

@@ -160,6 +160,7 @@ func (c *cluster) afterDelete(ref objectRef, obj runtime.Object) {
 		}
 		c.podDeleted(podKey{o.Namespace, o.Name})
 		c.enqueueController(o)
+		c.enqueueServicesOf(o)
 	case *corev1.Node:
 		// The pod garbage collector deletes pods bound to a node that
 		// is gone; their controllers replace them.
