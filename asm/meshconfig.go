@@ -5,8 +5,11 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strconv"
+	"time"
 
 	jsonpatch "gopkg.in/evanphx/json-patch.v4"
+	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -55,6 +58,20 @@ func (i *Instance) MeshConfigObject() *unstructured.Unstructured {
 	i.mu.Lock()
 	defer i.mu.Unlock()
 	return &unstructured.Unstructured{Object: runtime.DeepCopyJSON(i.obj)}
+}
+
+// StampMeshConfig gives the asmmeshconfig what the API server sets on
+// create: its creationTimestamp, uid, generation 1 and a
+// resourceVersion. A backend whose instance is not a real server calls it
+// once, after New.
+func (i *Instance) StampMeshConfig(created time.Time, uid types.UID, resourceVersion int64) {
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	meta := i.obj["metadata"].(map[string]any)
+	meta["creationTimestamp"] = created.UTC().Format(time.RFC3339)
+	meta["uid"] = string(uid)
+	meta["generation"] = int64(1)
+	meta["resourceVersion"] = strconv.FormatInt(resourceVersion, 10)
 }
 
 // PatchConfig patches the asmmeshconfig "default" object (B31) with a JSON
@@ -150,9 +167,29 @@ func patchMeshConfig(cur model.MeshConfig, obj map[string]any, patchType types.P
 		next["spec"] = map[string]any{}
 	}
 	warnings := pruneUnknownFields(next)
+	bumpMeta(obj, next)
 	cfg := cur
 	cfg.EnableNativeSidecar = native
 	return cfg, next, warnings, nil
+}
+
+// bumpMeta does to a stamped object's metadata what the API server does
+// on an update: a new resourceVersion when anything changed, and the
+// generation one up when the spec changed. An unstamped object (a real
+// server's copy) is left as it is.
+func bumpMeta(old, next map[string]any) {
+	meta, ok := next["metadata"].(map[string]any)
+	if !ok {
+		return
+	}
+	if rv, ok := meta["resourceVersion"].(string); ok && !equality.Semantic.DeepEqual(old, next) {
+		if n, err := strconv.ParseInt(rv, 10, 64); err == nil {
+			meta["resourceVersion"] = strconv.FormatInt(n+1, 10)
+		}
+	}
+	if gen, ok := meta["generation"].(int64); ok && !equality.Semantic.DeepEqual(old["spec"], next["spec"]) {
+		meta["generation"] = gen + 1
+	}
 }
 
 func patchName(t types.PatchType) string {

@@ -150,6 +150,49 @@ Feature: Native and traditional sidecars
         false
         """
 
+    @B31
+    Scenario: describe asmmeshconfig prints the custom resource as kubectl's generic describer does
+      When I run "kubectl --context asm describe asmmeshconfig default"
+      Then the output is:
+        """
+        Name:         default
+        Namespace:
+        Labels:       <none>
+        Annotations:  <none>
+        API Version:  istio.alibabacloud.com/v1beta1
+        Kind:         ASMMeshConfig
+        Metadata:
+          Creation Timestamp:  *
+          Generation:          1
+          Resource Version:    *
+          UID:                 *
+        Spec:
+        Events:  <none>
+        """
+      When I run:
+        """
+        kubectl --context asm patch asmmeshconfig default --type=merge --patch='{"spec":{"enableNativeSidecar":false}}'
+        kubectl --context asm describe asmmeshconfig
+        """
+      Then the output is:
+        """
+        asmmeshconfig.istio.alibabacloud.com/default patched
+        Name:         default
+        Namespace:
+        Labels:       <none>
+        Annotations:  <none>
+        API Version:  istio.alibabacloud.com/v1beta1
+        Kind:         ASMMeshConfig
+        Metadata:
+          Creation Timestamp:  *
+          Generation:          2
+          Resource Version:    *
+          UID:                 *
+        Spec:
+          Enable Native Sidecar:  false
+        Events:                   <none>
+        """
+
     @B30
     Scenario: The pod annotation beats the mesh config
       Given the commands:

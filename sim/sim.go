@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"sort"
 	"strings"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -207,6 +208,14 @@ func (s *Sim) CreateMesh(_ context.Context, cfg model.MeshConfig) error {
 	cp.internal = api.newClientset(false)
 	s.cp = cp
 	inst := asm.New(cp.internal, cfg)
+	// The asmmeshconfig is created with the instance: its UID from a
+	// stream of its own, so that it shifts no other draw, and the
+	// resourceVersion after the namespaces'.
+	rv := int64(0)
+	if ns, ok := api.tracker.peek(gvrNamespaces, "", model.IstioSystemNamespace).(*corev1.Namespace); ok {
+		rv, _ = strconv.ParseInt(ns.ResourceVersion, 10, 64)
+	}
+	inst.StampMeshConfig(s.clock.Now(), drawUID(rand.New(rand.NewPCG(s.seed, 0x61736d6d6573))), rv+1)
 	inst.OnPushFailure(s.recordPushFailure)
 	s.mesh.Store(inst)
 	return nil

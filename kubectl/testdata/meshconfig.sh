@@ -15,6 +15,7 @@ kubectl --context asm get asmmeshconfig default -o yaml
 kubectl --context asm patch asmmeshconfig default --type=merge --patch='{"spec":{"enableNativeSidecar":false}}'
 kubectl --context asm patch asmmeshconfig default --type=merge --patch='{"spec":{"enableNativeSidecar":false}}'
 kubectl --context asm get asmmeshconfigs.istio.alibabacloud.com -o json
+kubectl --context asm describe asmmeshconfig default
 kubectl --context asm patch asmmeshconfig default -p '{"spec":{"enableNativeSidecar":true}}'
 kubectl --context asm patch asmmeshconfig other --type=merge -p '{}'
 kubectl --context asm patch asmmeshconfig default --type=merge -p '{"spec":'
