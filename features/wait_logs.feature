@@ -32,6 +32,25 @@ Feature: kubectl wait, logs and exec where users reach for them
       web    2/2     Running   0          *
       """
 
+  @B37
+  Scenario: wait for a JSONPath value, as kubectl wait --for=jsonpath does
+    When I run:
+      """
+      kubectl run web --image nginx
+      kubectl wait --for=jsonpath='{.status.phase}'=Running pod/web --timeout=60s
+      kubectl wait --for=jsonpath='{.status.podIP}' pod/web
+      """
+    Then the output is:
+      """
+      pod/web created
+      pod/web condition met
+      pod/web condition met
+      """
+    When I run "kubectl wait --for=jsonpath='{.status.phase}'=Succeeded pod/web --timeout=5s"
+    Then it fails with "timed out waiting for the condition on pods/web"
+    When I run "kubectl wait --for=jsonpath='{.status.phase}'= pod/web"
+    Then it fails with "jsonpath wait has to have a value after equal sign, like --for=jsonpath='{.status.readyReplicas}'=3"
+
   @B37 @kubelet
   Scenario: a Job under a traditional sidecar never completes, so wait times out with kubectl's error
     Given the commands:

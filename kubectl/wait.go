@@ -3,22 +3,77 @@ package kubectl
 import (
 	"errors"
 	"fmt"
+	"regexp"
 	"strings"
 	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/client-go/util/jsonpath"
 )
 
 // kubeWaitDefaultTimeout is kubectl wait's default --timeout.
 const kubeWaitDefaultTimeout = 30 * time.Second
 
 // waitFor is one --for: a condition (Ready, complete, ...) and the
-// status it must have, or deletion.
+// status it must have, deletion, or a JSONPath expression and the value
+// it must find (any value when value is "").
 type waitFor struct {
 	condition, status string
 	delete            bool
+	path              *jsonpath.JSONPath
+	value             string
+}
+
+// jsonPathField is customcolumn.go's jsonRegexp: '{.a.b}', '.a.b' or 'a.b'.
+var jsonPathField = regexp.MustCompile(`^\{\.?([^{}]+)\}$|^\.?([^{}]+)$`)
+
+// parseWaitJSONPath reads --for=jsonpath=EXPR[=VALUE] as kubectl's
+// processJSONPathInput does: split on single '=' ('==' stays), the
+// expression relaxed to '{.a.b}', the value trimmed of quotes.
+func parseWaitJSONPath(input string) (waitFor, error) {
+	var parts []string
+	var cur strings.Builder
+	for i := 0; i < len(input); i++ {
+		if input[i] == '=' {
+			if i < len(input)-1 && input[i+1] == '=' {
+				cur.WriteString("==")
+				i++
+				continue
+			}
+			parts = append(parts, cur.String())
+			cur.Reset()
+			continue
+		}
+		cur.WriteByte(input[i])
+	}
+	parts = append(parts, cur.String())
+	if len(parts) > 2 {
+		return waitFor{}, errors.New("jsonpath wait format must be --for=jsonpath='{.status.readyReplicas}'=3 or --for=jsonpath='{.status.readyReplicas}'")
+	}
+	expr := parts[0]
+	if expr != "" {
+		m := jsonPathField.FindStringSubmatch(expr)
+		if m == nil {
+			return waitFor{}, errors.New("unexpected path string, expected a 'name1.name2' or '.name1.name2' or '{name1.name2}' or '{.name1.name2}'")
+		}
+		expr = "{." + m[1] + m[2] + "}"
+	}
+	w := waitFor{}
+	if len(parts) == 2 {
+		if w.value = strings.Trim(parts[1], `'"`); w.value == "" {
+			return waitFor{}, errors.New("jsonpath wait has to have a value after equal sign, like --for=jsonpath='{.status.readyReplicas}'=3")
+		}
+	}
+	if expr == "" {
+		return waitFor{}, errors.New("jsonpath expression cannot be empty")
+	}
+	w.path = jsonpath.New("wait").AllowMissingKeys(true)
+	if err := w.path.Parse(expr); err != nil {
+		return waitFor{}, err
+	}
+	return w, nil
 }
 
 // parseWaitFor reads --for as kubectl does: delete, or
@@ -26,6 +81,9 @@ type waitFor struct {
 func parseWaitFor(s string) (waitFor, error) {
 	if strings.ToLower(s) == "delete" {
 		return waitFor{delete: true}, nil
+	}
+	if rest, ok := strings.CutPrefix(s, "jsonpath="); ok {
+		return parseWaitJSONPath(rest)
 	}
 	if rest, ok := strings.CutPrefix(s, "condition="); ok {
 		name, value, hasValue := strings.Cut(rest, "=")
@@ -45,6 +103,9 @@ func (w waitFor) met(obj runtime.Object) (bool, error) {
 	u, err := runtime.DefaultUnstructuredConverter.ToUnstructured(obj)
 	if err != nil {
 		return false, err
+	}
+	if w.path != nil {
+		return w.jsonPathMet(u)
 	}
 	conds, _, _ := unstructured.NestedSlice(u, "status", "conditions")
 	for _, raw := range conds {
@@ -66,6 +127,34 @@ func (w waitFor) met(obj runtime.Object) (bool, error) {
 	return false, nil
 }
 
+// jsonPathMet is JSONPathWait's checkCondition: the expression must
+// find one value, not a map or list, equal to the value asked (both
+// trimmed), or any value when none was asked.
+func (w waitFor) jsonPathMet(u map[string]any) (bool, error) {
+	results, err := w.path.FindResults(u)
+	if err != nil {
+		return false, err
+	}
+	if len(results) == 0 || len(results[0]) == 0 {
+		return false, nil
+	}
+	if len(results) > 1 {
+		return false, errors.New("given jsonpath expression matches more than one list")
+	}
+	if len(results[0]) > 1 {
+		return false, errors.New("given jsonpath expression matches more than one value")
+	}
+	if w.value == "" {
+		return true, nil
+	}
+	v := results[0][0].Interface()
+	switch v.(type) {
+	case map[string]any, []any:
+		return false, errors.New("jsonpath leads to a nested object or list which is not supported")
+	}
+	return strings.TrimSpace(fmt.Sprintf("%v", v)) == strings.TrimSpace(w.value), nil
+}
+
 // wait is `kubectl wait --for=condition=C|delete TYPE/NAME...`. kubectl
 // watches the objects until the condition holds or --timeout (default
 // 30s) passes; here the wait runs on the backend's clock, one second at
@@ -73,7 +162,7 @@ func (w waitFor) met(obj runtime.Object) (bool, error) {
 // name printer does.
 func (k *kubectlRun) wait(args []string) error {
 	fs := k.newFlags("kubectl wait")
-	forFlags := fs.StringArray("for", nil, "The condition to wait on: [delete|condition=condition-name[=condition-value]].")
+	forFlags := fs.StringArray("for", nil, "The condition to wait on: [delete|condition=condition-name[=condition-value]|jsonpath='{JSONPath expression}'=[JSONPath value]].")
 	timeout := fs.Duration("timeout", kubeWaitDefaultTimeout, "The length of time to wait before giving up. Zero means check once and don't wait, negative means wait for a week.")
 	selector := fs.StringP("selector", "l", "", "Selector (label query) to filter on")
 	all := fs.Bool("all", false, "Select all resources in the namespace of the specified resource types")
