@@ -536,6 +536,9 @@ func explainPlacement(pod *corev1.Pod, exists bool, nsLabels map[string]string, 
 	d := DecidePlacement(pod, nodes, podsPerNode)
 	if exists {
 		if d.Scheduled {
+			if len(d.Candidates) > 1 {
+				return fmt.Sprintf("the pod is not scheduled yet; the scheduler would pick one of %s: %s.", d.Nodes(), d.Reason), d.Rule
+			}
 			return fmt.Sprintf("the pod is not scheduled yet; the scheduler would pick node %s: %s.", d.Node, d.Reason), d.Rule
 		}
 		return fmt.Sprintf("the pod is Pending: %s.", trimPeriod(d.Reason)), d.Rule
@@ -544,7 +547,12 @@ func explainPlacement(pod *corev1.Pod, exists bool, nsLabels map[string]string, 
 		return fmt.Sprintf("the pod would stay Pending: %s.", trimPeriod(d.Reason)), d.Rule
 	}
 	if d.Rule == PlacementVirtualNode {
-		return fmt.Sprintf("the pod would run on ECI virtual node %s: %s.", d.Node, eciWhy(pod, nsLabels)), d.Rule
+		return fmt.Sprintf("the pod would run on ECI virtual node %s: %s.", d.Nodes(), eciWhy(pod, nsLabels)), d.Rule
+	}
+	if len(d.Candidates) > 1 {
+		// kube-scheduler picks at random among equally scored nodes:
+		// only the set is certain.
+		return fmt.Sprintf("the pod would run on regular node %s, whichever kube-scheduler picks among equally scored nodes: %s.", d.Nodes(), why), d.Rule
 	}
 	return fmt.Sprintf("the pod would run on regular node %s: %s.", d.Node, why), d.Rule
 }

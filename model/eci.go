@@ -95,13 +95,31 @@ func ApplyECIScheduling(pod *corev1.Pod, nsLabels map[string]string) (*corev1.Po
 
 // PlacementDecision is where the scheduler puts a pod, and why.
 type PlacementDecision struct {
-	Node      string
-	Scheduled bool
-	Rule      string
+	// Node is the node the simulator binds the pod to; Candidates are
+	// the feasible nodes scored as high as Node (Node among them,
+	// sorted), among which kube-scheduler picks at random
+	// (schedule_one.go selectHost), so any of them is as likely.
+	Node       string
+	Candidates []string
+	Scheduled  bool
+	Rule       string
 	// Reason is one sentence for humans.
 	Reason string
 	// Message is the FailedScheduling event text when not scheduled.
 	Message string
+}
+
+// Nodes names the candidate nodes as a sentence says them: "a", "a or
+// b", "a, b or c".
+func (d PlacementDecision) Nodes() string {
+	c := d.Candidates
+	switch len(c) {
+	case 0:
+		return d.Node
+	case 1:
+		return c[0]
+	}
+	return strings.Join(c[:len(c)-1], ", ") + " or " + c[len(c)-1]
 }
 
 // IsVirtualNode reports whether node is an ECI virtual node.
@@ -163,6 +181,12 @@ func DecidePlacement(pod *corev1.Pod, nodes []corev1.Node, podsPerNode map[strin
 		return feasible[i] < feasible[j]
 	})
 	node := feasible[0]
+	var ties []string
+	for _, n := range feasible {
+		if podsPerNode[n] == podsPerNode[node] {
+			ties = append(ties, n)
+		}
+	}
 	var chosen *corev1.Node
 	for i := range nodes {
 		if nodes[i].Name == node {
@@ -170,11 +194,15 @@ func DecidePlacement(pod *corev1.Pod, nodes []corev1.Node, podsPerNode map[strin
 		}
 	}
 	if IsVirtualNode(chosen) {
-		return PlacementDecision{Node: node, Scheduled: true, Rule: PlacementVirtualNode,
+		return PlacementDecision{Node: node, Candidates: ties, Scheduled: true, Rule: PlacementVirtualNode,
 			Reason: fmt.Sprintf("the pod runs on ECI virtual node %s because its nodeSelector has %s=%s and it tolerates the virtual-kubelet taint", node, NodeLabelType, NodeTypeVirtualKubelet)}
 	}
-	return PlacementDecision{Node: node, Scheduled: true, Rule: PlacementRegularNode,
+	d := PlacementDecision{Node: node, Candidates: ties, Scheduled: true, Rule: PlacementRegularNode,
 		Reason: fmt.Sprintf("the pod runs on regular node %s, the feasible node with the fewest pods", node)}
+	if len(ties) > 1 {
+		d.Reason = fmt.Sprintf("the pod runs on regular node %s, the feasible nodes with the fewest pods, whichever kube-scheduler picks", d.Nodes())
+	}
+	return d
 }
 
 const noVirtualNodeReason = "the pod asks for an ECI virtual node but the cluster has none: the ack-virtual-node component is not deployed, so the pod stays Pending"
