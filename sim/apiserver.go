@@ -488,7 +488,7 @@ func (a *apiServer) prepareCreate(req *request, gvr schema.GroupVersionResource,
 		defaultCronJob(o)
 		return admitted(obj, gk, o.Name, validateCronJob(o))
 	case *corev1.PersistentVolumeClaim:
-		bindClaim(o)
+		pendClaim(o)
 	case *corev1.Event:
 		if o.Count == 0 {
 			o.Count = 1
@@ -540,6 +540,9 @@ func (a *apiServer) afterCreate(req *request, gvr schema.GroupVersionResource, o
 		}
 	case *corev1.Pod:
 		c.podCreated(o)
+	case *corev1.PersistentVolumeClaim:
+		typ, reason, msg := claimPendingEvent(o)
+		c.recordEvent(refTo(o, "PersistentVolumeClaim", "v1"), typ, reason, msg, "persistentvolume-controller", "")
 	default:
 		c.objectChanged(obj)
 	}

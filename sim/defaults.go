@@ -460,23 +460,23 @@ func defaultClaimSpec(spec *corev1.PersistentVolumeClaimSpec) {
 	}
 }
 
-// bindClaim binds a new claim at once, as a dynamic provisioner would:
-// storage is not modelled, so every claim gets a volume named after its
-// UID with the capacity it asked for.
-func bindClaim(pvc *corev1.PersistentVolumeClaim) {
+// pendClaim is a new claim as the API server stores it and the
+// persistent volume controller leaves it on ACK, which marks no
+// StorageClass as the default: no PersistentVolume is there to bind it
+// and nothing provisions one, so it stays Pending (its spec defaulted).
+func pendClaim(pvc *corev1.PersistentVolumeClaim) {
 	defaultClaimSpec(&pvc.Spec)
-	if pvc.Spec.VolumeName == "" {
-		pvc.Spec.VolumeName = "pvc-" + string(pvc.UID)
+	pvc.Status = corev1.PersistentVolumeClaimStatus{Phase: corev1.ClaimPending}
+}
+
+// claimPendingEvent is the event the persistent volume controller
+// (pv_controller.go syncUnboundClaim) records on a claim it cannot bind:
+// its type, reason and message.
+func claimPendingEvent(pvc *corev1.PersistentVolumeClaim) (string, string, string) {
+	if class := pvc.Spec.StorageClassName; class != nil && *class != "" {
+		return corev1.EventTypeWarning, "ProvisioningFailed", fmt.Sprintf("storageclass.storage.k8s.io %q not found", *class)
 	}
-	capacity := corev1.ResourceList{}
-	if q, ok := pvc.Spec.Resources.Requests[corev1.ResourceStorage]; ok {
-		capacity[corev1.ResourceStorage] = q
-	}
-	pvc.Status = corev1.PersistentVolumeClaimStatus{
-		Phase:       corev1.ClaimBound,
-		AccessModes: append([]corev1.PersistentVolumeAccessMode(nil), pvc.Spec.AccessModes...),
-		Capacity:    capacity,
-	}
+	return corev1.EventTypeNormal, "FailedBinding", "no persistent volumes available for this claim and no storage class is set"
 }
 
 // validateStatefulSet is ValidateStatefulSetSpec (and, with old, the

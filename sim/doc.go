@@ -95,10 +95,13 @@
 //     merge of the applied configuration;
 //   - watch history: a watch from a resourceVersion replays the objects
 //     stored after it as ADDED events, not the intermediate changes;
-//   - storage: a PersistentVolumeClaim (a StatefulSet's volumeClaimTemplates
-//     included) is Bound at once to a volume named pvc-<uid> with the
-//     capacity it asked for, as a dynamic provisioner would; there are no
-//     PersistentVolume objects or storage classes;
+//   - storage: there are no PersistentVolumes or StorageClasses, as on an
+//     ACK cluster whose StorageClasses mark none as the default and a
+//     claim that names none: every PersistentVolumeClaim (a StatefulSet's
+//     volumeClaimTemplates included) stays Pending, with one FailedBinding
+//     event (the persistent volume controller repeats it every 15s), and a
+//     pod that mounts one stays Pending with the VolumeBinding plugin's
+//     FailedScheduling message;
 //   - controller history: StatefulSets and DaemonSets keep no
 //     ControllerRevisions; a pod created below a StatefulSet's partition
 //     gets the current template, not the one of the older revision;

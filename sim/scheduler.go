@@ -39,6 +39,13 @@ func (c *cluster) schedule(key podKey) bool {
 		return false
 	}
 	dec := model.DecidePlacement(pod, c.nodes, c.podsPerNode)
+	if why := c.unboundClaims(pod); why != "" && dec.Scheduled {
+		// kube-scheduler's VolumeBinding PreFilter rejects the pod on
+		// every node; preemption cannot help.
+		n := len(c.nodes)
+		dec = model.PlacementDecision{Rule: model.PlacementUnschedulable,
+			Message: fmt.Sprintf("0/%d nodes are available: %s. preemption: 0/%d nodes are available: %d Preemption is not helpful for scheduling.", n, why, n, n)}
+	}
 	if dec.Scheduled {
 		c.bind(key, dec.Node, true)
 		return true
@@ -61,6 +68,30 @@ func (c *cluster) schedule(key podKey) bool {
 		c.recordEvent(podRef(next, ""), corev1.EventTypeWarning, "FailedScheduling", msg, corev1.DefaultSchedulerName, "")
 	}
 	return false
+}
+
+// unboundClaims is why kube-scheduler's VolumeBinding PreFilter refuses
+// pod (volume_binding.go podHasPVCs and PreFilter), or "": a claim it
+// names that does not exist, or one not yet bound.
+func (c *cluster) unboundClaims(pod *corev1.Pod) string {
+	unbound := false
+	for _, v := range pod.Spec.Volumes {
+		if v.PersistentVolumeClaim == nil {
+			continue
+		}
+		name := v.PersistentVolumeClaim.ClaimName
+		pvc, ok := c.tracker.peek(gvrPVCs, pod.Namespace, name).(*corev1.PersistentVolumeClaim)
+		if !ok {
+			return fmt.Sprintf("persistentvolumeclaim %q not found", name)
+		}
+		if pvc.Status.Phase != corev1.ClaimBound {
+			unbound = true
+		}
+	}
+	if unbound {
+		return "pod has unbound immediate PersistentVolumeClaims"
+	}
+	return ""
 }
 
 // retryPending schedules again the pods that did not fit, oldest first.

@@ -1,4 +1,6 @@
-# StatefulSets and DaemonSets: ordinal pods in order, claims, rollout, cascading delete.
+# StatefulSets and DaemonSets: ordinal pods in order, rollout, cascading
+# delete; claims stay Pending, as on ACK, which marks no StorageClass as
+# the default, and so does the pod that mounts one.
 mesh create
 cluster create c1 --virtual-node
 mesh add-cluster c1
@@ -21,19 +23,10 @@ spec:
       containers:
       - name: nginx
         image: nginx:1.27
-  volumeClaimTemplates:
-  - metadata:
-      name: www
-    spec:
-      accessModes: ["ReadWriteOnce"]
-      resources:
-        requests:
-          storage: 1Gi
 EOF
 kubectl get sts,pods
 kubectl rollout status sts/web
 kubectl get sts -o wide
-kubectl get pvc -o wide
 kubectl describe sts web
 kubectl scale sts web --replicas 1
 advance 1s
@@ -42,6 +35,41 @@ kubectl rollout restart sts web
 kubectl rollout status sts web --watch=false
 kubectl delete sts web
 kubectl get pods
+kubectl apply -f - <<EOF
+apiVersion: apps/v1
+kind: StatefulSet
+metadata:
+  name: db
+spec:
+  serviceName: db
+  replicas: 2
+  selector:
+    matchLabels:
+      app: db
+  template:
+    metadata:
+      labels:
+        app: db
+    spec:
+      containers:
+      - name: redis
+        image: redis:7
+  volumeClaimTemplates:
+  - metadata:
+      name: data
+    spec:
+      accessModes: ["ReadWriteOnce"]
+      resources:
+        requests:
+          storage: 1Gi
+EOF
+advance 1m
+kubectl get sts,pods,pvc -o wide
+kubectl get events --field-selector involvedObject.name=db-0
+kubectl describe sts db
+kubectl delete sts db
+kubectl get pvc
+kubectl delete pvc data-db-0
 kubectl apply -f - <<EOF
 apiVersion: apps/v1
 kind: DaemonSet
