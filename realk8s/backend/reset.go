@@ -13,6 +13,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
@@ -187,8 +188,8 @@ func deleteNamespaces(ctx context.Context, c kubernetes.Interface, dyn dynamic.I
 }
 
 // clearNamespace deletes the objects a scenario may have made in a
-// namespace that stays: workloads, pods, services and config maps other
-// than the server's own, service accounts but default, events.
+// namespace that stays: workloads, pods, claims, services and config
+// maps other than the server's own, service accounts but default, events.
 func clearNamespace(ctx context.Context, c kubernetes.Interface, ns string) error {
 	all := metav1.ListOptions{}
 	del := metav1.DeleteOptions{PropagationPolicy: new(metav1.DeletePropagationBackground)}
@@ -204,6 +205,18 @@ func clearNamespace(ctx context.Context, c kubernetes.Interface, ns string) erro
 		c.CoreV1().Secrets(ns).DeleteCollection(ctx, del, all),
 		c.CoreV1().ServiceAccounts(ns).DeleteCollection(ctx, del, metav1.ListOptions{FieldSelector: "metadata.name!=default"}),
 		c.CoreV1().Events(ns).DeleteCollection(ctx, del, all),
+	}
+	// A claim keeps its pvc-protection finalizer while a pod may use it;
+	// the pods are gone, so the finalizer is dropped and the claim goes
+	// at once rather than into the next scenario.
+	claims, err := c.CoreV1().PersistentVolumeClaims(ns).List(ctx, all)
+	errs = append(errs, err)
+	if err == nil {
+		for _, pvc := range claims.Items {
+			errs = append(errs, c.CoreV1().PersistentVolumeClaims(ns).Delete(ctx, pvc.Name, metav1.DeleteOptions{}))
+			_, err := c.CoreV1().PersistentVolumeClaims(ns).Patch(ctx, pvc.Name, types.MergePatchType, []byte(`{"metadata":{"finalizers":null}}`), metav1.PatchOptions{})
+			errs = append(errs, err)
+		}
 	}
 	svcs, err := c.CoreV1().Services(ns).List(ctx, all)
 	errs = append(errs, err)

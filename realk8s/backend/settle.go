@@ -10,7 +10,9 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/kubernetes"
 )
@@ -126,8 +128,8 @@ func settled(ctx context.Context, c kubernetes.Interface) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	for _, s := range sts.Items {
-		if s.Status.ObservedGeneration < s.Generation || s.Status.Replicas != replicas(s.Spec.Replicas) {
+	for i := range sts.Items {
+		if !statefulSetSettled(&sts.Items[i], byOwner[sts.Items[i].UID]) {
 			return false, nil
 		}
 	}
@@ -141,12 +143,83 @@ func settled(ctx context.Context, c kubernetes.Interface) (bool, error) {
 			return false, nil
 		}
 	}
+	if ok, err := endpointSlicesSettled(ctx, c, pods.Items); err != nil || !ok {
+		return false, err
+	}
 	jobs, err := c.BatchV1().Jobs("").List(ctx, all)
 	if err != nil {
 		return false, err
 	}
 	for i := range jobs.Items {
 		if !jobSettled(&jobs.Items[i], byOwner[jobs.Items[i].UID]) {
+			return false, nil
+		}
+	}
+	return true, nil
+}
+
+// statefulSetSettled: the controller saw the last change and has every
+// pod, or, creating pods in order, waits on one that is not Ready (an
+// unschedulable pod, whose claims no volume binds, stays so).
+func statefulSetSettled(s *appsv1.StatefulSet, pods []*corev1.Pod) bool {
+	if s.Status.ObservedGeneration < s.Generation {
+		return false
+	}
+	if s.Status.Replicas == replicas(s.Spec.Replicas) {
+		return true
+	}
+	if s.Spec.PodManagementPolicy == appsv1.ParallelPodManagement {
+		return false
+	}
+	for _, p := range pods {
+		if podCondition(p, corev1.PodReady) != corev1.ConditionTrue {
+			return true
+		}
+	}
+	return false
+}
+
+// endpointSlicesSettled: the EndpointSlice controller caught up, each
+// Service with a selector has a slice and its slices list as ready the
+// addresses of exactly the Ready pods it selects.
+func endpointSlicesSettled(ctx context.Context, c kubernetes.Interface, pods []corev1.Pod) (bool, error) {
+	svcs, err := c.CoreV1().Services("").List(ctx, metav1.ListOptions{})
+	if err != nil {
+		return false, err
+	}
+	if len(svcs.Items) == 0 {
+		return true, nil
+	}
+	slices, err := c.DiscoveryV1().EndpointSlices("").List(ctx, metav1.ListOptions{})
+	if err != nil {
+		return false, err
+	}
+	for _, svc := range svcs.Items {
+		if len(svc.Spec.Selector) == 0 {
+			continue
+		}
+		sel := labels.SelectorFromSet(svc.Spec.Selector)
+		want := map[string]bool{}
+		for i := range pods {
+			p := &pods[i]
+			if p.Namespace == svc.Namespace && p.Status.PodIP != "" && p.DeletionTimestamp == nil &&
+				podCondition(p, corev1.PodReady) == corev1.ConditionTrue && sel.Matches(labels.Set(p.Labels)) {
+				want[p.Status.PodIP] = true
+			}
+		}
+		got, found := map[string]bool{}, false
+		for _, sl := range slices.Items {
+			if sl.Namespace != svc.Namespace || sl.Labels[discoveryv1.LabelServiceName] != svc.Name {
+				continue
+			}
+			found = true
+			for _, ep := range sl.Endpoints {
+				if (ep.Conditions.Ready == nil || *ep.Conditions.Ready) && len(ep.Addresses) > 0 {
+					got[ep.Addresses[0]] = true
+				}
+			}
+		}
+		if !found || !maps.Equal(want, got) {
 			return false, nil
 		}
 	}
