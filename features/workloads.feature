@@ -93,6 +93,7 @@ Feature: Workloads and admission: what the injector does to a manifest before it
     Given the commands:
       """
       kubectl create deployment web --image nginx
+      advance 1m
       """
     When I run "kubectl get deployment web -o yaml | kubectl apply --dry-run=server -f -"
     Then it succeeds
