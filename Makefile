@@ -26,9 +26,9 @@ example:
 real-deps:
 	$(GO) run ./cmd/real-deps
 
-# The tests that start real control planes, failing (not skipping) when a
-# binary is missing.
-test-real: real-deps
+# The tests that start real control planes and kind nodes, failing (not
+# skipping) when a binary, the Docker engine or the node image is missing.
+test-real: real-deps kind-image
 	MESHTWIN_REQUIRE_REAL=1 $(GO) test -count=1 -v -run Integration ./realk8s/...
 
 # kind without an image registry: a Docker engine (Debian's docker.io,
