@@ -126,9 +126,11 @@ func ForCluster(spec model.ClusterSpec, images Images) (Cluster, error) {
 		n := v1alpha4.Node{Role: v1alpha4.WorkerRole, Image: img.Ref, Labels: maps.Clone(labels)}
 		if i == 0 {
 			n.Role = v1alpha4.ControlPlaneRole
-			// An empty taint list: the control-plane node is one of
-			// the twin's workers, also when kind joins others.
-			n.KubeadmConfigPatches = []string{registrationPatch("InitConfiguration", name, true)}
+			// The control-plane node is one of the twin's workers: kind
+			// untaints the control plane of a one-node cluster itself
+			// (and fails if kubeadm set no taint to remove); with
+			// workers, kubeadm is told to set none.
+			n.KubeadmConfigPatches = []string{registrationPatch("InitConfiguration", name, spec.Nodes > 1)}
 		} else {
 			n.KubeadmConfigPatches = []string{registrationPatch("JoinConfiguration", name, false)}
 		}
