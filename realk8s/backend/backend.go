@@ -18,7 +18,6 @@ import (
 
 	"github.com/meshtwin/meshtwin/model"
 	"github.com/meshtwin/meshtwin/realk8s/admission"
-	"github.com/meshtwin/meshtwin/realk8s/controlplane"
 	"github.com/meshtwin/meshtwin/shell"
 )
 
@@ -43,8 +42,7 @@ var _ shell.Backend = (*Backend)(nil)
 // (through a gate that can cut it off) and what the rules know of it.
 type cluster struct {
 	name   string
-	plane  *controlplane.Plane
-	shape  shape
+	plane  Plane
 	gate   *gate
 	client kubernetes.Interface
 	info   model.ClusterInfo
@@ -127,18 +125,17 @@ func (b *Backend) CreateCluster(ctx context.Context, spec model.ClusterSpec) err
 	index := b.nextIdx
 	b.mu.Unlock()
 
-	sh := clusterShape(index)
-	plane, err := b.fleet.acquire(ctx, sh)
+	plane, err := b.fleet.acquire(ctx, PlaneRequest{Cluster: spec, Index: index})
 	if err != nil {
 		return fmt.Errorf("create cluster %q: %w", spec.Name, err)
 	}
 	g := &gate{}
 	client, err := kubernetes.NewForConfig(g.wrap(plane.RESTConfig(), userAgentKubectl))
 	if err != nil {
-		return errors.Join(fmt.Errorf("create cluster %q: %w", spec.Name, err), b.fleet.release(sh, plane, resetCluster(ctx, plane)))
+		return errors.Join(fmt.Errorf("create cluster %q: %w", spec.Name, err), b.fleet.release(plane, resetCluster(ctx, plane)))
 	}
 	c := &cluster{
-		name: spec.Name, plane: plane, shape: sh, gate: g, client: client,
+		name: spec.Name, plane: plane, gate: g, client: client,
 		info: model.ClusterInfo{
 			Name: spec.Name, KubeVersion: spec.KubeVersion, Region: spec.Region, Zone: spec.Zone,
 			FeatureGates: maps.Clone(spec.FeatureGates),
@@ -147,13 +144,16 @@ func (b *Backend) CreateCluster(ctx context.Context, spec model.ClusterSpec) err
 	b.mu.Lock()
 	if _, ok := b.clusters[spec.Name]; ok || b.closed {
 		b.mu.Unlock()
-		return errors.Join(fmt.Errorf("create cluster: cluster %q already exists", spec.Name), b.fleet.release(sh, plane, resetCluster(ctx, plane)))
+		return errors.Join(fmt.Errorf("create cluster: cluster %q already exists", spec.Name), b.fleet.release(plane, resetCluster(ctx, plane)))
 	}
 	b.clusters[spec.Name] = c
 	b.nextIdx = max(b.nextIdx, index+1)
 	b.mu.Unlock()
 
-	for range spec.Nodes {
+	// On a plane with real nodes (kind) the cluster's regular nodes
+	// are the plane's own, registered by their kubelets.
+	c.nodes = len(plane.RealNodes())
+	for range spec.Nodes - min(spec.Nodes, c.nodes) {
 		ip := model.NodeIP(c.nodes)
 		if err := c.registerNode(ctx, model.NewNode(spec.Region+"."+ip), ip, false); err != nil {
 			return fmt.Errorf("create cluster %q: %w", spec.Name, err)
@@ -326,7 +326,7 @@ func (b *Backend) DeleteCluster(ctx context.Context, name string) error {
 	if err != nil {
 		return err
 	}
-	return b.fleet.release(c.shape, c.plane, resetCluster(ctx, c.plane))
+	return b.fleet.release(c.plane, resetCluster(ctx, c.plane))
 }
 
 // SetReachable cuts a cluster's API server off from every client of
@@ -363,11 +363,11 @@ func (b *Backend) Close() error {
 	var errs []error
 	if m != nil {
 		m.stop()
-		errs = append(errs, b.fleet.release(instanceShape, m.plane, resetInstance(ctx, m.plane)))
+		errs = append(errs, b.fleet.release(m.plane, resetInstance(ctx, m.plane)))
 	}
 	for _, name := range slices.Sorted(maps.Keys(clusters)) {
 		c := clusters[name]
-		errs = append(errs, b.fleet.release(c.shape, c.plane, resetCluster(ctx, c.plane)))
+		errs = append(errs, b.fleet.release(c.plane, resetCluster(ctx, c.plane)))
 	}
 	if srv != nil {
 		errs = append(errs, srv.Stop())

@@ -5,15 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/netip"
+	"net"
 	"sync"
 
-	"github.com/meshtwin/meshtwin/model"
 	"github.com/meshtwin/meshtwin/realk8s/binaries"
-	"github.com/meshtwin/meshtwin/realk8s/controlplane"
 )
 
-// FleetOptions say how a Fleet starts its control planes.
+// FleetOptions say how a Fleet starts its local control planes.
 type FleetOptions struct {
 	// Binaries are the programs a plane runs (binaries.Find or Ensure).
 	Binaries binaries.Set
@@ -24,8 +22,9 @@ type FleetOptions struct {
 	Progress io.Writer
 }
 
-// role is what a plane serves as; a plane keeps its role for life, since
-// the mesh instance's plane carries the asmmeshconfig definition.
+// role is what a local plane serves as; a plane keeps its role for
+// life, since the mesh instance's plane carries the asmmeshconfig
+// definition.
 type role string
 
 const (
@@ -33,40 +32,31 @@ const (
 	roleInstance role = "instance"
 )
 
-// shape is what makes planes interchangeable: their role and their
-// service range, which kube-apiserver takes at start.
-type shape struct {
-	role        role
-	serviceCIDR netip.Prefix
-}
-
-// clusterShape is the plane of a scenario's index-th cluster (from 0):
-// its service range is the one the rules give that cluster
-// (model.ServiceCIDR), as in the in-memory backend.
-func clusterShape(index int) shape {
-	return shape{role: roleCluster, serviceCIDR: model.ServiceCIDR(index)}
-}
-
-// instanceShape is the mesh instance's plane.
-var instanceShape = shape{role: roleInstance, serviceCIDR: controlplane.DefaultServiceCIDR}
-
-// Fleet is the control planes of one process, started on demand and
-// reused by one Backend after another. It is safe for concurrent use.
+// Fleet is the planes of one process, started on demand by its
+// Provider and reused by one Backend after another. It is safe for
+// concurrent use.
 type Fleet struct {
-	opts FleetOptions
+	provider Provider
 
 	mu      sync.Mutex
-	idle    map[shape][]*controlplane.Plane
-	all     []*controlplane.Plane
+	idle    map[string][]Plane // by key
+	keys    map[Plane]string
+	all     []Plane
+	started map[string]int // planes started per key
 	stopped bool
 }
 
-// NewFleet returns a fleet with no plane started yet.
+// NewFleet returns a fleet of local control planes, none started yet.
 func NewFleet(opts FleetOptions) *Fleet {
 	if opts.Progress == nil {
 		opts.Progress = io.Discard
 	}
-	return &Fleet{opts: opts, idle: map[shape][]*controlplane.Plane{}}
+	return NewFleetOf(localProvider{opts: opts})
+}
+
+// NewFleetOf returns a fleet of the planes p starts, none started yet.
+func NewFleetOf(p Provider) *Fleet {
+	return &Fleet{provider: p, idle: map[string][]Plane{}, keys: map[Plane]string{}, started: map[string]int{}}
 }
 
 // New returns a backend for one scenario, taking its planes from the
@@ -75,40 +65,43 @@ func (f *Fleet) New() *Backend {
 	return newBackend(f)
 }
 
-// acquire hands out an idle plane of shape r, or starts one.
-func (f *Fleet) acquire(ctx context.Context, r shape) (*controlplane.Plane, error) {
+// acquire hands out an idle plane that serves req, or starts one.
+func (f *Fleet) acquire(ctx context.Context, req PlaneRequest) (Plane, error) {
+	key, err := f.provider.Key(req)
+	if err != nil {
+		return nil, err
+	}
 	f.mu.Lock()
 	if f.stopped {
 		f.mu.Unlock()
 		return nil, errors.New("the control planes are stopped")
 	}
-	if n := len(f.idle[r]); n > 0 {
-		p := f.idle[r][n-1]
-		f.idle[r] = f.idle[r][:n-1]
+	if n := len(f.idle[key]); n > 0 {
+		p := f.idle[key][n-1]
+		f.idle[key] = f.idle[key][:n-1]
 		f.mu.Unlock()
 		return p, nil
 	}
-	name := fmt.Sprintf("%s-%d", r.role, len(f.all)+1)
+	f.started[key]++
+	seq := f.started[key]
 	f.mu.Unlock()
-	p, err := controlplane.Start(ctx, controlplane.Config{
-		Name: name, Binaries: f.opts.Binaries, TempDir: f.opts.TempDir, Progress: f.opts.Progress,
-		ServiceCIDR: r.serviceCIDR,
-	})
+	p, err := f.provider.Start(ctx, req, key, seq)
 	if err != nil {
 		return nil, err
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.all = append(f.all, p)
+	f.keys[p] = key
 	if f.stopped {
-		return nil, errors.Join(errors.New("the control planes are stopped"), p.Stop())
+		return nil, errors.Join(errors.New("the control planes are stopped"), f.provider.Stop(p))
 	}
 	return p, nil
 }
 
 // release gives back a plane that was reset; a plane that could not be
 // reset is stopped instead, so no scenario inherits another's objects.
-func (f *Fleet) release(r shape, p *controlplane.Plane, resetErr error) error {
+func (f *Fleet) release(p Plane, resetErr error) error {
 	if resetErr != nil {
 		f.mu.Lock()
 		for i, q := range f.all {
@@ -117,15 +110,17 @@ func (f *Fleet) release(r shape, p *controlplane.Plane, resetErr error) error {
 				break
 			}
 		}
+		delete(f.keys, p)
 		f.mu.Unlock()
-		return errors.Join(resetErr, p.Stop())
+		return errors.Join(resetErr, f.provider.Stop(p))
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.stopped {
 		return nil
 	}
-	f.idle[r] = append(f.idle[r], p)
+	key := f.keys[p]
+	f.idle[key] = append(f.idle[key], p)
 	return nil
 }
 
@@ -136,17 +131,26 @@ func (f *Fleet) Started() int {
 	return len(f.all)
 }
 
+// webhookHost is where the planes' API servers call the webhooks.
+func (f *Fleet) webhookHost(ctx context.Context) (net.IP, error) {
+	ip, err := f.provider.WebhookHost(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("the admission server's address: %w", err)
+	}
+	return ip, nil
+}
+
 // Stop stops every plane the fleet started; nothing is left running and
 // their directories are gone.
 func (f *Fleet) Stop() error {
 	f.mu.Lock()
 	f.stopped = true
 	all := f.all
-	f.all, f.idle = nil, map[shape][]*controlplane.Plane{}
+	f.all, f.idle, f.keys = nil, map[string][]Plane{}, map[Plane]string{}
 	f.mu.Unlock()
 	var errs []error
 	for _, p := range all {
-		if err := p.Stop(); err != nil {
+		if err := f.provider.Stop(p); err != nil {
 			errs = append(errs, err)
 		}
 	}

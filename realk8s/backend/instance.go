@@ -24,7 +24,6 @@ import (
 
 	"github.com/meshtwin/meshtwin/asm"
 	"github.com/meshtwin/meshtwin/model"
-	"github.com/meshtwin/meshtwin/realk8s/controlplane"
 	"github.com/meshtwin/meshtwin/shell"
 )
 
@@ -32,7 +31,7 @@ import (
 // client of the plane, the asmmeshconfig custom resource, and an
 // informer that pushes other clients' namespace edits.
 type meshInstance struct {
-	plane   *controlplane.Plane
+	plane   Plane
 	inst    *asm.Instance
 	user    kubernetes.Interface // kubectl --context asm: pushes each namespace edit
 	asm     kubernetes.Interface // asm's own client
@@ -66,25 +65,25 @@ func (b *Backend) CreateMesh(ctx context.Context, cfg model.MeshConfig) error {
 	if err != nil {
 		return err
 	}
-	plane, err := b.fleet.acquire(ctx, instanceShape)
+	plane, err := b.fleet.acquire(ctx, PlaneRequest{Instance: true})
 	if err != nil {
 		return fmt.Errorf("create mesh: %w", err)
 	}
 	m, err := startInstance(ctx, plane, cfg)
 	if err != nil {
-		return errors.Join(fmt.Errorf("create mesh: %w", err), b.fleet.release(instanceShape, plane, resetInstance(ctx, plane)))
+		return errors.Join(fmt.Errorf("create mesh: %w", err), b.fleet.release(plane, resetInstance(ctx, plane)))
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.instance != nil || b.closed {
 		m.stop()
-		return errors.Join(errors.New("create mesh: a mesh was created meanwhile"), b.fleet.release(instanceShape, plane, resetInstance(ctx, plane)))
+		return errors.Join(errors.New("create mesh: a mesh was created meanwhile"), b.fleet.release(plane, resetInstance(ctx, plane)))
 	}
 	b.instance = m
 	return nil
 }
 
-func startInstance(ctx context.Context, plane *controlplane.Plane, cfg model.MeshConfig) (*meshInstance, error) {
+func startInstance(ctx context.Context, plane Plane, cfg model.MeshConfig) (*meshInstance, error) {
 	asmCfg := plane.RESTConfig()
 	asmCfg.UserAgent = userAgentASM
 	asmCfg.WarningHandler = rest.NoWarnings{}

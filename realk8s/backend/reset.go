@@ -19,8 +19,6 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 
-	"github.com/meshtwin/meshtwin/realk8s/controlplane"
-
 	"github.com/meshtwin/meshtwin/model"
 )
 
@@ -33,7 +31,7 @@ const resetTimeout = 2 * time.Minute
 // labels and annotations added to the built-in namespaces. It returns
 // once the namespaces are gone, so the next scenario can create them
 // again.
-func resetCluster(ctx context.Context, p *controlplane.Plane) error {
+func resetCluster(ctx context.Context, p Plane) error {
 	c, dyn, err := quietClients(p)
 	if err != nil {
 		return fmt.Errorf("reset cluster: %w", err)
@@ -44,17 +42,41 @@ func resetCluster(ctx context.Context, p *controlplane.Plane) error {
 	vwcs := c.AdmissionregistrationV1().ValidatingWebhookConfigurations()
 	errs = append(errs, ignoreNotFound(vwcs.DeleteCollection(ctx, metav1.DeleteOptions{}, metav1.ListOptions{})))
 	errs = append(errs, resetNamespaces(ctx, c, dyn))
-	errs = append(errs, ignoreNotFound(c.CoreV1().Nodes().DeleteCollection(ctx, metav1.DeleteOptions{}, metav1.ListOptions{})))
-	errs = append(errs, ignoreNotFound(c.CoordinationV1().Leases(corev1.NamespaceNodeLease).DeleteCollection(ctx, metav1.DeleteOptions{}, metav1.ListOptions{})))
+	errs = append(errs, resetNodes(ctx, c, p.RealNodes()))
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("reset cluster: %w", err)
 	}
 	return nil
 }
 
+// resetNodes deletes the nodes a scenario registered, and their
+// Leases; a plane's real nodes stay (their kubelets would not register
+// them again).
+func resetNodes(ctx context.Context, c kubernetes.Interface, real []string) error {
+	if len(real) == 0 {
+		return errors.Join(
+			ignoreNotFound(c.CoreV1().Nodes().DeleteCollection(ctx, metav1.DeleteOptions{}, metav1.ListOptions{})),
+			ignoreNotFound(c.CoordinationV1().Leases(corev1.NamespaceNodeLease).DeleteCollection(ctx, metav1.DeleteOptions{}, metav1.ListOptions{})))
+	}
+	nodes, err := c.CoreV1().Nodes().List(ctx, metav1.ListOptions{})
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, n := range nodes.Items {
+		if slices.Contains(real, n.Name) {
+			continue
+		}
+		errs = append(errs,
+			ignoreNotFound(c.CoreV1().Nodes().Delete(ctx, n.Name, metav1.DeleteOptions{})),
+			ignoreNotFound(c.CoordinationV1().Leases(corev1.NamespaceNodeLease).Delete(ctx, n.Name, metav1.DeleteOptions{})))
+	}
+	return errors.Join(errs...)
+}
+
 // resetInstance deletes what a scenario created on the mesh instance's
 // plane: its namespaces and the asmmeshconfig object.
-func resetInstance(ctx context.Context, p *controlplane.Plane) error {
+func resetInstance(ctx context.Context, p Plane) error {
 	c, dyn, err := quietClients(p)
 	if err != nil {
 		return fmt.Errorf("reset mesh instance: %w", err)
@@ -243,7 +265,7 @@ func ignoreNotFound(err error) error {
 
 // quietClients are a plane's clients without the server's deprecation
 // warnings (a reset deletes every kind, deprecated ones too).
-func quietClients(p *controlplane.Plane) (kubernetes.Interface, dynamic.Interface, error) {
+func quietClients(p Plane) (kubernetes.Interface, dynamic.Interface, error) {
 	cfg := p.RESTConfig()
 	cfg.WarningHandler = rest.NoWarnings{}
 	c, err := kubernetes.NewForConfig(cfg)

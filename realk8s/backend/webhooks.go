@@ -30,7 +30,11 @@ func (b *Backend) admissionServer(ctx context.Context) (*admission.Server, error
 		return nil, err
 	}
 	if b.admission == nil {
-		s, err := admission.Start(ctx, b.admissionFacts)
+		host, err := b.fleet.webhookHost(ctx)
+		if err != nil {
+			return nil, err
+		}
+		s, err := admission.StartOn(ctx, b.admissionFacts, host)
 		if err != nil {
 			return nil, err
 		}

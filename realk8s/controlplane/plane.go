@@ -466,3 +466,8 @@ func pickPorts(targets ...*string) error {
 	}
 	return nil
 }
+
+// KwokStages is kwok's Stage configuration the planes run with (nodes
+// Ready, pods Running and Ready, a Job's pods Succeeded): also what
+// keeps a virtual node elsewhere (on a kind cluster).
+func KwokStages() []byte { return slices.Clone(kwokStages) }
