@@ -31,6 +31,9 @@ type Image struct {
 type Images struct {
 	Default   Image
 	ByVersion []Image
+	// ContainerdConfigPatches go to every node's containerd (kind's
+	// containerdConfigPatches): the registry mirror every pull goes to.
+	ContainerdConfigPatches []string
 }
 
 // For returns the image of Kubernetes v: its own, else the default.
@@ -110,7 +113,7 @@ func ForCluster(spec model.ClusterSpec, images Images) (Cluster, error) {
 	if img.Ref == "" {
 		return Cluster{}, fmt.Errorf("kind configuration of cluster %q: no node image for Kubernetes %s and no default image", spec.Name, spec.KubeVersion)
 	}
-	out := Cluster{Twin: spec.Name, Config: baseConfig(img), Image: img}
+	out := Cluster{Twin: spec.Name, Config: baseConfig(img, images), Image: img}
 	labels := map[string]string{
 		"topology.kubernetes.io/region":    spec.Region,
 		"topology.kubernetes.io/zone":      spec.Region + "-" + spec.Zone,
@@ -167,15 +170,15 @@ func ForMesh(images Images) (Cluster, error) {
 	if img.Ref == "" {
 		return Cluster{}, errors.New("kind configuration of the mesh instance: no default node image")
 	}
-	out := Cluster{Twin: model.ContextASM, Config: baseConfig(img), Image: img}
+	out := Cluster{Twin: model.ContextASM, Config: baseConfig(img, images), Image: img}
 	out.Config.Nodes = []v1alpha4.Node{{Role: v1alpha4.ControlPlaneRole, Image: img.Ref}}
 	return out, nil
 }
 
 // baseConfig is what every configuration on img has: kind's default CNI
 // off, the kubelet's cgroup v1 patch, then the image's own patches (one
-// equal to an earlier one is left out).
-func baseConfig(img Image) *v1alpha4.Cluster {
+// equal to an earlier one is left out), and the containerd patches.
+func baseConfig(img Image, images Images) *v1alpha4.Cluster {
 	patches := []string{kubeletCgroupV1Patch}
 	for _, p := range img.KubeadmConfigPatches {
 		if !slices.Contains(patches, p) {
@@ -183,9 +186,10 @@ func baseConfig(img Image) *v1alpha4.Cluster {
 		}
 	}
 	return &v1alpha4.Cluster{
-		TypeMeta:             v1alpha4.TypeMeta{Kind: Kind, APIVersion: APIVersion},
-		Networking:           v1alpha4.Networking{DisableDefaultCNI: true},
-		KubeadmConfigPatches: patches,
+		TypeMeta:                v1alpha4.TypeMeta{Kind: Kind, APIVersion: APIVersion},
+		Networking:              v1alpha4.Networking{DisableDefaultCNI: true},
+		KubeadmConfigPatches:    patches,
+		ContainerdConfigPatches: slices.Clone(images.ContainerdConfigPatches),
 	}
 }
 

@@ -26,7 +26,8 @@ func images() kindcfg.Images {
 			"kind: KubeletConfiguration\napiVersion: kubelet.config.k8s.io/v1beta1\nfailCgroupV1: false\n",
 			"kind: InitConfiguration\napiVersion: kubeadm.k8s.io/v1beta4\nskipPhases:\n- preflight\n- addon/coredns\n- addon/kube-proxy\n",
 		}},
-		ByVersion: []kindcfg.Image{{Ref: "meshtwin/kind-node:v1.28.15", Version: v128}},
+		ByVersion:               []kindcfg.Image{{Ref: "meshtwin/kind-node:v1.28.15", Version: v128}},
+		ContainerdConfigPatches: []string{"[plugins.\"io.containerd.grpc.v1.cri\".registry.mirrors.\"*\"]\n  endpoint = [\"http://172.18.0.1:35000\"]\n"},
 	}
 }
 
