@@ -2,6 +2,7 @@ package features
 
 import (
 	"bytes"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -12,6 +13,7 @@ import (
 	"github.com/cucumber/godog"
 
 	"github.com/meshtwin/meshtwin/realk8s/backend"
+	"github.com/meshtwin/meshtwin/realk8s/kindcluster"
 	"github.com/meshtwin/meshtwin/shell"
 	"github.com/meshtwin/meshtwin/sim"
 	"github.com/meshtwin/meshtwin/steps"
@@ -44,6 +46,24 @@ func backends() map[string]backendChoice {
 			}
 			return func() shell.Backend { return fleet.New() }, 1, fleet.Stop
 		}},
+		// kind runs each cluster and the mesh instance on a kind
+		// cluster with real kubelets (one kind node per regular node of
+		// the twin, the virtual node kwok's), created once per shape and
+		// reset between scenarios; one scenario at a time (2 cores).
+		// Without a container runtime the backend is skipped, saying
+		// why, unless MESHTWIN_REQUIRE_REAL is set.
+		"kind": {start: func(t *testing.T) (func() shell.Backend, int, func() error) {
+			fleet, err := backend.EnsureKindFleet(t.Context(), os.Stderr, os.Getenv(kindcluster.KeepEnv) == "1")
+			if errors.Is(err, kindcluster.ErrNoRuntime) && os.Getenv("MESHTWIN_REQUIRE_REAL") == "" {
+				fmt.Printf("\nbackend kind skipped: %v\n", err)
+				t.Logf("backend kind skipped: %v", err)
+				return nil, 0, nil
+			}
+			if err != nil {
+				t.Fatalf("backend kind: %v", err)
+			}
+			return func() shell.Backend { return fleet.New() }, 1, fleet.Stop
+		}},
 	}
 }
 
@@ -65,10 +85,10 @@ func tagFilter() string {
 // with the same reasons.
 func backendTags() []steps.BackendTag {
 	return []steps.BackendTag{
-		{Tag: "@virtual-clock", Backends: []string{"local"},
+		{Tag: "@virtual-clock", Backends: []string{"local", "kind"},
 			Reason: "exact times of the virtual clock (AGE columns, events at 5s and 8s): real time passes otherwise"},
-		{Tag: "@apiserver-before-1.35", Backends: []string{"local"},
-			Reason: "the outcome is an older API server's validation: from 1.35 (container restart rules, beta) the local plane's 1.37 server accepts restartPolicy on a regular container"},
+		{Tag: "@apiserver-before-1.35", Backends: []string{"local", "kind"},
+			Reason: "the outcome is an older API server's validation: from 1.35 (container restart rules, beta) a 1.37 API server (the local plane's, the kind node image's) accepts restartPolicy on a regular container"},
 		{Tag: "@kubelet", Backends: []string{"local"},
 			Reason: "what only a kubelet runs (container start order, a sidecar keeping a Job's pod alive, the lifecycle insights): kwok has no containers; left to kind"},
 	}
@@ -111,6 +131,9 @@ func TestFeatures(t *testing.T) {
 // lists.
 func runFeatures(t *testing.T, name string, choice backendChoice, parity *steps.Parity) {
 	newBackend, concurrency, stop := choice.start(t)
+	if newBackend == nil {
+		return // skipped, with its reason printed
+	}
 	defer func() {
 		if err := stop(); err != nil {
 			t.Errorf("stop backend %s: %v", name, err)

@@ -16,6 +16,7 @@ import (
 
 	"github.com/meshtwin/meshtwin/internal/suggest"
 	"github.com/meshtwin/meshtwin/realk8s/backend"
+	"github.com/meshtwin/meshtwin/realk8s/kindcluster"
 	"github.com/meshtwin/meshtwin/script"
 	"github.com/meshtwin/meshtwin/shell"
 	"github.com/meshtwin/meshtwin/sim"
@@ -47,14 +48,28 @@ func backends() map[string]backendConstructor {
 			}
 			return env.fleet.New(), nil
 		},
+		// kind: each cluster and the mesh instance on a kind cluster
+		// with real kubelets (realk8s/backend on realk8s/kindcluster);
+		// the Docker engine and the node image are made on first use.
+		"kind": func(ctx context.Context, _ int64, env *backendEnv) (shell.Backend, error) {
+			if env.fleet == nil {
+				fleet, err := backend.EnsureKindFleet(ctx, env.progress, env.keepClusters || os.Getenv(kindcluster.KeepEnv) == "1")
+				if err != nil {
+					return nil, err
+				}
+				env.fleet = fleet
+			}
+			return env.fleet.New(), nil
+		},
 	}
 }
 
 // backendEnv is what the backends of one command share: the local
 // backend's control planes, started once and stopped at the end.
 type backendEnv struct {
-	progress io.Writer
-	fleet    *backend.Fleet
+	progress     io.Writer
+	fleet        *backend.Fleet
+	keepClusters bool // --keep-clusters: the kind backend's clusters outlive the command
 }
 
 // done closes a backend that holds resources (io.Closer).
@@ -142,13 +157,15 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 
 // commonFlags are the flags every subcommand that runs scripts takes.
 type commonFlags struct {
-	seed    int64
-	backend string
+	seed         int64
+	backend      string
+	keepClusters bool
 }
 
 func (c *commonFlags) register(fs *pflag.FlagSet) {
 	fs.Int64Var(&c.seed, "seed", 1, "seed for every random choice (generated names, uids, IPs)")
 	fs.StringVar(&c.backend, "backend", "sim", "backend to run against: "+strings.Join(backendNames(), ", "))
+	fs.BoolVar(&c.keepClusters, "keep-clusters", false, "with --backend kind, leave the kind clusters for the next run (also MESHTWIN_KIND_KEEP=1)")
 }
 
 func (c *commonFlags) newBackend(ctx context.Context, env *backendEnv) (shell.Backend, error) {
@@ -215,7 +232,7 @@ func runScript(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 			return 2
 		}
 	}
-	env := &backendEnv{progress: stderr}
+	env := &backendEnv{progress: stderr, keepClusters: common.keepClusters}
 	defer func() {
 		if err := env.stop(); err != nil {
 			fmt.Fprintf(stderr, "sim run: %v\n", err)
@@ -372,7 +389,7 @@ func runCheck(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		fmt.Fprint(stderr, "sim check: name at least one transcript\nRun 'sim check --help' for usage.\n")
 		return 2
 	}
-	env := &backendEnv{progress: stderr}
+	env := &backendEnv{progress: stderr, keepClusters: common.keepClusters}
 	defer func() {
 		if err := env.stop(); err != nil {
 			fmt.Fprintf(stderr, "sim check: %v\n", err)

@@ -154,6 +154,9 @@ func (f *Fleet) Stop() error {
 			errs = append(errs, err)
 		}
 	}
+	if c, ok := f.provider.(io.Closer); ok {
+		errs = append(errs, c.Close())
+	}
 	return errors.Join(errs...)
 }
 

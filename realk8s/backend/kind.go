@@ -7,16 +7,22 @@ import (
 	"io"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/meshtwin/meshtwin/kindcfg"
+	"github.com/meshtwin/meshtwin/model"
+	"github.com/meshtwin/meshtwin/realk8s/binaries"
 	"github.com/meshtwin/meshtwin/realk8s/controlplane"
 	"github.com/meshtwin/meshtwin/realk8s/kindcluster"
+	"github.com/meshtwin/meshtwin/realk8s/kindnode"
 	"github.com/meshtwin/meshtwin/realk8s/process"
+	"github.com/meshtwin/meshtwin/realk8s/registry"
 )
 
 // KindOptions say how a Fleet of kind clusters works.
@@ -70,6 +76,8 @@ type kindProvider struct {
 	hostOnce sync.Once
 	host     net.IP
 	hostErr  error
+
+	registry *registry.Server // stopped by Close
 }
 
 // kindPlane is a kind cluster, with the kwok that keeps its virtual
@@ -227,4 +235,72 @@ func (k *kindProvider) Stop(p Plane) error {
 func (k *kindProvider) WebhookHost(ctx context.Context) (net.IP, error) {
 	k.hostOnce.Do(func() { k.host, k.hostErr = kindcluster.GatewayIP(ctx) })
 	return k.host, k.hostErr
+}
+
+// RegistryPort is where the registry of the kind nodes listens on the
+// host's side of kind's network; fixed, since a kept cluster's nodes
+// were configured with it.
+const RegistryPort = 35000
+
+// EnsureKindFleet returns a fleet of kind clusters with everything it
+// needs made or started first: a Docker engine (kindnode.EnsureEngine;
+// when none can be had, the error wraps kindcluster.ErrNoRuntime), the
+// node image (kindnode.EnsureImage), kwok (binaries.Ensure), the
+// workload program built into the cache, kind's network, and the
+// registry on its gateway. keep leaves the clusters for the next run.
+func EnsureKindFleet(ctx context.Context, progress io.Writer, keep bool) (*Fleet, error) {
+	if err := kindnode.EnsureEngine(ctx, progress); err != nil {
+		return nil, fmt.Errorf("%w: %w", kindcluster.ErrNoRuntime, err)
+	}
+	if err := kindcluster.CheckRuntime(ctx); err != nil {
+		return nil, err
+	}
+	ref, err := kindnode.EnsureImage(ctx, kindnode.ImageOptions{Progress: progress})
+	if err != nil {
+		return nil, fmt.Errorf("kind node image: %w", err)
+	}
+	version, err := model.ParseKubeVersion(strings.TrimPrefix(binaries.KubernetesVersion, "v"))
+	if err != nil {
+		return nil, err
+	}
+	set, err := binaries.Ensure(ctx, binaries.Options{Progress: progress})
+	if err != nil {
+		return nil, fmt.Errorf("kwok for the kind backend: %w", err)
+	}
+	cache, err := os.UserCacheDir()
+	if err != nil {
+		return nil, err
+	}
+	workload := filepath.Join(cache, "meshtwin", "bin", "meshtwin-workload")
+	build := exec.CommandContext(ctx, "go", "build", "-o", workload, "github.com/meshtwin/meshtwin/cmd/meshtwin-workload")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := build.CombinedOutput(); err != nil {
+		return nil, fmt.Errorf("build meshtwin-workload: %w: %s", err, out)
+	}
+	gw, err := kindcluster.EnsureNetwork(ctx)
+	if err != nil {
+		return nil, err
+	}
+	reg, err := registry.Start(ctx, net.JoinHostPort(gw.String(), strconv.Itoa(RegistryPort)), workload)
+	if err != nil {
+		return nil, err
+	}
+	images := kindcfg.Images{
+		Default:                 kindcfg.Image{Ref: ref, Version: version, KubeadmConfigPatches: kindnode.KubeadmConfigPatches()},
+		ContainerdConfigPatches: []string{registry.MirrorPatch("http://" + reg.Addr())},
+	}
+	f, err := NewKindFleet(KindOptions{Images: images, Keep: keep, Kwok: set.Kwok, Progress: progress})
+	if err != nil {
+		return nil, errors.Join(err, reg.Stop())
+	}
+	f.provider.(*kindProvider).registry = reg
+	return f, nil
+}
+
+// Close stops the registry.
+func (k *kindProvider) Close() error {
+	if k.registry == nil {
+		return nil
+	}
+	return k.registry.Stop()
 }

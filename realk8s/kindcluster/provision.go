@@ -330,8 +330,27 @@ func (p *Provisioner) List() ([]string, error) {
 	return names, nil
 }
 
+// EnsureNetwork makes kind's Docker network unless it exists (kind
+// would make it on its first creation; a server the nodes must reach,
+// the registry, needs its gateway before that), and returns
+// GatewayIP's answer.
+func EnsureNetwork(ctx context.Context) (net.IP, error) {
+	if ip, err := GatewayIP(ctx); err == nil {
+		return ip, nil
+	}
+	var out bytes.Buffer
+	cmd := exec.CommandContext(ctx, "docker", "network", "create", "--driver=bridge",
+		"--opt", "com.docker.network.bridge.enable_ip_masquerade=true", NetworkName)
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Run(); err != nil {
+		return nil, fmt.Errorf("docker network create %s: %s", NetworkName, firstLine(out.String(), err))
+	}
+	return GatewayIP(ctx)
+}
+
 // GatewayIP is the host's address on kind's Docker network: where the
-// kind nodes reach a server of this process (the admission webhooks).
+// kind nodes reach a server of this process (the admission webhooks,
+// the registry).
 func GatewayIP(ctx context.Context) (net.IP, error) {
 	var out bytes.Buffer
 	cmd := exec.CommandContext(ctx, "docker", "network", "inspect", NetworkName, "--format", "{{range .IPAM.Config}}{{.Gateway}} {{end}}")
