@@ -1,7 +1,7 @@
 # The project's everyday commands. Each is also spelled out in README.md.
 GO ?= go
 
-.PHONY: test lint bench example real-deps test-real oracle kind-image
+.PHONY: test lint bench example real-deps test-real oracle kind-image test-kind
 
 # The whole suite, as CI runs it.
 test:
@@ -38,6 +38,19 @@ test-real: real-deps kind-image
 # and recipe (realk8s/kindnode). Prints the image's reference.
 kind-image:
 	$(GO) run ./cmd/kind-image
+
+# The Gherkin features on kind clusters with real kubelets, after sim and
+# local: ensures the Docker engine and the node image (as kind-image),
+# creates the kind clusters (one per cluster shape of the scenarios, reset
+# between scenarios), runs every feature that applies to kind, deletes the
+# clusters (MESHTWIN_KIND_KEEP=1 keeps them for the next run) and prints
+# the parity table across sim, local and kind.
+test-kind: real-deps
+	@log=$$(mktemp); start=$$(date +%s); \
+	if ! MESHTWIN_BACKEND=sim,local,kind MESHTWIN_REQUIRE_REAL=1 $(GO) test -count=1 -v -timeout 180m -run TestFeatures ./features/ >$$log 2>&1; then \
+		grep -vE '^(=== RUN|    --- PASS)' $$log | tail -150; echo "log: $$log"; exit 1; fi; \
+	sed -n '/^Parity/,$$p' $$log | grep -vE '^(--- PASS|    --- PASS|PASS$$|ok )'; \
+	echo "test-kind: $$(( $$(date +%s) - start )) s"; rm -f $$log
 
 # Upstream Istio's own injector against the model's istio profile, in the
 # separate module oracle/ (Istio's dependencies stay out of the main module).

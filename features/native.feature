@@ -234,7 +234,7 @@ Feature: Native and traditional sidecars
       Then the output contains "Mode: the sidecar is native"
       And the output contains "ASM 1.22.2.35 on Kubernetes 1.30"
 
-    @B32 @kubelet
+    @B32 @kubelet @kind-smoke
     Scenario: A Job completes when its sidecar is native
       When I run "kubectl create job pi --image perl -- sleep 5"
       Then the output is:
@@ -249,7 +249,7 @@ Feature: Native and traditional sidecars
       Then the "STATUS" column for "pi-*" is "Completed"
       And the "READY" column for "pi-*" is "0/2"
 
-    @B32 @kubelet
+    @B32 @kubelet @kind-smoke
     Scenario: A Job never completes when its sidecar is traditional
       Given the commands:
         """
@@ -431,7 +431,7 @@ Feature: Native and traditional sidecars
       Then the output contains "LifecycleSettingIgnored"
       And the output contains "holdApplicationUntilProxyStarts has no effect on a native sidecar"
 
-    @B33
+    @B33 @kind-smoke
     Scenario: A legacy third-party webhook drops the native sidecar's restartPolicy and pod creation fails (seed 004)
       Given the commands:
         """
@@ -442,7 +442,7 @@ Feature: Native and traditional sidecars
       And it fails with "spec.initContainers[1].readinessProbe: Forbidden: may not be set for init containers without restartPolicy=Always"
       And nothing changed
 
-    @B33 @B31
+    @B33 @B31 @kind-smoke
     Scenario: Switching to traditional sidecars fixes pod creation behind a legacy webhook (seed 004)
       Given the commands:
         """
@@ -486,7 +486,7 @@ Feature: Native and traditional sidecars
       Then the "READY" column for "sleep-*" is "2/2"
       And the "STATUS" column for "sleep-*" is "Running"
 
-    @B34
+    @B34 @kind-smoke
     Scenario: READY counts a native sidecar
       When I run "kubectl run sleep --image nginx"
       And the clock advances by 1m
