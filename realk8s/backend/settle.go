@@ -20,9 +20,16 @@ import (
 // settlePoll is how often Advance looks whether the clusters settled.
 const settlePoll = 50 * time.Millisecond
 
+// realKubeletWait is how much of an advance passes in full on clusters
+// with real kubelets (kind): a running container ends in its own time
+// (a Job's "sleep 5"), which no object's state announces, so settling
+// cannot tell the advance to stop early before it.
+const realKubeletWait = 45 * time.Second
+
 // Advance lets d of wall-clock time pass, or less: it returns as soon as
 // every reachable cluster has settled (no pod pending or changing, the
-// controllers caught up with their objects). Pushes a cluster has not
+// controllers caught up with their objects), on real kubelets not before
+// min(d, 45s) has passed. Pushes a cluster has not
 // taken yet are retried first, as the in-memory backend does.
 func (b *Backend) Advance(ctx context.Context, d time.Duration) error {
 	if d < 0 {
@@ -31,9 +38,13 @@ func (b *Backend) Advance(ctx context.Context, d time.Duration) error {
 	b.mu.Lock()
 	m := b.instance
 	var clients []kubernetes.Interface
+	var minWait time.Duration
 	for _, name := range slices.Sorted(maps.Keys(b.clusters)) {
 		if c := b.clusters[name]; !c.gate.unreachable.Load() {
 			clients = append(clients, c.plane.Client())
+			if len(c.plane.RealNodes()) > 0 {
+				minWait = min(d, realKubeletWait)
+			}
 		}
 	}
 	if m != nil {
@@ -46,13 +57,14 @@ func (b *Backend) Advance(ctx context.Context, d time.Duration) error {
 		// A push that fails again is recorded and stays owed.
 		_ = m.inst.RetryPushes(ctx)
 	}
-	deadline := time.Now().Add(d)
+	start := time.Now()
+	deadline := start.Add(d)
 	for {
 		settled, err := allSettled(ctx, clients)
 		if err != nil {
 			return fmt.Errorf("advance: %w", err)
 		}
-		if settled || !time.Now().Before(deadline) {
+		if (settled && time.Since(start) >= minWait) || !time.Now().Before(deadline) {
 			return nil
 		}
 		wait := min(settlePoll, time.Until(deadline))
