@@ -83,6 +83,8 @@ type cluster struct {
 	failed  orderedSet[workItem] // controllers whose last pod creation failed
 
 	events *eventLog
+	// kubeletTexts are the texts of the kubelet's container events.
+	kubeletTexts kubeletTexts
 
 	// unreachable cuts the API server off from outside clients
 	// (SetReachable); read without the simulator's lock.

@@ -26,18 +26,84 @@ type eventKey struct {
 type eventLog struct {
 	sim     *Sim
 	tracker *Tracker
-	// byKey names the stored event of each key, by namespace.
-	byKey map[string]map[eventKey]string
+	// keys finds the stored event of each key, by namespace.
+	keys  map[string]*eventKeys
 	names eventNames
 }
 
+// eventKeys names the stored event of each key in one namespace. Most
+// keys are told apart by their hash alone, which costs a word per event
+// where the key itself would cost six strings; a key whose hash another
+// key took first is kept whole in overflow, so a collision never merges
+// two events.
+type eventKeys struct {
+	byHash   map[uint64]string
+	overflow map[eventKey]string
+}
+
+// hash is the 64-bit FNV-1a hash of the key's fields.
+func (k eventKey) hash() uint64 {
+	const prime = 1099511628211
+	h := uint64(14695981039346656037)
+	for _, s := range [...]string{string(k.uid), k.fieldPath, k.component, k.typ, k.reason, k.message} {
+		for i := 0; i < len(s); i++ {
+			h = (h ^ uint64(s[i])) * prime
+		}
+		h = (h ^ 0xff) * prime // a separator no UTF-8 text has
+	}
+	return h
+}
+
+func keyOfEvent(ev *corev1.Event) eventKey {
+	return eventKey{
+		uid: ev.InvolvedObject.UID, fieldPath: ev.InvolvedObject.FieldPath, component: ev.Source.Component,
+		typ: ev.Type, reason: ev.Reason, message: ev.Message,
+	}
+}
+
+// find returns the stored event of key in ns.
+func (l *eventLog) find(ns string, key eventKey, h uint64) *corev1.Event {
+	keys := l.keys[ns]
+	if keys == nil {
+		return nil
+	}
+	for _, name := range [...]string{keys.byHash[h], keys.overflow[key]} {
+		if name == "" {
+			continue
+		}
+		if ev, ok := l.tracker.peek(gvrEvents, ns, name).(*corev1.Event); ok && keyOfEvent(ev) == key {
+			return ev
+		}
+	}
+	return nil
+}
+
+// remember notes that the event named name in ns has key.
+func (l *eventLog) remember(ns string, key eventKey, h uint64, name string) {
+	keys := l.keys[ns]
+	if keys == nil {
+		keys = &eventKeys{byHash: map[uint64]string{}}
+		l.keys[ns] = keys
+	}
+	if prev, taken := keys.byHash[h]; taken && prev != name {
+		if ev, ok := l.tracker.peek(gvrEvents, ns, prev).(*corev1.Event); ok && keyOfEvent(ev) != key {
+			if keys.overflow == nil {
+				keys.overflow = map[eventKey]string{}
+			}
+			keys.overflow[key] = name
+			return
+		}
+	}
+	keys.byHash[h] = name
+}
+
 func newEventLog(s *Sim, t *Tracker) *eventLog {
-	return &eventLog{sim: s, tracker: t, byKey: map[string]map[eventKey]string{}}
+	return &eventLog{sim: s, tracker: t, keys: map[string]*eventKeys{}}
 }
 
 // forgetNamespace drops the aggregation keys of a deleted namespace.
 func (l *eventLog) forgetNamespace(ns string) {
-	delete(l.byKey, ns)
+	delete(l.keys, ns)
 	l.names = eventNames{}
 }
 
@@ -55,15 +121,14 @@ func (l *eventLog) record(ref corev1.ObjectReference, typ, reason, message, comp
 	}
 	now := l.sim.clock.Now()
 	key := eventKey{uid: ref.UID, fieldPath: ref.FieldPath, component: component, typ: typ, reason: reason, message: message}
-	if name, ok := l.byKey[ns][key]; ok {
-		if cur, ok := l.tracker.peek(gvrEvents, ns, name).(*corev1.Event); ok {
-			ev := cur.DeepCopy()
-			ev.Count++
-			ev.LastTimestamp = metav1.NewTime(now)
-			ev.InvolvedObject.ResourceVersion = ref.ResourceVersion
-			_, _ = l.tracker.put(gvrEvents, ev, storeUpdate)
-			return
-		}
+	h := key.hash()
+	if cur := l.find(ns, key, h); cur != nil {
+		ev := cur.DeepCopy()
+		ev.Count++
+		ev.LastTimestamp = metav1.NewTime(now)
+		ev.InvolvedObject.ResourceVersion = ref.ResourceVersion
+		_, _ = l.tracker.put(gvrEvents, ev, storeUpdate)
+		return
 	}
 	name := l.names.free(l.tracker, ns, ref.Name, now.UnixNano())
 	instance := component
@@ -88,10 +153,7 @@ func (l *eventLog) record(ref corev1.ObjectReference, typ, reason, message, comp
 	if _, err := l.tracker.put(gvrEvents, ev, storeCreate); err != nil {
 		return
 	}
-	if l.byKey[ns] == nil {
-		l.byKey[ns] = map[eventKey]string{}
-	}
-	l.byKey[ns][key] = name
+	l.remember(ns, key, h, name)
 }
 
 func podRef(pod *corev1.Pod, fieldPath string) corev1.ObjectReference {
@@ -133,7 +195,7 @@ func (e *eventNames) free(t *Tracker, ns, object string, nano int64) string {
 		n = next
 	}
 	name := eventName(object, n)
-	for t.peek(gvrEvents, ns, name) != nil {
+	for t.has(gvrEvents, ns, name) {
 		n++
 		name = eventName(object, n)
 	}

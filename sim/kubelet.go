@@ -143,14 +143,43 @@ func (c *cluster) containerEvents(pod *corev1.Pod, old, next *corev1.PodStatus, 
 			if o != nil && containerStarted(o) && n.RestartCount <= o.RestartCount {
 				continue
 			}
-			ref := podRef(pod, fmt.Sprintf("%s{%s}", field, ctr.Name))
-			c.recordEvent(ref, corev1.EventTypeNormal, "Pulled", fmt.Sprintf("Container image %q already present on machine", ctr.Image), "kubelet", st.node)
-			c.recordEvent(ref, corev1.EventTypeNormal, "Created", "Created container "+ctr.Name, "kubelet", st.node)
-			c.recordEvent(ref, corev1.EventTypeNormal, "Started", "Started container "+ctr.Name, "kubelet", st.node)
+			txt := c.kubeletTexts.of(field, ctr.Name, ctr.Image)
+			ref := podRef(pod, txt.fieldPath)
+			c.recordEvent(ref, corev1.EventTypeNormal, "Pulled", txt.pulled, "kubelet", st.node)
+			c.recordEvent(ref, corev1.EventTypeNormal, "Created", txt.created, "kubelet", st.node)
+			c.recordEvent(ref, corev1.EventTypeNormal, "Started", txt.started, "kubelet", st.node)
 		}
 	}
 	emit(pod.Spec.InitContainers, old.InitContainerStatuses, next.InitContainerStatuses, "spec.initContainers")
 	emit(pod.Spec.Containers, old.ContainerStatuses, next.ContainerStatuses, "spec.containers")
+}
+
+// containerTexts are the field path and event messages of one
+// container as the kubelet reports it starting.
+type containerTexts struct{ fieldPath, pulled, created, started string }
+
+type containerTextKey struct{ field, name, image string }
+
+// kubeletTexts keeps one copy of each container's texts: the pods of a
+// template have the same containers, and their events the same texts.
+type kubeletTexts map[containerTextKey]*containerTexts
+
+func (k *kubeletTexts) of(field, name, image string) *containerTexts {
+	key := containerTextKey{field: field, name: name, image: image}
+	if t := (*k)[key]; t != nil {
+		return t
+	}
+	if *k == nil {
+		*k = kubeletTexts{}
+	}
+	t := &containerTexts{
+		fieldPath: fmt.Sprintf("%s{%s}", field, name),
+		pulled:    fmt.Sprintf("Container image %q already present on machine", image),
+		created:   "Created container " + name,
+		started:   "Started container " + name,
+	}
+	(*k)[key] = t
+	return t
 }
 
 func containerStarted(cs *corev1.ContainerStatus) bool {

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"sync"
 
+	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -41,7 +42,8 @@ func (r objectRef) less(o objectRef) bool {
 // fake.NewSimpleClientset it keeps objects per resource and per
 // namespace, so listing one namespace costs what that namespace holds,
 // and it indexes objects by owner UID. It deep-copies objects in and
-// out, stamps metadata.resourceVersion from one counter (like etcd's
+// out (events are kept packed, see packedEvent, and unpacked on every
+// read), stamps metadata.resourceVersion from one counter (like etcd's
 // revision), refuses stale updates with a Conflict and answers with
 // typed NotFound and AlreadyExists errors.
 //
@@ -56,6 +58,8 @@ type Tracker struct {
 	objects map[schema.GroupVersionResource]map[string]map[string]runtime.Object
 	owners  map[types.UID]map[objectRef]struct{}
 	watches map[schema.GroupVersionResource][]*watcher
+	// shapes are the shared parts of the stored events (packedEvent).
+	shapes eventShapes
 
 	// failPut, when set (by this package's tests), is asked before each
 	// put and fails it with the error it returns: a store that fails.
@@ -72,6 +76,7 @@ func NewTracker(scheme *runtime.Scheme) *Tracker {
 		objects: map[schema.GroupVersionResource]map[string]map[string]runtime.Object{},
 		owners:  map[types.UID]map[objectRef]struct{}{},
 		watches: map[schema.GroupVersionResource][]*watcher{},
+		shapes:  eventShapes{},
 	}
 }
 
@@ -284,7 +289,15 @@ func (t *Tracker) dropWatch(gvr schema.GroupVersionResource, w *watcher) {
 
 // ---- internal API used by the simulator (caller holds no tracker lock) ----
 
-// peek returns the stored object itself: callers must not modify it.
+// has reports whether the named object is stored.
+func (t *Tracker) has(gvr schema.GroupVersionResource, ns, name string) bool {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	return t.objects[gvr][ns][name] != nil
+}
+
+// peek returns the stored object itself (a packed event unpacked):
+// callers must not modify it.
 func (t *Tracker) peek(gvr schema.GroupVersionResource, ns, name string) runtime.Object {
 	t.mu.RLock()
 	defer t.mu.RUnlock()
@@ -359,7 +372,10 @@ const (
 )
 
 func (t *Tracker) peekLocked(gvr schema.GroupVersionResource, ns, name string) runtime.Object {
-	return t.objects[gvr][ns][name]
+	if obj := t.objects[gvr][ns][name]; obj != nil {
+		return unpacked(obj)
+	}
+	return nil
 }
 
 func (t *Tracker) listLocked(gvr schema.GroupVersionResource, ns string, sel selectors) []runtime.Object {
@@ -382,7 +398,7 @@ func (t *Tracker) listLocked(gvr schema.GroupVersionResource, ns string, sel sel
 		}
 		sort.Strings(names)
 		for _, name := range names {
-			if obj := objs[name]; sel.matches(obj) {
+			if obj := unpacked(objs[name]); sel.matches(obj) {
 				out = append(out, obj)
 			}
 		}
@@ -410,7 +426,10 @@ func (t *Tracker) store(gvr schema.GroupVersionResource, obj runtime.Object, ns 
 		t.objects[gvr] = byNS
 	}
 	objs := byNS[ns]
-	old := objs[name]
+	var old runtime.Object
+	if o := objs[name]; o != nil {
+		old = unpacked(o)
+	}
 	switch {
 	case mode == storeCreate && old != nil:
 		return nil, apierrors.NewAlreadyExists(gr, name)
@@ -432,6 +451,11 @@ func (t *Tracker) store(gvr schema.GroupVersionResource, obj runtime.Object, ns 
 		t.unindex(ref, old)
 	}
 	objs[name] = obj
+	if ev, ok := obj.(*corev1.Event); ok {
+		if p := t.shapes.pack(ev); p != nil {
+			objs[name] = p
+		}
+	}
 	t.index(ref, obj)
 	if ws := t.watches[gvr]; len(ws) > 0 {
 		typ := watch.Added
@@ -451,6 +475,7 @@ func (t *Tracker) remove(gvr schema.GroupVersionResource, ns, name string) runti
 	if old == nil {
 		return nil
 	}
+	old = unpacked(old)
 	delete(objs, name)
 	if len(objs) == 0 {
 		delete(t.objects[gvr], ns)
