@@ -430,6 +430,42 @@ func PodStatusAt(pod *corev1.Pod, scheduledAt time.Time, now time.Time, t Timing
 	return status, notes
 }
 
+// NextPodStatusChange returns the first instant after now at which
+// PodStatusAt's status or notes for the pod can differ from those at
+// now, and false when they never will: between two of the plan's
+// instants (a container starting, becoming started or ready, ending;
+// the init containers done; a note due) both are constant. A kubelet
+// need not look at the pod again before then, unless the pod changes.
+func NextPodStatusChange(pod *corev1.Pod, scheduledAt time.Time, now time.Time, t Timing, isJob bool) (time.Time, bool) {
+	if pod == nil {
+		return time.Time{}, false
+	}
+	e := max(now.Sub(scheduledAt), 0)
+	p := planPod(pod, t, isJob)
+	next := never
+	consider := func(x time.Duration) {
+		if x > e && x < next {
+			next = x
+		}
+	}
+	for _, list := range [][]ctrPlan{p.inits, p.ctrs} {
+		for _, c := range list {
+			consider(c.start)
+			consider(c.started)
+			consider(c.ready)
+			consider(c.end)
+		}
+	}
+	consider(p.initDone)
+	for _, n := range p.notes {
+		consider(n.At)
+	}
+	if next == never {
+		return time.Time{}, false
+	}
+	return scheduledAt.Add(next), true
+}
+
 // UnschedulablePodStatus is the status of a pod the scheduler could not
 // place: Pending, with PodScheduled False and the FailedScheduling message.
 func UnschedulablePodStatus(pod *corev1.Pod, at time.Time, message string) corev1.PodStatus {

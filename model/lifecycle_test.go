@@ -328,3 +328,67 @@ func TestShutdownNotes(t *testing.T) {
 		})
 	}
 }
+
+// TestNextPodStatusChange: the status and notes are the same at every
+// instant from now until the next change (checked at every 100ms, the
+// finest clock step), differ at the change, and stay the same forever
+// once there is no next change.
+func TestNextPodStatusChange(t *testing.T) {
+	t.Parallel()
+	hold := withAnnotation(AnnotationProxyConfig, "holdApplicationUntilProxyStarts: true")
+	cases := []struct {
+		name  string
+		mode  SidecarMode
+		opts  []podOpt
+		isJob bool
+	}{
+		{name: "plain pod"},
+		{name: "plain job", isJob: true},
+		{name: "traditional", mode: ModeTraditional},
+		{name: "traditional job with an init container", mode: ModeTraditional, opts: []podOpt{withInit("setup")}, isJob: true},
+		{name: "traditional holding the app", mode: ModeTraditional, opts: []podOpt{hold}},
+		{name: "native", mode: ModeNative},
+		{name: "native job with an init container", mode: ModeNative, opts: []podOpt{withInit("setup")}, isJob: true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			pod := lifecyclePod(t, tc.mode, tc.opts...)
+			timing := DefaultTiming()
+			at := func(e time.Duration) (corev1.PodStatus, []LifecycleNote) {
+				return PodStatusAt(pod, lifecycleBase, lifecycleBase.Add(e), timing, tc.isJob)
+			}
+			const tick = 100 * time.Millisecond
+			now, changes := time.Duration(0), 0
+			for {
+				status, notes := at(now)
+				next, ok := NextPodStatusChange(pod, lifecycleBase, lifecycleBase.Add(now), timing, tc.isJob)
+				if !ok {
+					later, laterNotes := at(now + 1000*time.Hour)
+					if !reflect.DeepEqual(status, later) || !reflect.DeepEqual(notes, laterNotes) {
+						t.Fatalf("at %s: no next change, but the status changes later", now)
+					}
+					break
+				}
+				end := next.Sub(lifecycleBase)
+				if end <= now {
+					t.Fatalf("at %s: next change %s is not later", now, end)
+				}
+				for e := now; e < end; e += tick {
+					if s, n := at(e); !reflect.DeepEqual(s, status) || !reflect.DeepEqual(n, notes) {
+						t.Fatalf("status at %s differs from %s, before the next change %s", e, now, end)
+					}
+				}
+				if s, n := at(end); reflect.DeepEqual(s, status) && reflect.DeepEqual(n, notes) {
+					t.Logf("at %s: nothing visible changes (a breakpoint of the plan only)", end)
+				} else {
+					changes++
+				}
+				now = end
+			}
+			if changes == 0 {
+				t.Fatal("the status never changed")
+			}
+		})
+	}
+}

@@ -38,6 +38,13 @@ type podState struct {
 	scheduledAt time.Time
 	ip          string
 	notes       map[noteKey]bool
+	// wake is when the kubelet must next look at the pod: its status
+	// is the same until then (model.NextPodStatusChange), as long as
+	// the pod is still at resourceVersion wakeRV and the nodes are as
+	// they were at wakeNodes.
+	wake      time.Time
+	wakeRV    string
+	wakeNodes int
 }
 
 type noteKey struct {
@@ -75,6 +82,8 @@ type cluster struct {
 	nodeInfo    map[string]nodeInfo
 	podsPerNode map[string]int
 	nodeSeq     int
+	// nodesSeen counts the changes of the node list (nodesChanged).
+	nodesSeen int
 
 	pods    map[podKey]*podState
 	active  orderedSet[podKey] // bound, not terminal, not yet settled: the kubelet's work
@@ -321,6 +330,7 @@ func (c *cluster) installWebhook(w model.Webhook) error {
 // nodesChanged rebuilds the scheduler's node list and retries pending
 // pods.
 func (c *cluster) nodesChanged() {
+	c.nodesSeen++
 	items := c.tracker.items(gvrNodes, "")
 	c.nodes = c.nodes[:0]
 	c.nodeInfo = make(map[string]nodeInfo, len(items))

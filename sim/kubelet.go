@@ -10,12 +10,6 @@ import (
 	"github.com/meshtwin/meshtwin/model"
 )
 
-// farFuture is how far ahead the kubelet looks to decide that a pod has
-// settled: when its status then is the status now (and no lifecycle note
-// is still to come), nothing will change any more and the pod leaves the
-// kubelet's work list.
-const farFuture = 1000 * time.Hour
-
 // kubeletStatus is the pod's status at now: the model's lifecycle plus
 // what the node knows (IPs, start time).
 func (c *cluster) kubeletStatus(pod *corev1.Pod, st *podState, now time.Time) (corev1.PodStatus, []model.LifecycleNote) {
@@ -77,6 +71,9 @@ func (c *cluster) syncPod(key podKey, now time.Time) {
 		c.active.remove(key)
 		return
 	}
+	if now.Before(st.wake) && st.wakeRV == pod.ResourceVersion && st.wakeNodes == c.nodesSeen {
+		return
+	}
 	status, notes := c.kubeletStatus(pod, st, now)
 	if !podStatusEqual(&pod.Status, &status) {
 		// Stored objects are never modified in place, so the new
@@ -90,19 +87,21 @@ func (c *cluster) syncPod(key podKey, now time.Time) {
 		c.containerEvents(next, &pod.Status, &next.Status, st)
 		c.noteEvents(next, st, notes, now)
 		c.afterPodStatus(key, pod, next, st)
-		return
-	}
-	c.noteEvents(pod, st, notes, now)
-	later, laterNotes := c.kubeletStatus(pod, st, now.Add(farFuture))
-	if !podStatusEqual(&status, &later) {
-		return
-	}
-	for _, n := range laterNotes {
-		if !st.notes[noteKeyOf(n)] {
+		pod = next
+		if st.terminal {
 			return
 		}
+	} else {
+		c.noteEvents(pod, st, notes, now)
 	}
-	c.active.remove(key)
+	// Nothing changes before the next instant of the pod's plan; with
+	// none to come, the pod has settled and leaves the work list.
+	wake, changes := model.NextPodStatusChange(pod, st.scheduledAt, now, c.sim.timing, st.isJob)
+	if !changes {
+		c.active.remove(key)
+		return
+	}
+	st.wake, st.wakeRV, st.wakeNodes = wake, pod.ResourceVersion, c.nodesSeen
 }
 
 // afterPodStatus reacts to a pod status change: a finished pod frees
