@@ -339,8 +339,21 @@ func (a *apiServer) createBuiltinNamespace(name string) (runtime.Object, error) 
 	return a.create(&request{}, gvrNamespaces, "", &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}}, false)
 }
 
-// create stores a new object; obj is owned by the API server from here on.
+// create stores a new object and returns a copy of it for the caller;
+// obj is owned by the API server from here on.
 func (a *apiServer) create(req *request, gvr schema.GroupVersionResource, ns string, obj runtime.Object, dryRun bool) (runtime.Object, error) {
+	return a.createObject(req, gvr, ns, obj, dryRun, true)
+}
+
+// createStored is create for the simulator's own controllers: it returns
+// the stored object itself, which the caller must not modify. A
+// ReplicaSet that creates 100,000 pods keeps each while it counts them;
+// copies would double the pods' memory until it is done.
+func (a *apiServer) createStored(req *request, gvr schema.GroupVersionResource, ns string, obj runtime.Object) (runtime.Object, error) {
+	return a.createObject(req, gvr, ns, obj, false, false)
+}
+
+func (a *apiServer) createObject(req *request, gvr schema.GroupVersionResource, ns string, obj runtime.Object, dryRun, copyOut bool) (runtime.Object, error) {
 	m, err := meta.Accessor(obj)
 	if err != nil {
 		return nil, apierrors.NewBadRequest(err.Error())
@@ -404,7 +417,10 @@ func (a *apiServer) create(req *request, gvr schema.GroupVersionResource, ns str
 	if err != nil {
 		return nil, err
 	}
-	out := stored.DeepCopyObject()
+	out := stored
+	if copyOut {
+		out = stored.DeepCopyObject()
+	}
 	a.afterCreate(req, gvr, stored)
 	return out, nil
 }

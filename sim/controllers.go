@@ -115,9 +115,10 @@ func podFromTemplate(owner metav1.Object, kind, apiVersion string, tmpl *corev1.
 }
 
 // createPodFor creates one pod from a controller's template, through the
-// API server's whole create path (admission included).
+// API server's whole create path (admission included), and returns the
+// stored pod: the caller must not modify it.
 func (c *cluster) createPodFor(req *request, owner metav1.Object, kind, apiVersion string, tmpl *corev1.PodTemplateSpec) (*corev1.Pod, error) {
-	obj, err := c.api.create(req, gvrPods, owner.GetNamespace(), podFromTemplate(owner, kind, apiVersion, tmpl), false)
+	obj, err := c.api.createStored(req, gvrPods, owner.GetNamespace(), podFromTemplate(owner, kind, apiVersion, tmpl))
 	if err != nil {
 		return nil, err
 	}
