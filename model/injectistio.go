@@ -133,9 +133,15 @@ func overlayUserProxy(proxy *corev1.Container, user corev1.Container, mode Sidec
 		proxy.Lifecycle = user.Lifecycle
 	}
 	for k, v := range user.Resources.Requests {
+		if proxy.Resources.Requests == nil {
+			proxy.Resources.Requests = corev1.ResourceList{}
+		}
 		proxy.Resources.Requests[k] = v
 	}
 	for k, v := range user.Resources.Limits {
+		if proxy.Resources.Limits == nil {
+			proxy.Resources.Limits = corev1.ResourceList{}
+		}
 		proxy.Resources.Limits[k] = v
 	}
 	overrides := struct {
@@ -241,9 +247,10 @@ func prometheusKey(k string) string {
 
 // applyPrometheusMerge points prometheus.io/* at the agent, which merges
 // the app's metrics with Envoy's, and hands the app's own settings to the
-// agent in ISTIO_PROMETHEUS_ANNOTATIONS. A pod whose prometheus.io/scrape
-// reads as false is left alone, and so is one already pointing at the
-// agent.
+// agent in ISTIO_PROMETHEUS_ANNOTATIONS (when the pod has a proxy:
+// grpc-simple adds none, and the annotations are rewritten all the same).
+// A pod whose prometheus.io/scrape reads as false is left alone, and so is
+// one already pointing at the agent.
 func applyPrometheusMerge(pod *corev1.Pod, proxy *corev1.Container) {
 	var scrape, path, port string
 	for k, v := range pod.Annotations {
@@ -268,7 +275,7 @@ func applyPrometheusMerge(pod *corev1.Pod, proxy *corev1.Container) {
 	if port == target {
 		return
 	}
-	if scrape != "" || path != "" || port != "" {
+	if proxy != nil && (scrape != "" || path != "" || port != "") {
 		raw, _ := json.Marshal(map[string]string{"scrape": scrape, "path": path, "port": port})
 		proxy.Env = append(proxy.Env, corev1.EnvVar{Name: EnvPrometheusAnnotations, Value: string(raw)})
 	}

@@ -253,3 +253,66 @@ func TestDivergenceOracleFoundAnnotations(t *testing.T) {
 	raw, _ := envValue(podContainer(hook, ProxyContainerName), EnvKubeAppProbers)
 	assert.Contains(t, raw, `"/app-lifecycle/nginx/prestopz"`)
 }
+
+// Divergence 8, inject.istio.io/templates: grpc-agent: pilot-agent without
+// Envoy among the containers whatever the native settings, no istio-init,
+// its readiness probe on the agent's port, no startup probe, app probes
+// not rewritten, every app container recorded in proxy.istio.io/overrides
+// and listed in the status, the canonical name not cut.
+func TestDivergenceGRPCAgentTemplate(t *testing.T) {
+	t.Parallel()
+	long := strings.Repeat("a", 70)
+	pod := newTestPod("shop", "p", withAnnotation(AnnotationInjectTemplates, TemplateGRPCAgent), withLabel("app", long),
+		withAnnotation(AnnotationNativeSidecar, "true"), withInit("setup"), func(p *corev1.Pod) {
+			p.Spec.Containers[0].ReadinessProbe = &corev1.Probe{ProbeHandler: corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{Path: "/ready", Port: intstr.FromInt32(8080)}}}
+		})
+	out, mode, err := InjectPod(pod, InjectParams{Mesh: istioMesh("1.28.0.0"), Cluster: testCluster("1.33")})
+	require.NoError(t, err)
+	assert.Equal(t, ModeTraditional, mode.Mode)
+	assert.Equal(t, []string{"setup"}, containerNames(out.Spec.InitContainers))
+	assert.Equal(t, []string{"nginx", ProxyContainerName}, containerNames(out.Spec.Containers))
+	proxy := podContainer(out, ProxyContainerName)
+	require.NotNil(t, proxy.ReadinessProbe)
+	assert.Equal(t, intstr.FromInt32(ProxyAgentPort), proxy.ReadinessProbe.HTTPGet.Port)
+	assert.Nil(t, proxy.StartupProbe)
+	assert.Equal(t, []string{"pilot-agent", "wait", "--url=http://localhost:15020/healthz/ready"}, proxy.Lifecycle.PostStart.Exec.Command)
+	assert.Equal(t, "/ready", podContainer(out, "nginx").ReadinessProbe.HTTPGet.Path)
+	assert.Equal(t, "false", out.Annotations[AnnotationRewriteAppProbers])
+	assert.Equal(t, long, out.Labels[LabelCanonicalName])
+	assert.NotContains(t, out.Labels, LabelTLSMode)
+	assert.Contains(t, volumeNames(out), "istio-xds")
+	assert.NotContains(t, volumeNames(out), volumeCACRL)
+	var status sidecarStatus
+	require.NoError(t, json.Unmarshal([]byte(out.Annotations[AnnotationSidecarStatus]), &status))
+	assert.Equal(t, []string{ProxyContainerName, "nginx"}, status.Containers)
+	assert.Empty(t, status.InitContainers)
+	assert.Contains(t, out.Annotations[AnnotationProxyOverrides], `"name":"nginx"`)
+
+	zero := podContainer(injectIstio(t, withAnnotationCopy(pod, AnnotationStatusPort, "0"), "1.33"), ProxyContainerName)
+	assert.Nil(t, zero.ReadinessProbe, "status port 0: no probe, no resources, no mounts")
+	assert.Empty(t, zero.VolumeMounts)
+}
+
+// Divergence 8, inject.istio.io/templates: grpc-simple: no proxy at all,
+// grpc-bootstrap-init before the pod's own init containers, prometheus.io/*
+// still pointed at the agent's port, no labels and no istio.io/rev added.
+func TestDivergenceGRPCSimpleTemplate(t *testing.T) {
+	t.Parallel()
+	pod := newTestPod("shop", "p", withAnnotation(AnnotationInjectTemplates, TemplateGRPCSimple), withInit("setup"),
+		withAnnotation(AnnotationPrometheusPort, "9090"))
+	out, mode, err := InjectPod(pod, InjectParams{Mesh: istioMesh("1.28.0.0"), Cluster: testCluster("1.33")})
+	require.NoError(t, err)
+	assert.Equal(t, ModeProxyless, mode.Mode)
+	assert.Equal(t, []string{GRPCBootstrapInitName, "setup"}, containerNames(out.Spec.InitContainers))
+	assert.Equal(t, []string{"nginx"}, containerNames(out.Spec.Containers))
+	assert.Equal(t, "15020", out.Annotations[AnnotationPrometheusPort])
+	assert.NotContains(t, out.Annotations, LabelRevision)
+	assert.NotContains(t, out.Labels, LabelCanonicalName)
+	var status sidecarStatus
+	require.NoError(t, json.Unmarshal([]byte(out.Annotations[AnnotationSidecarStatus]), &status))
+	assert.Equal(t, []string{GRPCBootstrapInitName}, status.InitContainers)
+	assert.Equal(t, []string{"nginx"}, status.Containers)
+
+	_, _, err = InjectPod(withAnnotationCopy(pod, AnnotationInjectTemplates, "grpc"), InjectParams{Mesh: istioMesh("1.28.0.0"), Cluster: testCluster("1.33")})
+	require.ErrorContains(t, err, `requested template "grpc" not found`)
+}

@@ -198,9 +198,18 @@ func InjectPod(pod *corev1.Pod, p InjectParams) (*corev1.Pod, ModeDecision, erro
 		return nil, ModeDecision{}, fmt.Errorf("inject sidecar into pod %q: already injected (it has %s or the %s annotation)",
 			podDisplayName(pod), ProxyContainerName, AnnotationSidecarStatus)
 	}
+	istio := p.Mesh.Profile == ProfileIstio
+	if istio {
+		template, err := InjectionTemplate(pod)
+		if err != nil {
+			return nil, ModeDecision{}, fmt.Errorf("inject sidecar into pod %q: %w", podDisplayName(pod), err)
+		}
+		if template != TemplateSidecar {
+			return injectGRPC(pod, p, template)
+		}
+	}
 	mode := DecideSidecarMode(pod, p.Mesh, p.Cluster)
 	out := pod.DeepCopy()
-	istio := p.Mesh.Profile == ProfileIstio
 	var userProxy *corev1.Container
 	userProxyKept := false
 	var userVols []corev1.Volume

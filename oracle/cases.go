@@ -108,7 +108,7 @@ func podGen(t *rapid.T) *corev1.Pod {
 	setOpt(ann, "readiness.status.sidecar.istio.io/periodSeconds", pick(t, "annotation.readinessPeriod", absent, "5"))
 	setOpt(ann, "sidecar.istio.io/proxyMemoryLimit", pick(t, "annotation.proxyMemoryLimit", absent, "512Mi"))
 	setOpt(ann, "prometheus.istio.io/merge-metrics", pick(t, "annotation.mergeMetrics", absent, "false"))
-	setOpt(ann, "inject.istio.io/templates", pick(t, "annotation.templates", absent, "sidecar", "grpc-agent"))
+	setOpt(ann, "inject.istio.io/templates", pick(t, "annotation.templates", absent, "sidecar", "grpc-agent", "grpc-simple"))
 	setOpt(ann, "kubectl.kubernetes.io/default-container", pick(t, "annotation.defaultContainer", absent, "metrics"))
 	if pick(t, "annotation.userVolume", absent, "cache") != absent {
 		ann["sidecar.istio.io/userVolume"] = `{"cache":{"emptyDir":{}}}`
