@@ -297,7 +297,7 @@ func (i *Instance) Upgrade(_ context.Context, to model.ASMVersion) error {
 	if to.IsZero() {
 		return errors.New("upgrade mesh: a version is required (for example 1.22.2.35)")
 	}
-	if err := model.CheckMeshUpgrade(i.cfg.Version, to); err != nil {
+	if err := model.CheckMeshUpgrade(i.cfg.Profile, i.cfg.Version, to); err != nil {
 		return fmt.Errorf("upgrade mesh: %w", err)
 	}
 	i.cfg.Version = to

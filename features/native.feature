@@ -606,9 +606,9 @@ Feature: Native and traditional sidecars
 
       Examples: the istio profile follows upstream Istio: native only from Kubernetes 1.33
         | asm        | mesh flags      | kubernetes | cluster flags | containers                    | mode        |
-        | 1.27.0.0   | --profile istio | 1.30       |               | sleep istio-proxy\|istio-init | traditional |
-        | 1.27.0.0   | --profile istio | 1.33       |               | sleep\|istio-init istio-proxy | native      |
-        | 1.26.0.0   | --profile istio | 1.33       |               | sleep istio-proxy\|istio-init | traditional |
+        | 1.27.0     | --profile istio | 1.30       |               | sleep istio-proxy\|istio-init | traditional |
+        | 1.27.0     | --profile istio | 1.33       |               | sleep\|istio-init istio-proxy | native      |
+        | 1.26.0     | --profile istio | 1.33       |               | sleep istio-proxy\|istio-init | traditional |
 
     @B32 @B30 @kubelet
     Scenario: Under upstream Istio's profile istio-init runs last, so the user's init containers keep their network

@@ -245,6 +245,24 @@ Feature: Bad input is rejected with a clear error and changes nothing
         | 1.22.2.35.1 |
         | 1..2.35     |
 
+    @B30
+    Scenario: The istio profile takes Istio's own release numbers
+      When I run "mesh create --profile istio --version 1.28.0"
+      Then the output contains "mesh created: Istio 1.28.0 (profile istio)"
+
+    @B30
+    Scenario Outline: Istio versions that are not Istio's release numbers are rejected, naming the expected form
+      When I run "mesh create --profile istio --version <version>"
+      Then it fails with "invalid Istio version "<version>": <why>"
+      And nothing changed
+
+      Examples:
+        | version       | why                                                                                                  |
+        | 1.28.0.0      | want three dot-separated numbers like 1.28.0 (four numbers are an ASM release; drop --profile istio to model ASM) |
+        | 1.28          | want three dot-separated numbers like 1.28.0                                                          |
+        | v1.28.0       | major part "v1" is not a non-negative number                                                          |
+        | 1.28.0-beta.1 | want three dot-separated numbers like 1.28.0                                                          |
+
     Scenario Outline: Invalid Kubernetes versions are rejected
       When I run "cluster create c1 --kubernetes-version <version>"
       Then it fails with "invalid Kubernetes version "<version>""

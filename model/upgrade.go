@@ -10,12 +10,12 @@ import (
 
 // CheckMeshUpgrade says whether the mesh can move from one release to
 // another in place: only to a newer release of the same profile.
-func CheckMeshUpgrade(from, to ASMVersion) error {
+func CheckMeshUpgrade(p Profile, from, to ASMVersion) error {
 	switch c := to.Compare(from); {
 	case c == 0:
-		return fmt.Errorf("the mesh already runs %s", from)
+		return fmt.Errorf("the mesh already runs %s", FormatMeshVersion(p, from))
 	case c < 0:
-		return fmt.Errorf("%s is older than the mesh's %s: an in-place upgrade only moves to a newer release", to, from)
+		return fmt.Errorf("%s is older than the mesh's %s: an in-place upgrade only moves to a newer release", FormatMeshVersion(p, to), FormatMeshVersion(p, from))
 	}
 	return nil
 }

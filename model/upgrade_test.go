@@ -16,9 +16,9 @@ func TestCheckUpgrades(t *testing.T) {
 		err     error
 		wantErr string
 	}{
-		{"newer mesh", CheckMeshUpgrade(MustASMVersion("1.21.6.3"), MustASMVersion("1.22.2.35")), ""},
-		{"same mesh", CheckMeshUpgrade(MustASMVersion("1.22.2.35"), MustASMVersion("1.22.2.35")), "already runs 1.22.2.35"},
-		{"older mesh", CheckMeshUpgrade(MustASMVersion("1.22.2.35"), MustASMVersion("1.21.6.3")), "1.21.6.3 is older than the mesh's 1.22.2.35"},
+		{"newer mesh", CheckMeshUpgrade(ProfileASM, MustASMVersion("1.21.6.3"), MustASMVersion("1.22.2.35")), ""},
+		{"same mesh", CheckMeshUpgrade(ProfileASM, MustASMVersion("1.22.2.35"), MustASMVersion("1.22.2.35")), "already runs 1.22.2.35"},
+		{"older mesh", CheckMeshUpgrade(ProfileASM, MustASMVersion("1.22.2.35"), MustASMVersion("1.21.6.3")), "1.21.6.3 is older than the mesh's 1.22.2.35"},
 		{"next minor", CheckKubeUpgrade(MustKubeVersion("1.29"), MustKubeVersion("1.30")), ""},
 		{"skips a minor", CheckKubeUpgrade(MustKubeVersion("1.29"), MustKubeVersion("1.31")), "skips a minor version"},
 		{"older kube", CheckKubeUpgrade(MustKubeVersion("1.30"), MustKubeVersion("1.29")), "never downgraded"},

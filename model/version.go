@@ -29,6 +29,54 @@ func ParseASMVersion(s string) (ASMVersion, error) {
 	return ASMVersion{Major: n[0], Minor: n[1], Patch: n[2], Build: n[3]}, nil
 }
 
+// ParseIstioVersion parses an upstream Istio release number, three
+// dot-separated non-negative integers such as 1.28.0, as Istio numbers its
+// releases. The result is kept as an ASMVersion whose build is 0, so that
+// the rules compare both products' releases alike.
+func ParseIstioVersion(s string) (ASMVersion, error) {
+	parts := strings.Split(s, ".")
+	if len(parts) != 3 {
+		hint := ""
+		if _, err := ParseASMVersion(s); err == nil {
+			hint = " (four numbers are an ASM release; drop --profile istio to model ASM)"
+		}
+		return ASMVersion{}, fmt.Errorf("invalid Istio version %q: want three dot-separated numbers like 1.28.0%s", s, hint)
+	}
+	var n [3]int
+	names := [3]string{"major", "minor", "patch"}
+	for i, p := range parts {
+		v, err := parseNonNegative(p)
+		if err != nil {
+			return ASMVersion{}, fmt.Errorf("invalid Istio version %q: %s part %q is not a non-negative number; want three dot-separated numbers like 1.28.0", s, names[i], p)
+		}
+		n[i] = v
+	}
+	return ASMVersion{Major: n[0], Minor: n[1], Patch: n[2]}, nil
+}
+
+// ParseMeshVersion parses a release number as the profile's product
+// numbers its releases: ASM's four numbers (1.22.2.35), upstream Istio's
+// three (1.28.0).
+func ParseMeshVersion(p Profile, s string) (ASMVersion, error) {
+	if p == ProfileIstio {
+		return ParseIstioVersion(s)
+	}
+	return ParseASMVersion(s)
+}
+
+// FormatMeshVersion renders v as the profile's product numbers its
+// releases: 1.22.2.35 for ASM, 1.28.0 for upstream Istio.
+func FormatMeshVersion(p Profile, v ASMVersion) string {
+	if p == ProfileIstio {
+		return fmt.Sprintf("%d.%d.%d", v.Major, v.Minor, v.Patch)
+	}
+	return v.String()
+}
+
+// VersionName is the mesh's release as its product numbers it
+// (FormatMeshVersion).
+func (c MeshConfig) VersionName() string { return FormatMeshVersion(c.Profile, c.Version) }
+
 // MustASMVersion is ParseASMVersion for literals; it panics on bad input.
 func MustASMVersion(s string) ASMVersion {
 	v, err := ParseASMVersion(s)

@@ -2,6 +2,9 @@ package model
 
 import (
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func TestParseASMVersion(t *testing.T) {
@@ -164,4 +167,39 @@ func TestKubeVersionAtLeast(t *testing.T) {
 			}
 		})
 	}
+}
+
+// Divergence 7: --profile istio takes Istio's own release numbers.
+func TestDivergenceIstioVersionNumbers(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		in      string
+		want    ASMVersion
+		wantErr string
+	}{
+		{in: "1.28.0", want: ASMVersion{Major: 1, Minor: 28}},
+		{in: "1.31.2", want: ASMVersion{Major: 1, Minor: 31, Patch: 2}},
+		{in: "1.28.0.0", wantErr: `invalid Istio version "1.28.0.0": want three dot-separated numbers like 1.28.0 (four numbers are an ASM release; drop --profile istio to model ASM)`},
+		{in: "1.28", wantErr: `invalid Istio version "1.28": want three dot-separated numbers like 1.28.0`},
+		{in: "v1.28.0", wantErr: `invalid Istio version "v1.28.0": major part "v1" is not a non-negative number; want three dot-separated numbers like 1.28.0`},
+		{in: "1.28.0-beta.1", wantErr: `invalid Istio version "1.28.0-beta.1": want three dot-separated numbers like 1.28.0`},
+		{in: "1.28.x", wantErr: `invalid Istio version "1.28.x": patch part "x" is not a non-negative number; want three dot-separated numbers like 1.28.0`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			t.Parallel()
+			got, err := ParseMeshVersion(ProfileIstio, tt.in)
+			if tt.wantErr != "" {
+				require.EqualError(t, err, tt.wantErr)
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, tt.want, got)
+			assert.Equal(t, tt.in, FormatMeshVersion(ProfileIstio, got), "printed as Istio numbers it")
+		})
+	}
+	asm, err := ParseMeshVersion(ProfileASM, "1.22.2.35")
+	require.NoError(t, err)
+	assert.Equal(t, "1.22.2.35", MeshConfig{Version: asm, Profile: ProfileASM}.VersionName())
+	require.ErrorContains(t, CheckMeshUpgrade(ProfileIstio, ASMVersion{Major: 1, Minor: 28}, ASMVersion{Major: 1, Minor: 27}), "1.27.0 is older than the mesh's 1.28.0")
 }

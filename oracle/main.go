@@ -58,7 +58,7 @@ func compareCase(u *upstream, c Case) (caseResult, error) {
 	if err != nil {
 		return caseResult{}, fmt.Errorf("upstream on case\n%s: %w", c, err)
 	}
-	tw := runTwin(c)
+	tw := runTwin(c, u.version)
 	r := caseResult{c: c, up: up, twin: tw, diffs: diff(view(up), view(tw))}
 	r.classes = caseClasses(r.diffs)
 	// A template other than the sidecar's builds a different pod whole;
@@ -103,6 +103,7 @@ func run(w io.Writer, n, seed int, knownPath string, shrinkTime time.Duration) (
 	}
 	defer u.close()
 
+	fmt.Fprintf(w, "upstream: %s %s (Istio %s); model: mesh create --profile istio --version %s\n", istioModule, u.releaseModule, u.release, u.release)
 	gen := caseGen()
 	start := time.Now()
 	byClass := map[string][]caseResult{}

@@ -1,19 +1,65 @@
 package main
 
 import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime/debug"
+	"strings"
+
 	"github.com/meshtwin/meshtwin/model"
 )
 
-// twinVersion is the Istio release the model is asked to behave as: the
-// development line of the istio.io/istio commit this module requires.
-var twinVersion = model.ASMVersion{Major: 1, Minor: 32}
+const istioModule = "istio.io/istio"
+
+// istioRelease is the Istio release of the istio.io/istio this program is
+// built with, as `mesh create --profile istio --version` takes it: the
+// module's VERSION file names the release line a commit belongs to (on
+// master, the next release: 1.31 means 1.31.0 in development). It returns
+// the version and the module version it was read from.
+func istioRelease() (string, string, error) {
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "", "", fmt.Errorf("no build information: cannot tell which %s this program is built with", istioModule)
+	}
+	var modVersion string
+	for _, d := range info.Deps {
+		if d.Path == istioModule {
+			modVersion = d.Version
+			if d.Replace != nil {
+				modVersion = d.Replace.Version
+			}
+		}
+	}
+	if modVersion == "" {
+		return "", "", fmt.Errorf("%s is not among this program's modules", istioModule)
+	}
+	out, err := exec.Command("go", "env", "GOMODCACHE").Output()
+	if err != nil {
+		return "", "", fmt.Errorf("find the module cache (go env GOMODCACHE): %w", err)
+	}
+	path := filepath.Join(strings.TrimSpace(string(out)), istioModule+"@"+modVersion, "VERSION")
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return "", "", fmt.Errorf("read %s's release line: %w", istioModule, err)
+	}
+	line := strings.TrimSpace(string(raw))
+	if strings.Count(line, ".") == 1 {
+		line += ".0"
+	}
+	if _, err := model.ParseIstioVersion(line); err != nil {
+		return "", "", fmt.Errorf("%s: %w", path, err)
+	}
+	return line, modVersion, nil
+}
 
 // runTwin sends the case through the model's injector webhooks, the links
 // of the admission chain that the simulator's API server runs for a mesh
-// created with --profile istio, each for the pods its configuration's
-// selectors take.
-func runTwin(c Case) outcome {
-	mesh := model.MeshConfig{Version: twinVersion, Profile: model.ProfileIstio}
+// created with --profile istio --version version, each for the pods its
+// configuration's selectors take.
+func runTwin(c Case, version model.ASMVersion) outcome {
+	mesh := model.MeshConfig{Version: version, Profile: model.ProfileIstio}
 	// The model serves the revisions upstream's chart is installed for
 	// (revisions), and runs each one's injector in the API server's order.
 	var injectors []model.MutatingWebhook

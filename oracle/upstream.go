@@ -26,6 +26,8 @@ import (
 	"istio.io/istio/pkg/kube"
 	"istio.io/istio/pkg/kube/inject"
 	"istio.io/istio/pkg/kube/multicluster"
+
+	"github.com/meshtwin/meshtwin/model"
 )
 
 // revisions are the istiod revisions installed side by side in every
@@ -106,9 +108,14 @@ func (w staticWatcher) Get() (*inject.Config, string, error)          { return w
 // revision and Kubernetes minor version (the nodes' kubelet version is what
 // the injector reads for native sidecars).
 type upstream struct {
-	installs []install
-	servers  map[serverKey]http.Handler
-	stop     chan struct{}
+	// release is the Istio release the module is (istioRelease); the
+	// model is asked to behave as the same release.
+	release       string
+	releaseModule string
+	version       model.ASMVersion // release, parsed as the model reads it
+	installs      []install
+	servers       map[serverKey]http.Handler
+	stop          chan struct{}
 }
 
 type serverKey struct {
@@ -118,6 +125,13 @@ type serverKey struct {
 
 func newUpstream() (*upstream, error) {
 	u := &upstream{servers: map[serverKey]http.Handler{}, stop: make(chan struct{})}
+	var err error
+	if u.release, u.releaseModule, err = istioRelease(); err != nil {
+		return nil, err
+	}
+	if u.version, err = model.ParseIstioVersion(u.release); err != nil {
+		return nil, fmt.Errorf("upstream's release: %w", err)
+	}
 	for _, r := range revisions {
 		in, err := renderInstall(r)
 		if err != nil {

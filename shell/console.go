@@ -23,8 +23,8 @@ const defaultASMVersion = "1.22.2.35"
 
 // defaultIstioVersion is the version `mesh create --profile istio` uses
 // without --version: the first upstream release with native sidecars by
-// default, written in four parts.
-const defaultIstioVersion = "1.27.0.0"
+// default, numbered as Istio numbers its releases.
+const defaultIstioVersion = "1.27.0"
 
 type meshCreateOptions struct {
 	version       string
@@ -35,16 +35,17 @@ type meshCreateOptions struct {
 // meshCreate is `mesh create`.
 func (s *Session) meshCreate(e *cmdEnv, o meshCreateOptions) error {
 	var errs []error
-	version, err := model.ParseASMVersion(o.version)
+	profile := model.Profile(o.profile)
+	if profile == model.ProfileIstio && !e.fs.Changed("version") {
+		o.version = defaultIstioVersion
+	}
+	// The version is read as the profile's product numbers its releases.
+	version, err := model.ParseMeshVersion(profile, o.version)
 	if err != nil {
 		errs = append(errs, fmt.Errorf("--version: %w", err))
 	}
-	profile := model.Profile(o.profile)
 	if profile != model.ProfileASM && profile != model.ProfileIstio {
 		errs = append(errs, fmt.Errorf("--profile: unknown profile %q: want asm or istio", o.profile))
-	}
-	if profile == model.ProfileIstio && !e.fs.Changed("version") {
-		version = model.MustASMVersion(defaultIstioVersion)
 	}
 	cfg := model.MeshConfig{Version: version, Profile: profile}
 	if e.fs.Changed("enable-native-sidecar") {
@@ -68,7 +69,7 @@ func (s *Session) meshCreate(e *cmdEnv, o meshCreateOptions) error {
 	if profile == model.ProfileIstio {
 		product = "Istio"
 	}
-	fmt.Fprintf(e.out, "mesh created: %s %s (profile %s%s)\n", product, version, profile, extra)
+	fmt.Fprintf(e.out, "mesh created: %s %s (profile %s%s)\n", product, cfg.VersionName(), profile, extra)
 	return nil
 }
 

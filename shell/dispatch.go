@@ -91,7 +91,7 @@ func commandTable() []commandSpec {
 			example: "mesh create --version 1.22.2.35 --profile asm",
 			flags: func(fs *pflag.FlagSet) runner {
 				var o meshCreateOptions
-				fs.StringVar(&o.version, "version", defaultASMVersion, "version of the instance, four numbers (with --profile istio the default is "+defaultIstioVersion+")")
+				fs.StringVar(&o.version, "version", defaultASMVersion, "version of the instance: ASM's four numbers, or with --profile istio Istio's three (default "+defaultIstioVersion+")")
 				fs.StringVar(&o.profile, "profile", "asm", "whose rules to follow: asm (Alibaba Cloud ASM) or istio (upstream Istio >= 1.27)")
 				fs.StringVar(&o.nativeSidecar, "enable-native-sidecar", "", "set asmmeshconfig spec.enableNativeSidecar: true or false (unset: the version's default)")
 				return func(e *cmdEnv) error { return e.s.meshCreate(e, o) }
@@ -128,7 +128,7 @@ func commandTable() []commandSpec {
 			flags: func(fs *pflag.FlagSet) runner {
 				var version string
 				var dryRun bool
-				fs.StringVar(&version, "version", "", "the newer release, four numbers (required)")
+				fs.StringVar(&version, "version", "", "the newer release, numbered as the mesh's product does: four numbers for ASM, three for --profile istio (required)")
 				fs.BoolVar(&dryRun, "dry-run", false, "print what a restart would change and change nothing")
 				return func(e *cmdEnv) error { return e.s.meshUpgrade(e, version, dryRun) }
 			},

@@ -24,18 +24,18 @@ func (s *Session) meshUpgrade(e *cmdEnv, version string, dryRun bool) error {
 	if !e.fs.Changed("version") {
 		return fmt.Errorf("mesh upgrade: --version is required (for example --version 1.22.2.35)")
 	}
-	to, err := model.ParseASMVersion(version)
+	cfg := inst.Config()
+	to, err := model.ParseMeshVersion(cfg.Profile, version)
 	if err != nil {
 		return fmt.Errorf("mesh upgrade: --version: %w", err)
 	}
-	cfg := inst.Config()
-	if err := model.CheckMeshUpgrade(cfg.Version, to); err != nil {
+	if err := model.CheckMeshUpgrade(cfg.Profile, cfg.Version, to); err != nil {
 		return fmt.Errorf("mesh upgrade: %w", err)
 	}
+	after := cfg
+	after.Version = to
 	if dryRun {
-		after := cfg
-		after.Version = to
-		fmt.Fprintf(e.out, "What a restart would change after upgrading the mesh from %s to %s (dry run: nothing changed):\n", cfg.Version, to)
+		fmt.Fprintf(e.out, "What a restart would change after upgrading the mesh from %s to %s (dry run: nothing changed):\n", cfg.VersionName(), after.VersionName())
 		return s.upgradeWhatIf(e, inst.Clusters(), func(info model.ClusterInfo) model.UpgradeSide {
 			return model.UpgradeSide{Mesh: after, Cluster: info}
 		})
@@ -43,7 +43,7 @@ func (s *Session) meshUpgrade(e *cmdEnv, version string, dryRun bool) error {
 	if err := inst.Upgrade(e.ctx, to); err != nil {
 		return err
 	}
-	fmt.Fprintf(e.out, "mesh upgraded: %s -> %s; running pods keep their sidecars until they are recreated\n", cfg.Version, to)
+	fmt.Fprintf(e.out, "mesh upgraded: %s -> %s; running pods keep their sidecars until they are recreated\n", cfg.VersionName(), after.VersionName())
 	return nil
 }
 

@@ -195,7 +195,7 @@ func (s *Sim) CreateMesh(_ context.Context, cfg model.MeshConfig) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if inst := s.mesh.Load(); inst != nil {
-		return fmt.Errorf("a mesh already exists (version %s)", inst.Config().Version)
+		return fmt.Errorf("a mesh already exists (version %s)", inst.Config().VersionName())
 	}
 	api := newAPIServer(s, model.ContextASM, nil)
 	for _, ns := range append(model.BuiltinNamespaces(), model.IstioSystemNamespace) {

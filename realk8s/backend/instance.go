@@ -59,7 +59,7 @@ func (b *Backend) CreateMesh(ctx context.Context, cfg model.MeshConfig) error {
 	b.mu.Lock()
 	err := b.usableLocked()
 	if err == nil && b.instance != nil {
-		err = fmt.Errorf("a mesh already exists (version %s)", b.instance.inst.Config().Version)
+		err = fmt.Errorf("a mesh already exists (version %s)", b.instance.inst.Config().VersionName())
 	}
 	b.mu.Unlock()
 	if err != nil {
