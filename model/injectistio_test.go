@@ -316,3 +316,34 @@ func TestDivergenceGRPCSimpleTemplate(t *testing.T) {
 	_, _, err = InjectPod(withAnnotationCopy(pod, AnnotationInjectTemplates, "grpc"), InjectParams{Mesh: istioMesh("1.28.0.0"), Cluster: testCluster("1.33")})
 	require.ErrorContains(t, err, `requested template "grpc" not found`)
 }
+
+// Divergence 8: invalid traffic.sidecar.istio.io/* values (and the other
+// annotations upstream's injector checks) refuse the pod, as upstream's
+// validateAnnotations does before any template runs.
+func TestDivergenceInvalidInjectAnnotationsRefused(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		key, value, wantErr string
+	}{
+		{"traffic.sidecar.istio.io/includeInboundPorts", "*", ""},
+		{"traffic.sidecar.istio.io/includeInboundPorts", "http", "invalid value 'http' for annotation 'traffic.sidecar.istio.io/includeInboundPorts': failed parsing port 'http'"},
+		{"traffic.sidecar.istio.io/excludeOutboundPorts", "3306,70000", "failed parsing port '70000'"},
+		{"traffic.sidecar.istio.io/includeOutboundIPRanges", "10.0.0.1", "failed parsing cidr '10.0.0.1'"},
+		{"traffic.sidecar.istio.io/excludeInterfaces", "0eth", `interface name "0eth" contains invalid characters`},
+		{AnnotationInterceptionMode, "none", "interceptionMode invalid, use REDIRECT,TPROXY,NONE: none"},
+		{AnnotationStatusPort, "port", "failed parsing port 'port'"},
+		{AnnotationProxyMemory, "lots", "invalid value 'lots' for annotation 'sidecar.istio.io/proxyMemory'"},
+		{AnnotationPrometheusMergeMetrics, "maybe", "invalid value 'maybe' for annotation 'prometheus.istio.io/merge-metrics'"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.key+"="+tt.value, func(t *testing.T) {
+			t.Parallel()
+			_, _, err := InjectPod(newTestPod("shop", "p", withAnnotation(tt.key, tt.value)), InjectParams{Mesh: istioMesh("1.28.0.0"), Cluster: testCluster("1.33")})
+			if tt.wantErr == "" {
+				require.NoError(t, err)
+				return
+			}
+			require.ErrorContains(t, err, tt.wantErr)
+		})
+	}
+}

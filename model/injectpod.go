@@ -200,6 +200,11 @@ func InjectPod(pod *corev1.Pod, p InjectParams) (*corev1.Pod, ModeDecision, erro
 	}
 	istio := p.Mesh.Profile == ProfileIstio
 	if istio {
+		// Upstream checks these annotations before it renders any
+		// template, and refuses the pod on an invalid one.
+		if err := ValidateInjectAnnotations(pod.Annotations); err != nil {
+			return nil, ModeDecision{}, fmt.Errorf("inject sidecar into pod %q: %w", podDisplayName(pod), err)
+		}
 		template, err := InjectionTemplate(pod)
 		if err != nil {
 			return nil, ModeDecision{}, fmt.Errorf("inject sidecar into pod %q: %w", podDisplayName(pod), err)

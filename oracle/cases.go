@@ -67,6 +67,23 @@ func setOpt(m map[string]string, k, v string) {
 // versions: exact, other cases, the old y/yes/on forms, opt-outs, junk.
 var injectValues = []string{absent, "true", "false", "", "True", "FALSE", "yes", "y", "on", "no", "off", "n", "enabled", "1"}
 
+// invalidAnnotations are values upstream's injector refuses (its
+// validateAnnotations), one annotation each.
+var invalidAnnotations = [][2]string{
+	{"traffic.sidecar.istio.io/includeInboundPorts", "http"},
+	{"traffic.sidecar.istio.io/excludeOutboundPorts", "3306,70000"},
+	{"traffic.sidecar.istio.io/excludeInboundPorts", "x"},
+	{"traffic.sidecar.istio.io/includeOutboundIPRanges", "10.0.0.1"},
+	{"traffic.sidecar.istio.io/excludeOutboundIPRanges", "10.0.0.0/33"},
+	{"traffic.sidecar.istio.io/excludeInterfaces", "0eth"},
+	{"traffic.sidecar.istio.io/kubevirtInterfaces", "an-interface-name-too-long"},
+	{"sidecar.istio.io/interceptionMode", "none"},
+	{"status.sidecar.istio.io/port", "port"},
+	{"readiness.status.sidecar.istio.io/failureThreshold", "-1"},
+	{"prometheus.istio.io/merge-metrics", "maybe"},
+	{"sidecar.istio.io/proxyMemory", "lots"},
+}
+
 // caseGen draws cases.
 func caseGen() *rapid.Generator[Case] {
 	return rapid.Custom(func(t *rapid.T) Case {
@@ -99,11 +116,15 @@ func podGen(t *rapid.T) *corev1.Pod {
 	setOpt(ann, "prometheus.io/scrape", pick(t, "annotation.prometheus.scrape", absent, "true", "false"))
 	setOpt(ann, "prometheus.io/port", pick(t, "annotation.prometheus.port", absent, "9090"))
 	setOpt(ann, "prometheus.io/path", pick(t, "annotation.prometheus.path", absent, "/metrics"))
-	setOpt(ann, "traffic.sidecar.istio.io/includeInboundPorts", pick(t, "annotation.includeInboundPorts", absent, "*", "8080", ""))
+	setOpt(ann, "traffic.sidecar.istio.io/includeInboundPorts", pick(t, "annotation.includeInboundPorts", absent, "*", "8080", "", " 8080 "))
 	setOpt(ann, "traffic.sidecar.istio.io/excludeOutboundPorts", pick(t, "annotation.excludeOutboundPorts", absent, "3306"))
+	setOpt(ann, "traffic.sidecar.istio.io/excludeInboundPorts", pick(t, "annotation.excludeInboundPorts", absent, "15020,9090"))
+	setOpt(ann, "traffic.sidecar.istio.io/includeOutboundIPRanges", pick(t, "annotation.includeOutboundIPRanges", absent, "*", "10.0.0.0/8,172.16.0.0/12"))
+	setOpt(ann, "traffic.sidecar.istio.io/excludeOutboundIPRanges", pick(t, "annotation.excludeOutboundIPRanges", absent, "169.254.169.254/32"))
+	setOpt(ann, "traffic.sidecar.istio.io/excludeInterfaces", pick(t, "annotation.excludeInterfaces", absent, "eth1"))
 	setOpt(ann, "sidecar.istio.io/proxyCPU", pick(t, "annotation.proxyCPU", absent, "200m"))
 	setOpt(ann, "sidecar.istio.io/rewriteAppHTTPProbers", pick(t, "annotation.rewriteAppHTTPProbers", absent, "false"))
-	setOpt(ann, "sidecar.istio.io/interceptionMode", pick(t, "annotation.interceptionMode", absent, "NONE"))
+	setOpt(ann, "sidecar.istio.io/interceptionMode", pick(t, "annotation.interceptionMode", absent, "NONE", "TPROXY"))
 	setOpt(ann, "status.sidecar.istio.io/port", pick(t, "annotation.statusPort", absent, "0", "15021"))
 	setOpt(ann, "readiness.status.sidecar.istio.io/periodSeconds", pick(t, "annotation.readinessPeriod", absent, "5"))
 	setOpt(ann, "sidecar.istio.io/proxyMemoryLimit", pick(t, "annotation.proxyMemoryLimit", absent, "512Mi"))
@@ -113,6 +134,13 @@ func podGen(t *rapid.T) *corev1.Pod {
 	if pick(t, "annotation.userVolume", absent, "cache") != absent {
 		ann["sidecar.istio.io/userVolume"] = `{"cache":{"emptyDir":{}}}`
 		ann["sidecar.istio.io/userVolumeMount"] = `{"cache":{"mountPath":"/cache"}}`
+	}
+	// One case in ten carries an invalid value of an annotation
+	// upstream's injector checks (traffic.sidecar.istio.io/* and the
+	// others): upstream refuses such a pod when it injects it.
+	if rapid.IntRange(0, 9).Draw(t, "invalidAnnotation") == 9 {
+		bad := rapid.SampledFrom(invalidAnnotations).Draw(t, "invalidAnnotation.which")
+		ann[bad[0]] = bad[1]
 	}
 	pod := &corev1.Pod{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Pod"},
