@@ -35,7 +35,11 @@ type manifestDoc struct {
 	// built from the pod and written back by setPod).
 	objMeta  *metav1.ObjectMeta
 	template *corev1.PodTemplateSpec
-	isPod    bool
+	// injectMeta is where the injector reads and writes the pod's labels
+	// and annotations: the pod template's metadata, except for a CronJob,
+	// where istioctl uses spec.jobTemplate.metadata.
+	injectMeta *metav1.ObjectMeta
+	isPod      bool
 	// items are the documents of a kind: List.
 	items []manifestDoc
 }
@@ -178,6 +182,19 @@ func decodeManifestDoc(raw, js []byte) (manifestDoc, error) {
 			return d, err
 		}
 		d.obj, d.objMeta, d.template = &o, &o.ObjectMeta, &o.Spec.JobTemplate.Spec.Template
+		d.injectMeta = &o.Spec.JobTemplate.ObjectMeta
+	case "ReplicationController":
+		var o corev1.ReplicationController
+		if err := unmarshal(&o); err != nil {
+			return d, err
+		}
+		if o.Spec.Template == nil {
+			return d, fmt.Errorf("ReplicationController %s: spec.template is required value", o.Name)
+		}
+		d.obj, d.objMeta, d.template = &o, &o.ObjectMeta, o.Spec.Template
+	}
+	if d.template != nil && d.injectMeta == nil {
+		d.injectMeta = &d.template.ObjectMeta
 	}
 	return d, nil
 }
@@ -187,7 +204,7 @@ func decodeManifestDoc(raw, js []byte) (manifestDoc, error) {
 func (d *manifestDoc) pod() *corev1.Pod {
 	p := &corev1.Pod{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Pod"},
-		ObjectMeta: *d.template.ObjectMeta.DeepCopy(),
+		ObjectMeta: *d.injectMeta.DeepCopy(),
 		Spec:       *d.template.Spec.DeepCopy(),
 	}
 	if d.isPod {
@@ -211,8 +228,8 @@ func (d *manifestDoc) setPod(p *corev1.Pod) {
 		dst.Spec = p.Spec
 		return
 	}
-	d.template.Labels = p.Labels
-	d.template.Annotations = p.Annotations
+	d.injectMeta.Labels = p.Labels
+	d.injectMeta.Annotations = p.Annotations
 	d.template.Spec = p.Spec
 }
 
@@ -340,8 +357,8 @@ func injectDoc(d *manifestDoc, params model.InjectParams, errOut io.Writer) erro
 	}
 	if !d.isPod {
 		// The template's own name and namespace stay as written.
-		injected.Name = d.template.Name
-		injected.Namespace = d.template.Namespace
+		injected.Name = d.injectMeta.Name
+		injected.Namespace = d.injectMeta.Namespace
 	}
 	d.setPod(injected)
 	return nil
