@@ -38,6 +38,10 @@ const (
 	grpcAgentReadyURL   = "http://localhost:15020/healthz/ready"
 )
 
+// unmodelledChartTemplates are the other injection templates upstream's
+// istio-discovery chart ships (its istio-sidecar-injector ConfigMap).
+var unmodelledChartTemplates = []string{"gateway", "waypoint", "kube-gateway", "agentgateway", "agentgateway-waypoint"}
+
 // InjectionTemplate is the template the pod's inject.istio.io/templates
 // annotation asks for; "sidecar" when it names none. The twin models the
 // chart's sidecar, grpc-agent and grpc-simple templates one at a time; any
@@ -56,6 +60,9 @@ func InjectionTemplate(pod *corev1.Pod) (string, error) {
 	if strings.Contains(v, ",") {
 		return "", fmt.Errorf("%s=%q lists several templates; the twin injects one of %s, %s and %s at a time",
 			AnnotationInjectTemplates, v, TemplateSidecar, TemplateGRPCAgent, TemplateGRPCSimple)
+	}
+	if slices.Contains(unmodelledChartTemplates, name) {
+		return "", fmt.Errorf("template %q of upstream's chart is not modelled; the twin injects %s, %s and %s", name, TemplateSidecar, TemplateGRPCAgent, TemplateGRPCSimple)
 	}
 	return "", fmt.Errorf("requested template %q not found; have %s, %s, %s", name, TemplateSidecar, TemplateGRPCAgent, TemplateGRPCSimple)
 }
