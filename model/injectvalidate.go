@@ -21,8 +21,8 @@ import (
 // list; proxy.istio.io/config is checked by upstream against its whole
 // ProxyConfig schema, which the twin does not carry.
 var injectAnnotationChecks = map[string]func(string) error{
-	AnnotationInterceptionMode: checkInterceptionMode,
-	AnnotationStatusPort:       checkPort,
+	AnnotationInterceptionMode:                        checkInterceptionMode,
+	AnnotationStatusPort:                              checkPort,
 	annotationReadinessPrefix + "initialDelaySeconds": checkUint32,
 	annotationReadinessPrefix + "periodSeconds":       checkUint32,
 	annotationReadinessPrefix + "failureThreshold":    checkUint32,
