@@ -53,6 +53,9 @@ type Config struct {
 	// addresses from (--service-cluster-ip-range); the kubernetes
 	// Service gets its first address. Default DefaultServiceCIDR.
 	ServiceCIDR netip.Prefix
+	// ExtraArgs are flags appended to a program's command line (the
+	// later of two equal flags wins): to try a setting, or a fault.
+	ExtraArgs map[binaries.Name][]string
 }
 
 // Plane is one running control plane. Make it with Start; Stop it.
@@ -181,6 +184,10 @@ func (p *Plane) startWithFreshPorts(ctx context.Context, n binaries.Name, ports 
 			}
 		}
 		p.plan = NewPlan(p.cfg.Name, p.cfg.Binaries, p.workDir, *ports, p.cfg.ServiceCIDR)
+		for i := range p.plan.Steps {
+			st := &p.plan.Steps[i]
+			st.Argv = append(st.Argv, p.cfg.ExtraArgs[st.Name]...)
+		}
 		err = p.startStep(ctx, p.plan.step(n))
 		if err == nil || pick == nil || !errors.Is(err, process.ErrPortInUse) {
 			break

@@ -2,6 +2,7 @@ package controlplane_test
 
 import (
 	"fmt"
+	"os"
 	"testing"
 	"time"
 
@@ -14,6 +15,7 @@ import (
 	"github.com/meshtwin/meshtwin/internal/realtest"
 	"github.com/meshtwin/meshtwin/realk8s/binaries"
 	"github.com/meshtwin/meshtwin/realk8s/controlplane"
+	"github.com/meshtwin/meshtwin/realk8s/process"
 )
 
 func TestIntegrationPlaneRunsAPodOnAKwokNode(t *testing.T) {
@@ -98,4 +100,55 @@ func podCondition(cs []corev1.PodCondition, typ corev1.PodConditionType) corev1.
 		}
 	}
 	return corev1.ConditionStatus(fmt.Sprintf("no %s condition", typ))
+}
+
+func TestIntegrationAFaultyComponentIsNamedWithItsLastLines(t *testing.T) {
+	bins := realtest.Binaries(t)
+	tests := []struct {
+		name      string
+		component binaries.Name
+		flag      string
+		timeout   time.Duration
+		sentinel  error
+		want      []string
+	}{
+		{
+			name:      "a flag it refuses: it exits",
+			component: binaries.KubeAPIServer,
+			flag:      "--feature-gates=NoSuchGate=true",
+			timeout:   2 * time.Minute,
+			sentinel:  process.ErrExited,
+			want:      []string{`start control plane "faulty": start kube-apiserver: exited before it was ready`, "--feature-gates=NoSuchGate=true", "NoSuchGate"},
+		},
+		{
+			// It gives up after 10 s itself; either way (its exit or the
+			// plane's wait for the default ServiceAccount it makes) the
+			// error names it with its last lines.
+			name:      "a controller-manager that cannot reach the API server",
+			component: binaries.KubeControllerManager,
+			flag:      "--master=https://127.0.0.1:1",
+			timeout:   30 * time.Second,
+			want:      []string{`start control plane "faulty": `, "kube-controller-manager", "dial tcp 127.0.0.1:1: connect: connection refused"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tmp := t.TempDir()
+			_, err := controlplane.Start(t.Context(), controlplane.Config{
+				Name: "faulty", Binaries: bins, TempDir: tmp, StartTimeout: tt.timeout,
+				ExtraArgs: map[binaries.Name][]string{tt.component: {tt.flag}},
+			})
+			require.Error(t, err)
+			if tt.sentinel != nil {
+				require.ErrorIs(t, err, tt.sentinel)
+			}
+			for _, w := range tt.want {
+				assert.Contains(t, err.Error(), w)
+			}
+			t.Logf("the error, as a user reads it:\n%v", err)
+			left, err := os.ReadDir(tmp)
+			require.NoError(t, err)
+			assert.Empty(t, left, "a failed start removes its work directory")
+		})
+	}
 }
