@@ -127,7 +127,10 @@ Feature: CronJobs fire on the virtual clock
       job.batch/report-now created
       manual CronJob/report
       """
+    # kubectl deletes in the background: the garbage collector then
+    # deletes the Job the CronJob owns.
     When I run "kubectl delete cronjob report"
+    And the clock advances by 10s
     And I run "kubectl get jobs"
     Then the output is:
       """

@@ -170,6 +170,9 @@ func (b *Backend) CreateCluster(ctx context.Context, spec model.ClusterSpec) err
 			return fmt.Errorf("create cluster %q: %w", spec.Name, err)
 		}
 	}
+	if err := waitNodesReady(ctx, plane.Client()); err != nil {
+		return fmt.Errorf("create cluster %q: %w", spec.Name, err)
+	}
 	return nil
 }
 

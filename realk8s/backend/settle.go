@@ -14,6 +14,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/kubernetes"
 )
 
@@ -103,6 +104,15 @@ func settled(ctx context.Context, c kubernetes.Interface) (bool, error) {
 			return false, nil
 		}
 	}
+	nodes, err := c.CoreV1().Nodes().List(ctx, all)
+	if err != nil {
+		return false, err
+	}
+	for i := range nodes.Items {
+		if !nodeReady(&nodes.Items[i]) {
+			return false, nil
+		}
+	}
 	pods, err := c.CoreV1().Pods("").List(ctx, all)
 	if err != nil {
 		return false, err
@@ -164,6 +174,42 @@ func settled(ctx context.Context, c kubernetes.Interface) (bool, error) {
 	}
 	for i := range jobs.Items {
 		if !jobSettled(&jobs.Items[i], byOwner[jobs.Items[i].UID]) {
+			return false, nil
+		}
+	}
+	cjs, err := c.BatchV1().CronJobs("").List(ctx, all)
+	if err != nil {
+		return false, err
+	}
+	// The garbage collector caught up: no workload object or pod is
+	// left whose controlling owner is gone.
+	owners := map[types.UID]bool{}
+	var owned []metav1.Object
+	for i := range deps.Items {
+		owners[deps.Items[i].UID] = true
+	}
+	for i := range rss.Items {
+		owners[rss.Items[i].UID] = true
+		owned = append(owned, &rss.Items[i])
+	}
+	for i := range sts.Items {
+		owners[sts.Items[i].UID] = true
+	}
+	for i := range dss.Items {
+		owners[dss.Items[i].UID] = true
+	}
+	for i := range jobs.Items {
+		owners[jobs.Items[i].UID] = true
+		owned = append(owned, &jobs.Items[i])
+	}
+	for i := range cjs.Items {
+		owners[cjs.Items[i].UID] = true
+	}
+	for i := range pods.Items {
+		owned = append(owned, &pods.Items[i])
+	}
+	for _, o := range owned {
+		if ref := metav1.GetControllerOfNoCopy(o); ref != nil && isWorkloadKind(ref.Kind) && !owners[ref.UID] {
 			return false, nil
 		}
 	}
@@ -236,6 +282,58 @@ func endpointSlicesSettled(ctx context.Context, c kubernetes.Interface, pods []c
 		}
 	}
 	return true, nil
+}
+
+// isWorkloadKind: the controllers whose dependents settled waits the
+// garbage collector out for.
+func isWorkloadKind(kind string) bool {
+	switch kind {
+	case "Deployment", "ReplicaSet", "StatefulSet", "DaemonSet", "Job", "CronJob":
+		return true
+	}
+	return false
+}
+
+// waitNodesReady waits until every node of a cluster is ready
+// (nodeReady), as a cluster's creation returns with its nodes ready.
+func waitNodesReady(ctx context.Context, c kubernetes.Interface) error {
+	err := wait.PollUntilContextTimeout(ctx, settlePoll, nodesReadyTimeout, true, func(ctx context.Context) (bool, error) {
+		nodes, err := c.CoreV1().Nodes().List(ctx, metav1.ListOptions{})
+		if err != nil {
+			return false, err
+		}
+		for i := range nodes.Items {
+			if !nodeReady(&nodes.Items[i]) {
+				return false, nil
+			}
+		}
+		return true, nil
+	})
+	if err != nil {
+		return fmt.Errorf("wait for the nodes to be ready (kwok reports them, the node lifecycle controller lifts their not-ready taint): %w", err)
+	}
+	return nil
+}
+
+// nodesReadyTimeout bounds waitNodesReady.
+const nodesReadyTimeout = time.Minute
+
+// nodeReady: kwok has reported the node Ready and the node lifecycle
+// controller has lifted its not-ready and unreachable taints, so the
+// scheduler places pods on it rather than calling them unschedulable.
+func nodeReady(n *corev1.Node) bool {
+	ready := false
+	for _, cond := range n.Status.Conditions {
+		if cond.Type == corev1.NodeReady {
+			ready = cond.Status == corev1.ConditionTrue
+		}
+	}
+	for _, t := range n.Spec.Taints {
+		if t.Key == corev1.TaintNodeNotReady || t.Key == corev1.TaintNodeUnreachable {
+			return false
+		}
+	}
+	return ready
 }
 
 func replicas(p *int32) int32 {
