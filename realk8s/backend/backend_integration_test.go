@@ -20,7 +20,7 @@ import (
 // missing binary fails the test instead of skipping it.
 const requireRealEnv = "MESHTWIN_REQUIRE_REAL"
 
-func realFleet(t *testing.T) *backend.Fleet {
+func realFleet(t testing.TB) *backend.Fleet {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("skipped under -short: starts real control planes")
