@@ -351,7 +351,7 @@ func podSettled(p *corev1.Pod) bool {
 	case corev1.PodSucceeded, corev1.PodFailed:
 		return true
 	case corev1.PodRunning:
-		return podCondition(p, corev1.PodReady) == corev1.ConditionTrue
+		return podCondition(p, corev1.PodReady) == corev1.ConditionTrue || onlyFinishedContainersUnready(p)
 	}
 	for _, cond := range p.Status.Conditions {
 		if cond.Type == corev1.PodScheduled && cond.Status == corev1.ConditionFalse && cond.Reason == corev1.PodReasonUnschedulable {
@@ -359,6 +359,28 @@ func podSettled(p *corev1.Pod) bool {
 		}
 	}
 	return false
+}
+
+// onlyFinishedContainersUnready: a Running pod is not Ready only because
+// containers ended that the kubelet will not start again (restartPolicy
+// Never, or OnFailure after a clean exit): nothing more happens to it
+// until something else does, as with a Job's pod whose traditional
+// sidecar keeps it Running (1/2) after the main container exited (B32).
+func onlyFinishedContainersUnready(p *corev1.Pod) bool {
+	finished := 0
+	for _, cs := range p.Status.ContainerStatuses {
+		if cs.Ready {
+			continue
+		}
+		t := cs.State.Terminated
+		switch {
+		case t == nil, p.Spec.RestartPolicy == corev1.RestartPolicyAlways,
+			p.Spec.RestartPolicy == corev1.RestartPolicyOnFailure && t.ExitCode != 0:
+			return false
+		}
+		finished++
+	}
+	return finished > 0
 }
 
 func podCondition(p *corev1.Pod, t corev1.PodConditionType) corev1.ConditionStatus {
