@@ -48,6 +48,10 @@ func EnsureEngine(ctx context.Context, progress io.Writer) error {
 	}
 	defer unlock()
 
+	if err := raiseInotifyLimits(progress); err != nil {
+		return fmt.Errorf("docker engine: %w", err)
+	}
+
 	needWrapper, err := lacksCapSysResource()
 	if err != nil {
 		return fmt.Errorf("docker engine: %w", err)
