@@ -125,7 +125,14 @@ func TestIntegrationKindClusterOnNodeImageRunsAPod(t *testing.T) {
 	assert.Equal(t, "True", out)
 
 	pause := pauseImage(t, node)
-	_, err = kubectl(fmt.Sprintf(`apiVersion: v1
+	// Right after kubeadm init the controller-manager may not yet have made
+	// the namespace's default ServiceAccount, without which the API server
+	// refuses a pod (serviceaccount "default" not found): wait for it.
+	assert.Eventually(t, func() bool {
+		_, err := kubectl("", "get", "serviceaccount", "default", "-n", "default")
+		return err == nil
+	}, time.Minute, time.Second, "the default ServiceAccount")
+	out, err = kubectl(fmt.Sprintf(`apiVersion: v1
 kind: Pod
 metadata:
   name: sleeper
@@ -136,7 +143,7 @@ spec:
     image: %s
     imagePullPolicy: Never
 `, pause), "apply", "-f", "-")
-	require.NoError(t, err)
+	require.NoError(t, err, out)
 	var phase string
 	assert.Eventually(t, func() bool {
 		phase, _ = kubectl("", "get", "pod", "sleeper", "-o", "jsonpath={.status.phase}")
