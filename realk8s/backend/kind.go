@@ -52,13 +52,6 @@ func NewKindFleet(opts KindOptions) (*Fleet, error) {
 	if opts.Progress == nil {
 		opts.Progress = io.Discard
 	}
-	if opts.Dir == "" {
-		cache, err := os.UserCacheDir()
-		if err != nil {
-			return nil, fmt.Errorf("kind fleet: %w", err)
-		}
-		opts.Dir = filepath.Join(cache, "meshtwin", "kind")
-	}
 	if opts.Kwok == "" {
 		return nil, errors.New("kind fleet: no kwok program (binaries.Ensure builds it)")
 	}
@@ -66,6 +59,7 @@ func NewKindFleet(opts KindOptions) (*Fleet, error) {
 	if err != nil {
 		return nil, err
 	}
+	opts.Dir = prov.Dir() // kindcluster's default when unset
 	return NewFleetOf(&kindProvider{opts: opts, prov: prov}), nil
 }
 

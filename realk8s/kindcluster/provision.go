@@ -87,6 +87,9 @@ type Provisioner struct {
 	create   sync.Mutex
 }
 
+// Dir is the directory the provisioner keeps kubeconfigs and state in.
+func (p *Provisioner) Dir() string { return p.opts.Dir }
+
 // New returns a provisioner on Docker.
 func New(opts Options) (*Provisioner, error) {
 	if opts.Progress == nil {
