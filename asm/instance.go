@@ -281,11 +281,16 @@ func (i *Instance) Namespaces(ctx context.Context) ([]model.GlobalNamespace, err
 // GlobalNamespaceOf reads a control-plane namespace as the sync rules see
 // it: its labels and its homing clusters (nil when unset).
 func GlobalNamespaceOf(ns *corev1.Namespace) model.GlobalNamespace {
-	return model.GlobalNamespace{
-		Name:   ns.Name,
-		Labels: maps.Clone(ns.Labels),
-		Homing: model.ParseHoming(ns.Annotations),
-	}
+	g := sharedGlobalNamespace(ns)
+	g.Labels = maps.Clone(g.Labels)
+	return g
+}
+
+// sharedGlobalNamespace is GlobalNamespaceOf sharing ns's labels: for a
+// namespace just read, which nothing changes in place (writes are made
+// on deep copies).
+func sharedGlobalNamespace(ns *corev1.Namespace) model.GlobalNamespace {
+	return model.GlobalNamespace{Name: ns.Name, Labels: ns.Labels, Homing: model.ParseHoming(ns.Annotations)}
 }
 
 // Upgrade moves the instance to a newer release in place (B38). Running

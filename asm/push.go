@@ -134,6 +134,10 @@ func (i *Instance) push(ctx context.Context, ns *corev1.Namespace, beforeOf func
 		Clusters:   memberNames(refs),
 		Namespaces: map[string]model.GlobalNamespace{g.Name: g},
 	}
+	// Only the namespace's homing clusters are read: a push changes
+	// nothing elsewhere (model.PlanPush), so an edit owed to a cluster
+	// that left the homing is settled without a read.
+	homes := model.HomingOf(g, inst.Clusters)
 	var plan model.Plan
 	var failed []*ClusterPushError
 	for _, r := range refs {
@@ -142,6 +146,10 @@ func (i *Instance) push(ctx context.Context, ns *corev1.Namespace, beforeOf func
 			if before, ok = beforeOf(r.name); !ok {
 				continue
 			}
+		}
+		if _, home := slices.BinarySearch(homes, r.name); !home {
+			i.settle(g.Name, r.name, before, nil)
+			continue
 		}
 		p, err := pushOne(ctx, inst, g.Name, before, r)
 		plan.Changes = append(plan.Changes, p.Changes...)

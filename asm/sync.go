@@ -10,6 +10,7 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/kubernetes"
@@ -87,6 +88,7 @@ func (i *Instance) applySyncFrom(ctx context.Context, plan model.Plan, targets m
 	}
 	// Each namespace is pushed even when another one's push failed.
 	var pushErrs []error
+	byName := pushed.ByNamespace()
 	for _, name := range pushed.Namespaces() {
 		ns, err := i.cp.CoreV1().Namespaces().Get(ctx, name, metav1.GetOptions{})
 		if err != nil {
@@ -101,7 +103,7 @@ func (i *Instance) applySyncFrom(ctx context.Context, plan model.Plan, targets m
 			pushErrs = append(pushErrs, err)
 			continue
 		}
-		done.Changes = append(done.Changes, pushed.Of(name).Changes...)
+		done.Changes = append(done.Changes, byName[name].Changes...)
 	}
 	if pe != nil {
 		pe.Done = done
@@ -110,40 +112,94 @@ func (i *Instance) applySyncFrom(ctx context.Context, plan model.Plan, targets m
 	return done, errors.Join(pushErrs...)
 }
 
+// planSyncFrom reads what a sync from cluster plans with, and no more:
+// the cluster's namespaces (one list), the instance's namespaces of those
+// names, and the namespaces of those names that the sync's push reaches in
+// the other members (model.SyncFromPushTargets), one read each. Its cost
+// is that of the cluster and of the push, not of the instance or of the
+// fleet.
 func (i *Instance) planSyncFrom(ctx context.Context, cluster string) (model.Plan, map[string]target, error) {
 	cs, err := i.member(cluster)
 	if err != nil {
 		return model.Plan{}, nil, err
 	}
 	cfg, refs := i.snapshot()
-	inst, instObjs, err := i.readInstance(ctx, cfg, refs)
-	if err != nil {
-		return model.Plan{}, nil, err
-	}
 	cn, objs, err := readCluster(ctx, cluster, cs)
 	if err != nil {
 		return model.Plan{}, nil, err
 	}
 	// A namespace the cluster is deleting is not brought into the instance.
+	names := make([]string, 0, len(cn.Namespaces))
 	for name, ns := range objs {
-		if ns.DeletionTimestamp != nil {
+		switch {
+		case ns.DeletionTimestamp != nil:
 			delete(cn.Namespaces, name)
+		case !model.SyncSkipsNamespace(name):
+			names = append(names, name)
 		}
+	}
+	slices.Sort(names)
+	inst, instObjs, err := i.readInstanceNamespaces(ctx, cfg, refs, names)
+	if err != nil {
+		return model.Plan{}, nil, err
 	}
 	targets := map[string]target{model.PlanInstance: {client: i.cp, objs: instObjs}}
-	members := make([]model.ClusterNamespaces, 0, len(refs))
-	for _, r := range refs {
-		if r.name == cluster {
-			members = append(members, cn)
-			continue
-		}
-		other, _, err := readCluster(ctx, r.name, r.client)
-		if err != nil {
-			return model.Plan{}, nil, err
-		}
-		members = append(members, other)
+	members, err := readPushTargets(ctx, refs, cn, model.SyncFromPushTargets(inst, cn))
+	if err != nil {
+		return model.Plan{}, nil, err
 	}
 	return model.PlanSyncFromWithPush(inst, cn, members), targets, nil
+}
+
+// readPushTargets reads, in each member other than the one synced from
+// (from, already read whole), the namespaces a push reaches there
+// (pushes: namespace to clusters). A namespace a member lacks is left out;
+// any other error ends the read, naming the cluster.
+func readPushTargets(ctx context.Context, refs []memberRef, from model.ClusterNamespaces, pushes map[string][]string) ([]model.ClusterNamespaces, error) {
+	wanted := map[string][]string{}
+	for name, clusters := range pushes {
+		for _, c := range clusters {
+			if c != from.Cluster {
+				wanted[c] = append(wanted[c], name)
+			}
+		}
+	}
+	members := make([]model.ClusterNamespaces, 0, len(refs))
+	for _, r := range refs {
+		if r.name == from.Cluster {
+			members = append(members, from)
+			continue
+		}
+		names := wanted[r.name]
+		if len(names) == 0 {
+			continue
+		}
+		slices.Sort(names)
+		cn := model.ClusterNamespaces{Cluster: r.name, Namespaces: make(map[string]map[string]string, len(names))}
+		for _, name := range names {
+			obj, err := getNamespace(ctx, r.client, name)
+			if err != nil {
+				return nil, fmt.Errorf("read namespace %q of cluster %q: %w", name, r.name, err)
+			}
+			if obj != nil {
+				cn.Namespaces[name] = obj.Labels
+			}
+		}
+		members = append(members, cn)
+	}
+	return members, nil
+}
+
+// getNamespace reads one namespace; a missing one is nil, not an error.
+func getNamespace(ctx context.Context, cs kubernetes.Interface, name string) (*corev1.Namespace, error) {
+	obj, err := cs.CoreV1().Namespaces().Get(ctx, name, metav1.GetOptions{})
+	switch {
+	case err == nil:
+		return obj, nil
+	case apierrors.IsNotFound(err):
+		return nil, nil
+	}
+	return nil, err
 }
 
 // PlanSyncTo plans a sync from the instance to its member clusters (B23,
@@ -250,8 +306,31 @@ func (i *Instance) readInstance(ctx context.Context, cfg model.MeshConfig, refs 
 	objs := make(map[string]*corev1.Namespace, len(list.Items))
 	for k := range list.Items {
 		ns := &list.Items[k]
-		st.Namespaces[ns.Name] = GlobalNamespaceOf(ns)
+		st.Namespaces[ns.Name] = sharedGlobalNamespace(ns)
 		objs[ns.Name] = ns
+	}
+	return st, objs, nil
+}
+
+// readInstanceNamespaces reads the control plane's namespaces of the
+// given names, one read each: the instance state a sync from a cluster
+// plans with holds those namespaces only (and every member cluster).
+func (i *Instance) readInstanceNamespaces(ctx context.Context, cfg model.MeshConfig, refs []memberRef, names []string) (model.InstanceState, map[string]*corev1.Namespace, error) {
+	st := model.InstanceState{
+		Version:    cfg.Version,
+		Clusters:   memberNames(refs),
+		Namespaces: make(map[string]model.GlobalNamespace, len(names)),
+	}
+	objs := make(map[string]*corev1.Namespace, len(names))
+	for _, name := range names {
+		ns, err := getNamespace(ctx, i.cp, name)
+		if err != nil {
+			return model.InstanceState{}, nil, fmt.Errorf("read namespace %q of the mesh instance: %w", name, err)
+		}
+		if ns != nil {
+			st.Namespaces[name] = sharedGlobalNamespace(ns)
+			objs[name] = ns
+		}
 	}
 	return st, objs, nil
 }
@@ -266,7 +345,9 @@ func readCluster(ctx context.Context, name string, cs kubernetes.Interface) (mod
 	objs := make(map[string]*corev1.Namespace, len(list.Items))
 	for k := range list.Items {
 		ns := &list.Items[k]
-		cn.Namespaces[ns.Name] = maps.Clone(ns.Labels)
+		// The list is this call's own copy: its labels are shared, not
+		// copied again.
+		cn.Namespaces[ns.Name] = ns.Labels
 		objs[ns.Name] = ns
 	}
 	return cn, objs, nil
@@ -359,8 +440,10 @@ type PartialError struct {
 // tried, once each, in order.
 func (e *PartialError) Unwritten() []string {
 	var out []string
+	seen := map[string]bool{}
 	add := func(name string) {
-		if name != "" && !slices.Contains(out, name) {
+		if name != "" && !seen[name] {
+			seen[name] = true
 			out = append(out, name)
 		}
 	}

@@ -204,24 +204,60 @@ func PlanSyncFrom(inst InstanceState, c ClusterNamespaces) Plan {
 // (homing included) against the given member clusters. Namespaces the sync
 // creates in the instance are not pushed: a push follows an edit, and
 // creating an instance namespace never reaches a cluster (B01).
+//
+// inst need hold only the namespaces of c (the others play no part), and
+// clusters only the namespaces that SyncFromPushTargets names for them:
+// the plan is the same as with every namespace of every cluster.
 func PlanSyncFromWithPush(inst InstanceState, c ClusterNamespaces, clusters []ClusterNamespaces) Plan {
 	plan := PlanSyncFrom(inst, c)
-	var edited []string
-	for _, ch := range plan.Changes {
-		if _, existed := inst.Namespaces[ch.Namespace]; existed && ch.Where == PlanInstance && !slices.Contains(edited, ch.Namespace) {
-			edited = append(edited, ch.Namespace)
-		}
-	}
-	if len(edited) == 0 {
+	after := editedAfter(inst, plan)
+	if len(after.Namespaces) == 0 {
 		return plan
 	}
-	after := inst.Clone()
-	plan.ApplyTo(&after, nil)
+	index := indexClusters(clusters)
+	mesh := uniqueSorted(inst.Clusters)
 	changes := slices.Clone(plan.Changes)
-	for _, name := range edited {
-		changes = append(changes, PlanPush(after, name, inst.Namespaces[name].Labels, clusters).Changes...)
+	for _, name := range slices.Sorted(maps.Keys(after.Namespaces)) {
+		changes = append(changes, planPush(after, mesh, name, inst.Namespaces[name].Labels, clusters, index)...)
 	}
 	return newPlan(changes)
+}
+
+// SyncFromPushTargets names, for each instance namespace that a sync from
+// cluster c edits, the clusters its push reaches (B06): the namespace's
+// homing clusters after the sync, sorted. These are the only cluster
+// namespaces PlanSyncFromWithPush reads, so a caller that reads clusters
+// one namespace at a time reads these and no others. inst need hold only
+// the namespaces of c.
+func SyncFromPushTargets(inst InstanceState, c ClusterNamespaces) map[string][]string {
+	after := editedAfter(inst, PlanSyncFrom(inst, c))
+	mesh := uniqueSorted(inst.Clusters)
+	out := make(map[string][]string, len(after.Namespaces))
+	for name, g := range after.Namespaces {
+		if homes := homingIn(g, mesh); len(homes) > 0 {
+			out[name] = homes
+		}
+	}
+	return out
+}
+
+// editedAfter is the state after plan (a sync from a cluster) of the
+// instance namespaces that it edits and that existed before it: those
+// whose edit is pushed. Namespaces the plan creates are left out, as are
+// all the others, so its cost is that of the plan.
+func editedAfter(inst InstanceState, plan Plan) InstanceState {
+	after := InstanceState{Version: inst.Version, Clusters: inst.Clusters, Namespaces: map[string]GlobalNamespace{}}
+	for _, ch := range plan.Changes {
+		g, existed := inst.Namespaces[ch.Namespace]
+		if !existed || ch.Where != PlanInstance {
+			continue
+		}
+		if _, ok := after.Namespaces[ch.Namespace]; !ok {
+			after.Namespaces[ch.Namespace] = GlobalNamespace{Name: g.Name, Labels: maps.Clone(g.Labels), Homing: slices.Clone(g.Homing)}
+		}
+		applyToInstance(&after, ch)
+	}
+	return after
 }
 
 // Clone returns a deep copy of the state.
@@ -249,28 +285,56 @@ func (s InstanceState) Clone() InstanceState {
 // injection labels and provider are never touched. System namespaces
 // (SyncSkipsNamespace) are skipped.
 func PlanSyncTo(inst InstanceState, clusters []ClusterNamespaces) Plan {
+	// Each namespace is visited once, and each of its homing clusters
+	// once: the cost is that of the fleet, not of clusters × namespaces.
+	index := indexClusters(clusters)
+	mesh := uniqueSorted(inst.Clusters)
 	var changes []Change
-	names := slices.Sorted(maps.Keys(inst.Namespaces))
-	for _, c := range clusters {
-		for _, name := range names {
-			if SyncSkipsNamespace(name) {
-				continue
+	for name, g := range inst.Namespaces {
+		if SyncSkipsNamespace(name) {
+			continue
+		}
+		for _, home := range homingIn(g, mesh) {
+			for _, k := range index[home] {
+				c := &clusters[k]
+				have, exists := c.Namespaces[name]
+				if !exists {
+					labels := injectionLabels(g.Labels)
+					labels[LabelProvider] = ProviderASM
+					changes = append(changes, Change{Where: c.Cluster, Kind: ChangeCreateNamespace, Namespace: name, Labels: labels})
+					continue
+				}
+				changes = append(changes, relabel(c.Cluster, name, InjectionLabelKeys(), g.Labels, have, false)...)
 			}
-			g := inst.Namespaces[name]
-			if !slices.Contains(HomingOf(g, inst.Clusters), c.Cluster) {
-				continue
-			}
-			have, exists := c.Namespaces[name]
-			if !exists {
-				labels := injectionLabels(g.Labels)
-				labels[LabelProvider] = ProviderASM
-				changes = append(changes, Change{Where: c.Cluster, Kind: ChangeCreateNamespace, Namespace: name, Labels: labels})
-				continue
-			}
-			changes = append(changes, relabel(c.Cluster, name, InjectionLabelKeys(), g.Labels, have, false)...)
 		}
 	}
 	return newPlan(changes)
+}
+
+// indexClusters maps each cluster name to its positions in clusters, in
+// order (a name given twice is planned twice, as before).
+func indexClusters(clusters []ClusterNamespaces) map[string][]int {
+	index := make(map[string][]int, len(clusters))
+	for k, c := range clusters {
+		index[c.Cluster] = append(index[c.Cluster], k)
+	}
+	return index
+}
+
+// homingIn is HomingOf with the mesh's clusters already sorted without
+// repeats (mesh is returned itself for an unset homing: callers only
+// read it).
+func homingIn(g GlobalNamespace, mesh []string) []string {
+	if g.Homing == nil {
+		return mesh
+	}
+	out := make([]string, 0, len(g.Homing))
+	for _, c := range uniqueSorted(g.Homing) {
+		if _, ok := slices.BinarySearch(mesh, c); ok {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 // PlanPush plans the automatic push of an edit of one instance namespace
@@ -283,9 +347,16 @@ func PlanSyncTo(inst InstanceState, clusters []ClusterNamespaces) Plan {
 // namespace is ever created (B01). A namespace the instance lacks, a system
 // namespace, or an edit of no injection label gives an empty plan.
 func PlanPush(inst InstanceState, namespace string, before map[string]string, clusters []ClusterNamespaces) Plan {
+	return newPlan(planPush(inst, uniqueSorted(inst.Clusters), namespace, before, clusters, indexClusters(clusters)))
+}
+
+// planPush is PlanPush with the mesh's clusters sorted (mesh) and the
+// given clusters indexed by name (indexClusters): it visits the
+// namespace's homing clusters only. The changes are not sorted.
+func planPush(inst InstanceState, mesh []string, namespace string, before map[string]string, clusters []ClusterNamespaces, index map[string][]int) []Change {
 	g, ok := inst.Namespaces[namespace]
 	if !ok || SyncSkipsNamespace(namespace) {
-		return Plan{}
+		return nil
 	}
 	var edited []string
 	for _, k := range InjectionLabelKeys() {
@@ -296,18 +367,18 @@ func PlanPush(inst InstanceState, namespace string, before map[string]string, cl
 		}
 	}
 	if len(edited) == 0 {
-		return Plan{}
+		return nil
 	}
-	homes := HomingOf(g, inst.Clusters)
 	var changes []Change
-	for _, c := range clusters {
-		have, exists := c.Namespaces[namespace]
-		if !exists || !slices.Contains(homes, c.Cluster) {
-			continue
+	for _, home := range homingIn(g, mesh) {
+		for _, k := range index[home] {
+			c := &clusters[k]
+			if have, exists := c.Namespaces[namespace]; exists {
+				changes = append(changes, relabel(c.Cluster, namespace, edited, g.Labels, have, true)...)
+			}
 		}
-		changes = append(changes, relabel(c.Cluster, namespace, edited, g.Labels, have, true)...)
 	}
-	return newPlan(changes)
+	return changes
 }
 
 // withProvider adds provider=asm to a namespace's non-empty list of
@@ -460,10 +531,24 @@ func SplitPlan(p Plan, where string) (in, rest Plan) {
 // order of their first change.
 func (p Plan) Namespaces() []string {
 	var out []string
+	seen := map[string]bool{}
 	for _, c := range p.Changes {
-		if !slices.Contains(out, c.Namespace) {
+		if !seen[c.Namespace] {
+			seen[c.Namespace] = true
 			out = append(out, c.Namespace)
 		}
+	}
+	return out
+}
+
+// ByNamespace is the plan's changes grouped by namespace, each group in
+// the plan's order: Of for every namespace at once.
+func (p Plan) ByNamespace() map[string]Plan {
+	out := map[string]Plan{}
+	for _, c := range p.Changes {
+		g := out[c.Namespace]
+		g.Changes = append(g.Changes, c)
+		out[c.Namespace] = g
 	}
 	return out
 }
@@ -483,9 +568,13 @@ func (p Plan) Of(namespace string) Plan {
 // named: a sync from a cluster pushes no namespace the instance did not
 // take.
 func WithoutNamespaces(p Plan, names []string) Plan {
+	drop := make(map[string]bool, len(names))
+	for _, n := range names {
+		drop[n] = true
+	}
 	var out Plan
 	for _, c := range p.Changes {
-		if !slices.Contains(names, c.Namespace) {
+		if !drop[c.Namespace] {
 			out.Changes = append(out.Changes, c)
 		}
 	}
