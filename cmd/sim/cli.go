@@ -160,12 +160,14 @@ type commonFlags struct {
 	seed         int64
 	backend      string
 	keepClusters bool
+	memoryLimit  memoryLimitFlag
 }
 
 func (c *commonFlags) register(fs *pflag.FlagSet) {
 	fs.Int64Var(&c.seed, "seed", 1, "seed for every random choice (generated names, uids, IPs)")
 	fs.StringVar(&c.backend, "backend", "sim", "backend to run against: "+strings.Join(backendNames(), ", "))
 	fs.BoolVar(&c.keepClusters, "keep-clusters", false, "with --backend kind, leave the kind clusters for the next run (also MESHTWIN_KIND_KEEP=1)")
+	fs.StringVar(&c.memoryLimit.value, "memory-limit", "", memoryLimitUsage)
 }
 
 func (c *commonFlags) newBackend(ctx context.Context, env *backendEnv) (shell.Backend, error) {
@@ -217,6 +219,12 @@ func runScript(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 		fmt.Fprintf(stderr, "sim run: %v\nRun 'sim run --help' for usage.\n", err)
 		return 2
 	}
+	restoreLimit, err := common.memoryLimit.apply()
+	if err != nil {
+		fmt.Fprintf(stderr, "sim run: %v\nRun 'sim run --help' for usage.\n", err)
+		return 2
+	}
+	defer restoreLimit()
 	if fs.NArg() > 1 {
 		fmt.Fprintf(stderr, "sim run: one script at a time, got %d: %s\n", fs.NArg(), strings.Join(fs.Args(), " "))
 		return 2
@@ -385,6 +393,12 @@ func runCheck(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		fmt.Fprintf(stderr, "sim check: %v\nRun 'sim check --help' for usage.\n", err)
 		return 2
 	}
+	restoreLimit, err := common.memoryLimit.apply()
+	if err != nil {
+		fmt.Fprintf(stderr, "sim check: %v\nRun 'sim check --help' for usage.\n", err)
+		return 2
+	}
+	defer restoreLimit()
 	if fs.NArg() == 0 {
 		fmt.Fprint(stderr, "sim check: name at least one transcript\nRun 'sim check --help' for usage.\n")
 		return 2
