@@ -246,22 +246,18 @@ func (p *podPlan) sortNotes() {
 
 // breakpoints lists every time at which something in the plan changes.
 func (p podPlan) breakpoints() []time.Duration {
-	set := map[time.Duration]bool{0: true}
-	for _, list := range [][]ctrPlan{p.inits, p.ctrs} {
+	out := make([]time.Duration, 1, 1+4*(len(p.inits)+len(p.ctrs)))
+	for _, list := range [2][]ctrPlan{p.inits, p.ctrs} {
 		for _, c := range list {
-			for _, x := range []time.Duration{c.start, c.started, c.ready, c.end} {
+			for _, x := range [4]time.Duration{c.start, c.started, c.ready, c.end} {
 				if x != never {
-					set[x] = true
+					out = append(out, x)
 				}
 			}
 		}
 	}
-	out := make([]time.Duration, 0, len(set))
-	for x := range set {
-		out = append(out, x)
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
-	return out
+	slices.Sort(out)
+	return slices.Compact(out)
 }
 
 // condValue is a pod condition's value at one instant.
@@ -277,27 +273,45 @@ type podState struct {
 }
 
 func (p podPlan) stateAt(e time.Duration) podState {
+	return p.evaluate(e, true)
+}
+
+// evaluate is the plan at e; without messages the conditions carry
+// their status and reason only (what the transition times compare),
+// and nothing is allocated.
+func (p podPlan) evaluate(e time.Duration, messages bool) podState {
 	var s podState
 	var incomplete, unready []string
+	nUnready := 0
 	for _, c := range p.inits {
 		if c.sidecar {
 			if e < c.started || e >= c.end {
-				incomplete = append(incomplete, c.name)
+				if messages {
+					incomplete = append(incomplete, c.name)
+				}
 			}
 			if e < c.ready || e >= c.end {
-				unready = append(unready, c.name)
+				nUnready++
+				if messages {
+					unready = append(unready, c.name)
+				}
 			}
 			continue
 		}
 		if e < c.end {
-			incomplete = append(incomplete, c.name)
+			if messages {
+				incomplete = append(incomplete, c.name)
+			}
 		}
 	}
 	allDone := len(p.ctrs) > 0
 	anyStarted := false
 	for _, c := range p.ctrs {
 		if e < c.ready || e >= c.end {
-			unready = append(unready, c.name)
+			nUnready++
+			if messages {
+				unready = append(unready, c.name)
+			}
 		}
 		if e >= c.start {
 			anyStarted = true
@@ -324,14 +338,18 @@ func (p podPlan) stateAt(e time.Duration) podState {
 	if initDone {
 		s.initialized = condValue{status: corev1.ConditionTrue}
 	} else {
-		s.initialized = condValue{status: corev1.ConditionFalse, reason: "ContainersNotInitialized",
-			message: "containers with incomplete status: [" + strings.Join(incomplete, " ") + "]"}
+		s.initialized = condValue{status: corev1.ConditionFalse, reason: "ContainersNotInitialized"}
+		if messages {
+			s.initialized.message = "containers with incomplete status: [" + strings.Join(incomplete, " ") + "]"
+		}
 	}
-	if len(unready) == 0 {
+	if nUnready == 0 {
 		s.containersReady = condValue{status: corev1.ConditionTrue}
 	} else {
-		s.containersReady = condValue{status: corev1.ConditionFalse, reason: "ContainersNotReady",
-			message: "containers with unready status: [" + strings.Join(unready, " ") + "]"}
+		s.containersReady = condValue{status: corev1.ConditionFalse, reason: "ContainersNotReady"}
+		if messages {
+			s.containersReady.message = "containers with unready status: [" + strings.Join(unready, " ") + "]"
+		}
 	}
 	s.podReady = s.containersReady
 	return s
@@ -374,21 +392,24 @@ func PodStatusAt(pod *corev1.Pod, scheduledAt time.Time, now time.Time, t Timing
 	p := planPod(pod, t, isJob)
 
 	// Each condition's last transition is the latest breakpoint at which
-	// its value changed.
+	// its status changed: the plan is evaluated once per breakpoint up
+	// to now, without the messages (only statuses are compared).
 	var points []time.Duration
+	var states []podState
 	for _, x := range p.breakpoints() {
 		if x <= e {
 			points = append(points, x)
+			states = append(states, p.evaluate(x, false))
 		}
 	}
 	cur := p.stateAt(e)
 	transition := func(get func(podState) condValue) time.Duration {
 		last := time.Duration(0)
-		prev := get(p.stateAt(0))
-		for _, x := range points[1:] {
-			v := get(p.stateAt(x))
+		prev := get(states[0])
+		for i := 1; i < len(points); i++ {
+			v := get(states[i])
 			if v.status != prev.status {
-				last = x
+				last = points[i]
 			}
 			prev = v
 		}

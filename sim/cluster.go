@@ -94,6 +94,9 @@ type cluster struct {
 	events *eventLog
 	// kubeletTexts are the texts of the kubelet's container events.
 	kubeletTexts kubeletTexts
+	// statuses lets the pods of one controller share their equal
+	// status parts.
+	statuses statusSharer
 
 	// unreachable cuts the API server off from outside clients
 	// (SetReachable); read without the simulator's lock.

@@ -135,22 +135,19 @@ func (l *eventLog) record(ref corev1.ObjectReference, typ, reason, message, comp
 	if host != "" {
 		instance = host
 	}
-	ev := &corev1.Event{
-		ObjectMeta: metav1.ObjectMeta{
-			Name: name, Namespace: ns, UID: l.sim.newUID(), CreationTimestamp: metav1.NewTime(now),
-		},
-		InvolvedObject:      ref,
-		Reason:              reason,
-		Message:             message,
-		Source:              corev1.EventSource{Component: component, Host: host},
-		FirstTimestamp:      metav1.NewTime(now),
-		LastTimestamp:       metav1.NewTime(now),
-		Count:               1,
-		Type:                typ,
-		ReportingController: component,
-		ReportingInstance:   instance,
+	// Made packed (packedEvent): the whole event would be a kilobyte
+	// to drop at once.
+	shape := eventShape{
+		obj:    corev1.ObjectReference{Kind: ref.Kind, APIVersion: ref.APIVersion, FieldPath: ref.FieldPath},
+		reason: reason, typ: typ, source: corev1.EventSource{Component: component, Host: host},
+		reportingController: component, reportingInstance: instance,
 	}
-	if _, err := l.tracker.put(gvrEvents, ev, storeCreate); err != nil {
+	ev := &packedEvent{
+		namespace: ns, name: name, uid: l.sim.newUID(),
+		created: now, last: now, count: 1, message: message,
+		objNamespace: ref.Namespace, objName: ref.Name, objUID: ref.UID, objRV: ref.ResourceVersion,
+	}
+	if err := l.tracker.createEvent(ev, shape); err != nil {
 		return
 	}
 	l.remember(ns, key, h, name)

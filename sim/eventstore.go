@@ -72,13 +72,8 @@ func (s eventShapes) pack(ev *corev1.Event) *packedEvent {
 		reason: ev.Reason, typ: ev.Type, source: ev.Source,
 		reportingController: ev.ReportingController, reportingInstance: ev.ReportingInstance,
 	}
-	shape := s[key]
-	if shape == nil {
-		shape = &key
-		s[key] = shape
-	}
 	return &packedEvent{
-		shape:        shape,
+		shape:        s.intern(key),
 		namespace:    ev.Namespace,
 		name:         ev.Name,
 		uid:          ev.UID,
@@ -92,6 +87,16 @@ func (s eventShapes) pack(ev *corev1.Event) *packedEvent {
 		objUID:       ev.InvolvedObject.UID,
 		objRV:        ev.InvolvedObject.ResourceVersion,
 	}
+}
+
+// intern returns the one stored value of shape.
+func (s eventShapes) intern(shape eventShape) *eventShape {
+	if p := s[shape]; p != nil {
+		return p
+	}
+	p := &shape
+	s[shape] = p
+	return p
 }
 
 // packable reports whether every field of ev that is set is one the

@@ -81,6 +81,7 @@ func (c *cluster) syncPod(key podKey, now time.Time) {
 		next := new(corev1.Pod)
 		*next = *pod
 		next.Status = status
+		c.statuses.share(next)
 		if _, err := c.tracker.put(gvrPods, next, storeUpdate); err != nil {
 			return
 		}

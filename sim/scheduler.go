@@ -131,6 +131,7 @@ func (c *cluster) bind(key podKey, node string, announce bool) {
 	next.Spec.NodeName = node
 	status, notes := c.kubeletStatus(next, st, now)
 	next.Status = status
+	c.statuses.share(next)
 	if _, err := c.tracker.put(gvrPods, next, storeUpdate); err != nil {
 		return
 	}

@@ -34,20 +34,20 @@ func (s *podSharer) share(pod *corev1.Pod) {
 		s.last = map[types.UID]*corev1.Pod{}
 	}
 	if prev := s.last[owner.UID]; prev != nil {
-		shareValue(&pod.Labels, prev.Labels)
-		shareValue(&pod.Annotations, prev.Annotations)
-		shareValue(&pod.OwnerReferences, prev.OwnerReferences)
+		shareValue(&pod.Labels, &prev.Labels)
+		shareValue(&pod.Annotations, &prev.Annotations)
+		shareValue(&pod.OwnerReferences, &prev.OwnerReferences)
 		shareContainers(pod.Spec.InitContainers, prev.Spec.InitContainers)
 		shareContainers(pod.Spec.Containers, prev.Spec.Containers)
 		if len(pod.Spec.Volumes) == len(prev.Spec.Volumes) {
 			for i := range pod.Spec.Volumes {
-				shareValue(&pod.Spec.Volumes[i].VolumeSource, prev.Spec.Volumes[i].VolumeSource)
+				shareValue(&pod.Spec.Volumes[i].VolumeSource, &prev.Spec.Volumes[i].VolumeSource)
 			}
 		}
-		shareValue(&pod.Spec.Tolerations, prev.Spec.Tolerations)
-		shareValue(&pod.Spec.Affinity, prev.Spec.Affinity)
-		shareValue(&pod.Spec.SecurityContext, prev.Spec.SecurityContext)
-		shareValue(&pod.Spec.NodeSelector, prev.Spec.NodeSelector)
+		shareValue(&pod.Spec.Tolerations, &prev.Spec.Tolerations)
+		shareValue(&pod.Spec.Affinity, &prev.Spec.Affinity)
+		shareValue(&pod.Spec.SecurityContext, &prev.Spec.SecurityContext)
+		shareValue(&pod.Spec.NodeSelector, &prev.Spec.NodeSelector)
 	}
 	s.last[owner.UID] = pod
 }
@@ -65,30 +65,77 @@ func shareContainers(ctrs, prev []corev1.Container) {
 			continue
 		}
 		mounts := c.VolumeMounts
-		shareValue(&mounts, p.VolumeMounts)
-		candidate := *p
-		candidate.VolumeMounts = c.VolumeMounts
-		if reflect.DeepEqual(&candidate, c) {
-			candidate.VolumeMounts = mounts
-			*c = candidate
+		shareValue(&mounts, &p.VolumeMounts)
+		// Compared with the mounts set aside: c is not stored yet, so
+		// it may be changed here.
+		c.VolumeMounts = p.VolumeMounts
+		equal := reflect.DeepEqual(c, p)
+		if equal {
+			*c = *p
+		}
+		c.VolumeMounts = mounts
+		if equal {
 			continue
 		}
-		shareValue(&c.Env, p.Env)
-		shareValue(&c.Resources, p.Resources)
-		shareValue(&c.Args, p.Args)
-		shareValue(&c.Ports, p.Ports)
-		shareValue(&c.ReadinessProbe, p.ReadinessProbe)
-		shareValue(&c.StartupProbe, p.StartupProbe)
-		shareValue(&c.LivenessProbe, p.LivenessProbe)
-		shareValue(&c.SecurityContext, p.SecurityContext)
-		shareValue(&c.Lifecycle, p.Lifecycle)
+		shareValue(&c.Env, &p.Env)
+		shareValue(&c.Resources, &p.Resources)
+		shareValue(&c.Args, &p.Args)
+		shareValue(&c.Ports, &p.Ports)
+		shareValue(&c.ReadinessProbe, &p.ReadinessProbe)
+		shareValue(&c.StartupProbe, &p.StartupProbe)
+		shareValue(&c.LivenessProbe, &p.LivenessProbe)
+		shareValue(&c.SecurityContext, &p.SecurityContext)
+		shareValue(&c.Lifecycle, &p.Lifecycle)
 		c.VolumeMounts = mounts
 	}
 }
 
-// shareValue sets *dst to prev when they are deeply equal.
-func shareValue[T any](dst *T, prev T) {
-	if reflect.DeepEqual(*dst, prev) {
-		*dst = prev
+// shareValue sets *dst to *prev when they are deeply equal. Both are
+// pointers so that comparing them copies nothing.
+func shareValue[T any](dst, prev *T) {
+	if reflect.DeepEqual(dst, prev) {
+		*dst = *prev
 	}
+}
+
+// statusSharer lets the pods of one controller share the parts of their
+// statuses that are equal. A Deployment's replicas scheduled at one
+// instant go through the same lifecycle at the same instants: their
+// conditions, container statuses and start time are equal; only their
+// IPs differ. As for podSharer, stored objects are never modified in
+// place, so equal parts may be one value. It holds one status per
+// controller it has seen.
+type statusSharer struct {
+	last map[types.UID]*corev1.PodStatus
+}
+
+// share replaces parts of pod's status, which is about to be stored, by
+// equal parts of the status last stored for a pod of its controller, and
+// remembers pod's status for the next one. Only parts that compare
+// equal (podStatusEqual's comparisons, exact for what the lifecycle
+// sets) are replaced.
+func (s *statusSharer) share(pod *corev1.Pod) {
+	owner := metav1.GetControllerOfNoCopy(pod)
+	if owner == nil {
+		return
+	}
+	if s.last == nil {
+		s.last = map[types.UID]*corev1.PodStatus{}
+	}
+	st := &pod.Status
+	if prev := s.last[owner.UID]; prev != nil {
+		if len(st.Conditions) > 0 && podConditionsEqual(st.Conditions, prev.Conditions) {
+			st.Conditions = prev.Conditions
+		}
+		if len(st.InitContainerStatuses) > 0 && containerStatusesEqual(st.InitContainerStatuses, prev.InitContainerStatuses) {
+			st.InitContainerStatuses = prev.InitContainerStatuses
+		}
+		if len(st.ContainerStatuses) > 0 && containerStatusesEqual(st.ContainerStatuses, prev.ContainerStatuses) {
+			st.ContainerStatuses = prev.ContainerStatuses
+		}
+		if st.StartTime != nil && timePtrEqual(st.StartTime, prev.StartTime) {
+			st.StartTime = prev.StartTime
+		}
+	}
+	s.last[owner.UID] = st
 }

@@ -320,6 +320,45 @@ func (t *Tracker) put(gvr schema.GroupVersionResource, obj runtime.Object, mode 
 	return t.store(gvr, obj, m.GetNamespace(), mode)
 }
 
+// createEvent stores a new event given in packed form, as put with
+// storeCreate would store the event p unpacks to (whose shape is
+// shape): the event recorder makes its events packed, never whole. p's
+// shape and resourceVersion are set here.
+func (t *Tracker) createEvent(p *packedEvent, shape eventShape) error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.failPut != nil {
+		if err := t.failPut(gvrEvents, p); err != nil {
+			return err
+		}
+	}
+	byNS := t.objects[gvrEvents]
+	if byNS == nil {
+		byNS = map[string]map[string]runtime.Object{}
+		t.objects[gvrEvents] = byNS
+	}
+	objs := byNS[p.namespace]
+	if objs[p.name] != nil {
+		return apierrors.NewAlreadyExists(gvrEvents.GroupResource(), p.name)
+	}
+	if objs == nil {
+		objs = map[string]runtime.Object{}
+		byNS[p.namespace] = objs
+	}
+	t.rv++
+	p.rv = t.rv
+	p.shape = t.shapes.intern(shape)
+	objs[p.name] = p
+	// An event has no owner references: nothing to index.
+	if ws := t.watches[gvrEvents]; len(ws) > 0 {
+		ev := p.unpack()
+		for _, w := range ws {
+			w.offer(watch.Added, p.namespace, ev)
+		}
+	}
+	return nil
+}
+
 // take removes the named object and returns it, or nil.
 func (t *Tracker) take(gvr schema.GroupVersionResource, ns, name string) runtime.Object {
 	t.mu.Lock()
