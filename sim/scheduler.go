@@ -187,7 +187,7 @@ func (c *cluster) afterDelete(ref objectRef, obj runtime.Object) {
 				c.recordEvent(podRef(o, containerFieldPath(o, name)), corev1.EventTypeNormal, "Killing", "Stopping container "+name, "kubelet", st.node)
 			}
 			for _, n := range model.ShutdownNotes(o) {
-				c.recordEvent(podRef(o, containerFieldPath(o, n.Container)), corev1.EventTypeWarning, n.Reason, n.Message, "kubelet", st.node)
+				c.recordEvent(podRef(o, containerFieldPath(o, n.Container)), corev1.EventTypeWarning, n.Reason, n.Message, InsightEventSource, "")
 			}
 		}
 		c.podDeleted(podKey{o.Namespace, o.Name})

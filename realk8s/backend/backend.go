@@ -51,6 +51,9 @@ type cluster struct {
 	// stopIstiod stops istiod's namespace controller (istiod.go) while
 	// the cluster is in the mesh.
 	stopIstiod context.CancelFunc
+	// stopInsights stops the recorder of the twin's lifecycle insights
+	// (insights.go), which runs on a plane with real kubelets.
+	stopInsights func()
 }
 
 func newBackend(f *Fleet) *Backend {
@@ -172,6 +175,15 @@ func (b *Backend) CreateCluster(ctx context.Context, spec model.ClusterSpec) err
 	}
 	if err := waitNodesReady(ctx, plane.Client()); err != nil {
 		return fmt.Errorf("create cluster %q: %w", spec.Name, err)
+	}
+	if len(plane.RealNodes()) > 0 {
+		stop, err := startInsights(plane.Client())
+		if err != nil {
+			return fmt.Errorf("create cluster %q: %w", spec.Name, err)
+		}
+		b.mu.Lock()
+		c.stopInsights = stop
+		b.mu.Unlock()
 	}
 	return nil
 }
@@ -324,6 +336,7 @@ func (b *Backend) DeleteCluster(ctx context.Context, name string) error {
 	}
 	if err == nil {
 		delete(b.clusters, name)
+		c.stopInsightsLocked()
 	}
 	b.mu.Unlock()
 	if err != nil {
@@ -358,6 +371,7 @@ func (b *Backend) Close() error {
 	b.instance, b.clusters, b.admission = nil, map[string]*cluster{}, nil
 	for _, c := range clusters {
 		c.stopIstiodLocked()
+		c.stopInsightsLocked()
 	}
 	b.mu.Unlock()
 
