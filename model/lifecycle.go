@@ -391,46 +391,53 @@ func PodStatusAt(pod *corev1.Pod, scheduledAt time.Time, now time.Time, t Timing
 	}
 	p := planPod(pod, t, isJob)
 
-	// Each condition's last transition is the latest breakpoint at which
-	// its status changed: the plan is evaluated once per breakpoint up
-	// to now, without the messages (only statuses are compared).
-	var points []time.Duration
-	var states []podState
-	for _, x := range p.breakpoints() {
-		if x <= e {
-			points = append(points, x)
-			states = append(states, p.evaluate(x, false))
+	// Each condition's last transition is the latest breakpoint up to
+	// now at which its status changed: one pass over the breakpoints,
+	// the plan evaluated once at each without the messages (only
+	// statuses are compared).
+	var lastInitialized, lastReady, lastContainersReady time.Duration
+	var prev podState
+	for i, x := range p.breakpoints() {
+		if x > e {
+			break // breakpoints are sorted
 		}
+		s := p.evaluate(x, false)
+		if i > 0 {
+			if s.initialized.status != prev.initialized.status {
+				lastInitialized = x
+			}
+			if s.podReady.status != prev.podReady.status {
+				lastReady = x
+			}
+			if s.containersReady.status != prev.containersReady.status {
+				lastContainersReady = x
+			}
+		}
+		prev = s
 	}
 	cur := p.stateAt(e)
-	transition := func(get func(podState) condValue) time.Duration {
-		last := time.Duration(0)
-		prev := get(states[0])
-		for i := 1; i < len(points); i++ {
-			v := get(states[i])
-			if v.status != prev.status {
-				last = points[i]
-			}
-			prev = v
-		}
-		return last
-	}
-	cond := func(t corev1.PodConditionType, v condValue, get func(podState) condValue) corev1.PodCondition {
+	cond := func(t corev1.PodConditionType, v condValue, last time.Duration) corev1.PodCondition {
 		return corev1.PodCondition{Type: t, Status: v.status, Reason: v.reason, Message: v.message,
-			LastTransitionTime: metav1.NewTime(scheduledAt.Add(transition(get)))}
+			LastTransitionTime: metav1.NewTime(scheduledAt.Add(last))}
 	}
 	sched := metav1.NewTime(scheduledAt)
 	status := corev1.PodStatus{
 		Phase: cur.phase,
 		Conditions: []corev1.PodCondition{
 			{Type: corev1.PodReadyToStartContainers, Status: corev1.ConditionTrue, LastTransitionTime: sched},
-			cond(corev1.PodInitialized, cur.initialized, func(s podState) condValue { return s.initialized }),
-			cond(corev1.PodReady, cur.podReady, func(s podState) condValue { return s.podReady }),
-			cond(corev1.ContainersReady, cur.containersReady, func(s podState) condValue { return s.containersReady }),
+			cond(corev1.PodInitialized, cur.initialized, lastInitialized),
+			cond(corev1.PodReady, cur.podReady, lastReady),
+			cond(corev1.ContainersReady, cur.containersReady, lastContainersReady),
 			{Type: corev1.PodScheduled, Status: corev1.ConditionTrue, LastTransitionTime: sched},
 		},
 		StartTime: &sched,
 		QOSClass:  QOSClass(pod),
+	}
+	if len(p.inits) > 0 {
+		status.InitContainerStatuses = make([]corev1.ContainerStatus, 0, len(p.inits))
+	}
+	if len(p.ctrs) > 0 {
+		status.ContainerStatuses = make([]corev1.ContainerStatus, 0, len(p.ctrs))
 	}
 	for _, c := range p.inits {
 		status.InitContainerStatuses = append(status.InitContainerStatuses, c.status(e, scheduledAt, "PodInitializing"))
