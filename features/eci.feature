@@ -37,6 +37,61 @@ Feature: Meshed pods on ECI virtual nodes
         nginx   2/2   Running   0   *   192.168.*   virtual-kubelet-cn-beijing-i   <none>   <none>
         """
 
+    @B18 @B37
+    Scenario: Pods whose requests, their sidecar's included, fit no regular node stay Pending rather than go to the virtual node
+      Given the commands:
+        """
+        kubectl label namespace default istio-injection=enabled --overwrite
+        """
+      When I run:
+        """
+        kubectl apply -f - <<EOF
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata:
+          name: web
+        spec:
+          replicas: 8
+          selector:
+            matchLabels:
+              app: web
+          template:
+            metadata:
+              labels:
+                app: web
+            spec:
+              containers:
+              - name: web
+                image: nginx
+                resources:
+                  requests:
+                    cpu: "1"
+        EOF
+        advance 1m
+        kubectl get pods --no-headers | grep -c Running
+        kubectl get pods --no-headers | grep -c Pending
+        """
+      Then the output is:
+        """
+        deployment.apps/web created
+        6
+        2
+        """
+      When I run "kubectl get events --field-selector reason=FailedScheduling"
+      Then the output contains "0/3 nodes are available: 1 node(s) had untolerated taint {virtual-kubelet.io/provider: alibabacloud}, 2 Insufficient cpu. preemption: 0/3 nodes are available: 1 Preemption is not helpful for scheduling, 2 No preemption victims found for incoming pod."
+      When I run "kubectl scale deployment web --replicas 6"
+      And I run:
+        """
+        advance 1m
+        kubectl get pods --no-headers | grep -c Running
+        kubectl get pods --no-headers | grep -c Pending
+        """
+      Then the output is:
+        """
+        6
+        0
+        """
+
     @B20 @B06
     Scenario: Namespaces enabled in the console carry provider=asm in the cluster (seed 003)
       Given the commands:

@@ -127,11 +127,21 @@ func IsVirtualNode(node *corev1.Node) bool {
 	return node != nil && node.Labels[NodeLabelType] == NodeTypeVirtualKubelet
 }
 
-// DecidePlacement filters nodes as kube-scheduler does (unschedulable
-// nodes, taints against tolerations, nodeSelector and required node
-// affinity; a preset spec.nodeName is honoured) and picks the feasible
-// node with the fewest pods, then by name.
+// DecidePlacement is DecidePlacementWithLoad with no requests counted on
+// any node.
 func DecidePlacement(pod *corev1.Pod, nodes []corev1.Node, podsPerNode map[string]int) PlacementDecision {
+	return DecidePlacementWithLoad(pod, nodes, podsPerNode, nil)
+}
+
+// DecidePlacementWithLoad filters nodes as kube-scheduler does
+// (unschedulable nodes, taints against tolerations, nodeSelector and
+// required node affinity, then NodeResourcesFit: the pod's PodRequests
+// and one more pod must fit in the node's allocatable minus the
+// requested of the pods already bound there; a preset spec.nodeName is
+// honoured) and picks the feasible node with the fewest pods, then by
+// name. podsPerNode and requested are the nodes' unfinished pods and
+// the sum of their PodRequests.
+func DecidePlacementWithLoad(pod *corev1.Pod, nodes []corev1.Node, podsPerNode map[string]int, requested map[string]Resources) PlacementDecision {
 	if pod == nil {
 		pod = &corev1.Pod{}
 	}
@@ -150,6 +160,10 @@ func DecidePlacement(pod *corev1.Pod, nodes []corev1.Node, podsPerNode map[strin
 		return d
 	}
 	reasons := map[string]int{}
+	// preemptible counts the nodes that failed only NodeResourcesFit,
+	// and resolvably: default preemption looks there for victims.
+	preemptible := 0
+	req := PodRequests(pod)
 	var feasible []string
 	hasVirtual := false
 	for i := range nodes {
@@ -161,10 +175,20 @@ func DecidePlacement(pod *corev1.Pod, nodes []corev1.Node, podsPerNode map[strin
 			reasons[why]++
 			continue
 		}
+		short, unresolvable := InsufficientResources(req, n, NodeLoad{Pods: podsPerNode[n.Name], Requested: requested[n.Name]})
+		if len(short) > 0 {
+			for _, why := range short {
+				reasons[why]++
+			}
+			if !unresolvable {
+				preemptible++
+			}
+			continue
+		}
 		feasible = append(feasible, n.Name)
 	}
 	if len(feasible) == 0 {
-		msg := schedulingFailure(len(nodes), reasons)
+		msg := schedulingFailure(len(nodes), reasons, preemptible)
 		d := PlacementDecision{Rule: PlacementUnschedulable, Message: msg,
 			Reason: fmt.Sprintf("no node fits the pod, so it stays Pending: %s", msg)}
 		if wantsVirtual && !hasVirtual {
@@ -207,15 +231,35 @@ func DecidePlacement(pod *corev1.Pod, nodes []corev1.Node, podsPerNode map[strin
 
 const noVirtualNodeReason = "the pod asks for an ECI virtual node but the cluster has none: the ack-virtual-node component is not deployed, so the pod stays Pending"
 
-// schedulingFailure renders kube-scheduler's FailedScheduling message.
-func schedulingFailure(total int, reasons map[string]int) string {
+// schedulingFailure renders kube-scheduler's FailedScheduling message
+// (framework/types.go FitError.Error: each reason with its count of
+// nodes, sorted as strings, then the PostFilter's message). Default
+// preemption (preemption.go findCandidates, DryRunPreemption) looks for
+// victims on the preemptible nodes, those that failed as Unschedulable
+// rather than UnschedulableAndUnresolvable; every pod of the twin has
+// priority 0, so none has a lower-priority pod to evict ("No preemption
+// victims found for incoming pod", default_preemption.go
+// SelectVictimsOnNode), and every other node is "Preemption is not
+// helpful for scheduling".
+func schedulingFailure(total int, reasons map[string]int, preemptible int) string {
+	return fmt.Sprintf("0/%d nodes are available: %s. preemption: 0/%d nodes are available: %s.",
+		total, reasonHistogram(reasons), total, reasonHistogram(map[string]int{
+			"Preemption is not helpful for scheduling":     total - preemptible,
+			"No preemption victims found for incoming pod": preemptible,
+		}))
+}
+
+// reasonHistogram is FitError's "<count> <reason>" list, sorted as
+// strings, reasons of no node left out.
+func reasonHistogram(reasons map[string]int) string {
 	parts := make([]string, 0, len(reasons))
 	for r, n := range reasons {
-		parts = append(parts, strconv.Itoa(n)+" "+r)
+		if n > 0 {
+			parts = append(parts, strconv.Itoa(n)+" "+r)
+		}
 	}
 	sort.Strings(parts)
-	return fmt.Sprintf("0/%d nodes are available: %s. preemption: 0/%d nodes are available: %d Preemption is not helpful for scheduling.",
-		total, strings.Join(parts, ", "), total, total)
+	return strings.Join(parts, ", ")
 }
 
 // NodeRejects returns why node cannot take pod, in kube-scheduler's words

@@ -81,7 +81,12 @@ type cluster struct {
 	nodes       []corev1.Node // sorted by name, what DecidePlacement sees
 	nodeInfo    map[string]nodeInfo
 	podsPerNode map[string]int
-	nodeSeq     int
+	// requested sums the PodRequests of the pods of podsPerNode, by node.
+	requested map[string]model.Resources
+	// freed: a bound pod finished or went away since the pending pods
+	// were last tried.
+	freed   bool
+	nodeSeq int
 	// nodesSeen counts the changes of the node list (nodesChanged).
 	nodesSeen int
 
@@ -134,6 +139,7 @@ func newCluster(s *Sim, spec model.ClusterSpec, index int) (*cluster, error) {
 		},
 		nodeInfo:    map[string]nodeInfo{},
 		podsPerNode: map[string]int{},
+		requested:   map[string]model.Resources{},
 		pods:        map[podKey]*podState{},
 		podIPs:      newIPPool([4]byte{10, byte(index % 64 * 4), 0, 0}, 1<<18),
 		eciIPs:      newIPPool([4]byte{192, 168, 128, 0}, 1<<15),
@@ -386,7 +392,15 @@ func (c *cluster) settle(req *request) {
 	for i := 0; i < limit; i++ {
 		item, ok := c.queue.popFront()
 		if !ok {
-			return
+			// A pod that freed room on its node lets a pending pod
+			// be scheduled, whose controller may then act.
+			if !c.freed || c.pending.len() == 0 {
+				c.freed = false
+				return
+			}
+			c.freed = false
+			c.retryPending()
+			continue
 		}
 		switch item.gvr {
 		case gvrDeployments:

@@ -110,7 +110,7 @@ func (c *cluster) syncPod(key podKey, now time.Time) {
 func (c *cluster) afterPodStatus(key podKey, old, pod *corev1.Pod, st *podState) {
 	if phase := pod.Status.Phase; (phase == corev1.PodSucceeded || phase == corev1.PodFailed) && !st.terminal {
 		st.terminal = true
-		c.releaseNodeSlot(st.node)
+		c.releaseNodeSlot(st.node, pod)
 		c.active.remove(key)
 	}
 	if old.Status.Phase != pod.Status.Phase || podIsReady(old) != podIsReady(pod) {

@@ -38,7 +38,7 @@ func (c *cluster) schedule(key podKey) bool {
 		c.pending.remove(key)
 		return false
 	}
-	dec := model.DecidePlacement(pod, c.nodes, c.podsPerNode)
+	dec := model.DecidePlacementWithLoad(pod, c.nodes, c.podsPerNode, c.requested)
 	if why := c.unboundClaims(pod); why != "" && dec.Scheduled {
 		// kube-scheduler's VolumeBinding PreFilter rejects the pod on
 		// every node; preemption cannot help.
@@ -125,6 +125,12 @@ func (c *cluster) bind(key podKey, node string, announce bool) {
 	}
 	c.pending.remove(key)
 	c.podsPerNode[node]++
+	if req := model.PodRequests(pod); len(req) > 0 {
+		if c.requested[node] == nil {
+			c.requested[node] = model.Resources{}
+		}
+		c.requested[node].Add(req)
+	}
 
 	next := new(corev1.Pod)
 	*next = *pod // shares all but Spec.NodeName and Status with the old version
@@ -190,7 +196,7 @@ func (c *cluster) afterDelete(ref objectRef, obj runtime.Object) {
 				c.recordEvent(podRef(o, containerFieldPath(o, n.Container)), corev1.EventTypeWarning, n.Reason, n.Message, InsightEventSource, "")
 			}
 		}
-		c.podDeleted(podKey{o.Namespace, o.Name})
+		c.podDeleted(podKey{o.Namespace, o.Name}, o)
 		c.enqueueController(o)
 		c.enqueueServicesOf(o)
 	case *corev1.Node:
@@ -218,7 +224,7 @@ func (c *cluster) afterDelete(ref objectRef, obj runtime.Object) {
 }
 
 // podDeleted releases what a pod held: its node slot and its IP.
-func (c *cluster) podDeleted(key podKey) {
+func (c *cluster) podDeleted(key podKey, pod *corev1.Pod) {
 	st := c.pods[key]
 	if st == nil {
 		return
@@ -227,7 +233,7 @@ func (c *cluster) podDeleted(key podKey) {
 	c.pending.remove(key)
 	c.active.remove(key)
 	if st.bound && !st.terminal {
-		c.releaseNodeSlot(st.node)
+		c.releaseNodeSlot(st.node, pod)
 	}
 	if st.ip != "" && st.ip != c.nodeInfo[st.node].ip {
 		if st.virtual {
@@ -238,7 +244,18 @@ func (c *cluster) podDeleted(key podKey) {
 	}
 }
 
-func (c *cluster) releaseNodeSlot(node string) {
+// releaseNodeSlot gives back what a bound pod that finished or went away
+// held on its node: a pod slot and its requests. The scheduler tries
+// the pending pods again (settle), as kube-scheduler moves unschedulable
+// pods back to its active queue when an assigned pod is deleted.
+func (c *cluster) releaseNodeSlot(node string, pod *corev1.Pod) {
+	c.freed = true
+	if req := model.PodRequests(pod); len(req) > 0 && c.requested[node] != nil {
+		c.requested[node].Sub(req)
+		if len(c.requested[node]) == 0 {
+			delete(c.requested, node)
+		}
+	}
 	if c.podsPerNode[node] <= 1 {
 		delete(c.podsPerNode, node)
 		return
