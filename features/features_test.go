@@ -44,7 +44,15 @@ func backends() map[string]backendChoice {
 			if err != nil {
 				t.Fatalf("backend local: %v", err)
 			}
-			return func() shell.Backend { return fleet.New() }, 1, fleet.Stop
+			return func() shell.Backend { return fleet.New() }, 1, func() error {
+				if os.Getenv("MESHTWIN_TIMING") != "" {
+					fmt.Println("\nWhere the local backend's time went (MESHTWIN_TIMING):")
+					if err := fleet.WriteTimings(os.Stdout); err != nil {
+						return err
+					}
+				}
+				return fleet.Stop()
+			}
 		}},
 		// kind runs each cluster and the mesh instance on a kind
 		// cluster with real kubelets (one kind node per regular node of
@@ -166,6 +174,16 @@ func runFeatures(t *testing.T, name string, choice backendChoice, parity *steps.
 		required = steps.BehaviourIDs(behaviours)
 	}
 	summary := steps.NewSummary(required)
+	var timer *steps.ScenarioTimer
+	if os.Getenv("MESHTWIN_TIMING") != "" {
+		timer = steps.NewScenarioTimer()
+		defer func() {
+			fmt.Printf("\nScenario wall times on %s (MESHTWIN_TIMING):\n", name)
+			if err := timer.Write(os.Stdout, 15); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
 	if !filtered {
 		all, err := steps.ListScenarios(".")
 		if err != nil {
@@ -196,6 +214,9 @@ func runFeatures(t *testing.T, name string, choice backendChoice, parity *steps.
 		ScenarioInitializer: func(sc *godog.ScenarioContext) {
 			steps.RegisterWithOptions(sc, steps.Options{NewBackend: newBackend, Summary: summary})
 			parity.Register(sc, name)
+			if timer != nil {
+				timer.Register(sc)
+			}
 		},
 		Options: opts,
 	}

@@ -34,6 +34,7 @@ type Backend struct {
 	admission *admission.Server // started on first use (webhooks.go)
 	meshRoot  string            // the mesh CA's root certificate (istiod.go)
 	closed    bool
+	born      time.Time // when the scenario took the backend
 }
 
 var _ shell.Backend = (*Backend)(nil)
@@ -57,7 +58,7 @@ type cluster struct {
 }
 
 func newBackend(f *Fleet) *Backend {
-	return &Backend{fleet: f, clusters: map[string]*cluster{}}
+	return &Backend{fleet: f, clusters: map[string]*cluster{}, born: time.Now()}
 }
 
 // Now is the wall clock.
@@ -116,6 +117,7 @@ func (b *Backend) CreateCluster(ctx context.Context, spec model.ClusterSpec) err
 		return fmt.Errorf("create cluster: the name %q is reserved for the mesh control plane", spec.Name)
 	}
 	spec = model.DefaultClusterSpec(spec)
+	defer b.fleet.times.since("create cluster", time.Now())
 	b.mu.Lock()
 	if err := b.usableLocked(); err != nil {
 		b.mu.Unlock()
@@ -173,6 +175,8 @@ func (b *Backend) CreateCluster(ctx context.Context, spec model.ClusterSpec) err
 			return fmt.Errorf("create cluster %q: %w", spec.Name, err)
 		}
 	}
+	began := time.Now()
+	defer b.fleet.times.since("create cluster: nodes ready", began)
 	if err := waitNodesReady(ctx, plane.Client()); err != nil {
 		return fmt.Errorf("create cluster %q: %w", spec.Name, err)
 	}
@@ -231,6 +235,7 @@ func (b *Backend) JoinCluster(ctx context.Context, name string) error {
 	if err != nil {
 		return fmt.Errorf("add cluster %q to the mesh: %w", name, err)
 	}
+	defer b.fleet.times.since("join cluster", time.Now())
 	member, err := b.memberClient(c)
 	if err != nil {
 		return fmt.Errorf("add cluster %q to the mesh: %w", name, err)
@@ -375,17 +380,35 @@ func (b *Backend) Close() error {
 	}
 	b.mu.Unlock()
 
+	began := time.Now()
+	defer func() {
+		b.fleet.times.since("close (resets)", began)
+		b.fleet.times.since("scenario", b.born)
+	}()
 	ctx, cancel := context.WithTimeout(context.Background(), resetTimeout)
 	defer cancel()
-	var errs []error
+	// The planes are reset at once, each being its own API server; the
+	// errors keep the order instance, then clusters by name.
+	names := slices.Sorted(maps.Keys(clusters))
+	errs := make([]error, 1+len(names))
+	var wg sync.WaitGroup
 	if m != nil {
 		m.stop()
-		errs = append(errs, b.fleet.release(m.plane, resetInstance(ctx, m.plane)))
+		wg.Go(func() {
+			began := time.Now()
+			errs[0] = b.fleet.release(m.plane, resetInstance(ctx, m.plane))
+			b.fleet.times.since("reset instance plane", began)
+		})
 	}
-	for _, name := range slices.Sorted(maps.Keys(clusters)) {
+	for i, name := range names {
 		c := clusters[name]
-		errs = append(errs, b.fleet.release(c.plane, resetCluster(ctx, c.plane)))
+		wg.Go(func() {
+			began := time.Now()
+			errs[1+i] = b.fleet.release(c.plane, resetCluster(ctx, c.plane))
+			b.fleet.times.since("reset cluster plane", began)
+		})
 	}
+	wg.Wait()
 	if srv != nil {
 		errs = append(errs, srv.Stop())
 	}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"sync"
+	"time"
 
 	"github.com/meshtwin/meshtwin/realk8s/binaries"
 )
@@ -44,6 +45,8 @@ type Fleet struct {
 	all     []Plane
 	started map[string]int // planes started per key
 	stopped bool
+
+	times *phaseTimes
 }
 
 // NewFleet returns a fleet of local control planes, none started yet.
@@ -56,7 +59,7 @@ func NewFleet(opts FleetOptions) *Fleet {
 
 // NewFleetOf returns a fleet of the planes p starts, none started yet.
 func NewFleetOf(p Provider) *Fleet {
-	return &Fleet{provider: p, idle: map[string][]Plane{}, keys: map[Plane]string{}, started: map[string]int{}}
+	return &Fleet{provider: p, idle: map[string][]Plane{}, keys: map[Plane]string{}, started: map[string]int{}, times: newPhaseTimes()}
 }
 
 // New returns a backend for one scenario, taking its planes from the
@@ -85,7 +88,9 @@ func (f *Fleet) acquire(ctx context.Context, req PlaneRequest) (Plane, error) {
 	f.started[key]++
 	seq := f.started[key]
 	f.mu.Unlock()
+	began := time.Now()
 	p, err := f.provider.Start(ctx, req, key, seq)
+	f.times.since("plane start", began)
 	if err != nil {
 		return nil, err
 	}

@@ -65,6 +65,7 @@ func (b *Backend) CreateMesh(ctx context.Context, cfg model.MeshConfig) error {
 	if err != nil {
 		return err
 	}
+	defer b.fleet.times.since("create mesh", time.Now())
 	plane, err := b.fleet.acquire(ctx, PlaneRequest{Instance: true})
 	if err != nil {
 		return fmt.Errorf("create mesh: %w", err)

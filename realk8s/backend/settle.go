@@ -69,7 +69,12 @@ func (b *Backend) Advance(ctx context.Context, d time.Duration) error {
 		if err != nil {
 			return fmt.Errorf("advance: %w", err)
 		}
-		if (settled && (!mayEnd || time.Since(start) >= minWait)) || !time.Now().Before(deadline) {
+		if settled && (!mayEnd || time.Since(start) >= minWait) {
+			b.fleet.times.since("advance (settled)", start)
+			return nil
+		}
+		if !time.Now().Before(deadline) {
+			b.fleet.times.since("advance (to its end)", start)
 			return nil
 		}
 		wait := min(settlePoll, time.Until(deadline))

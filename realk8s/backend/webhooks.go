@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"time"
 
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -34,7 +35,9 @@ func (b *Backend) admissionServer(ctx context.Context) (*admission.Server, error
 		if err != nil {
 			return nil, err
 		}
+		began := time.Now()
 		s, err := admission.StartOn(ctx, b.admissionFacts, host)
+		b.fleet.times.since("admission server start", began)
 		if err != nil {
 			return nil, err
 		}
@@ -77,6 +80,7 @@ func (b *Backend) install(ctx context.Context, c *cluster, mwc *admissionregistr
 	if err != nil {
 		return fmt.Errorf("install webhook configuration %q: %w", mwc.Name, err)
 	}
+	defer b.fleet.times.since("webhook install", time.Now())
 	return s.Install(ctx, c.name, c.plane.Client(), mwc, hook)
 }
 
@@ -87,6 +91,7 @@ func (b *Backend) uninstall(ctx context.Context, c *cluster, name string) error 
 	if err != nil {
 		return fmt.Errorf("uninstall webhook configuration %q: %w", name, err)
 	}
+	defer b.fleet.times.since("webhook uninstall", time.Now())
 	return s.Uninstall(ctx, c.name, c.plane.Client(), name)
 }
 
