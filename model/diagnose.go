@@ -291,6 +291,8 @@ type ExplainInput struct {
 	Cluster     ClusterInfo
 	Nodes       []corev1.Node
 	PodsPerNode map[string]int
+	// Requested sums the PodRequests of those pods, by node.
+	Requested map[string]Resources
 	// NotInMesh: the cluster is not part of the mesh, so no injector
 	// webhook of the mesh runs there.
 	NotInMesh bool
@@ -427,7 +429,7 @@ func ExplainPod(in ExplainInput) Explanation {
 	}
 
 	ex.Mode, ex.ModeRule = explainMode(pod, exists, injected, d.Inject, in.Mesh, in.Cluster)
-	ex.Placement, ex.PlacementRule = explainPlacement(candidate, exists, nsLabels, in.Nodes, in.PodsPerNode, in.Cluster.VirtualNodeComponent)
+	ex.Placement, ex.PlacementRule = explainPlacement(candidate, exists, nsLabels, in.Nodes, in.PodsPerNode, in.Requested, in.Cluster.VirtualNodeComponent)
 	ex.Placement = inertECI(ex.Placement, candidate, nsLabels, in.Cluster)
 	return ex
 }
@@ -452,7 +454,7 @@ func explainNotInMesh(ex Explanation, pod *corev1.Pod, exists bool, candidate *c
 		ex.Advice = fmt.Sprintf("add the cluster to the mesh: mesh add-cluster %s", in.Cluster.Name)
 	}
 	ex.Mode, ex.ModeRule = "no injector of the mesh runs in the cluster, so no sidecar mode applies.", "not-in-mesh"
-	ex.Placement, ex.PlacementRule = explainPlacement(candidate, exists, nsLabels, in.Nodes, in.PodsPerNode, in.Cluster.VirtualNodeComponent)
+	ex.Placement, ex.PlacementRule = explainPlacement(candidate, exists, nsLabels, in.Nodes, in.PodsPerNode, in.Requested, in.Cluster.VirtualNodeComponent)
 	ex.Placement = inertECI(ex.Placement, candidate, nsLabels, in.Cluster)
 	return ex
 }
@@ -506,7 +508,7 @@ func explainMode(pod *corev1.Pod, exists, injected, willInject bool, mesh MeshCo
 	return fmt.Sprintf("the pod has no sidecar; one injected now would be %s: %s.", now.Mode, now.Reason), now.Rule
 }
 
-func explainPlacement(pod *corev1.Pod, exists bool, nsLabels map[string]string, nodes []corev1.Node, podsPerNode map[string]int, eciComponent bool) (string, string) {
+func explainPlacement(pod *corev1.Pod, exists bool, nsLabels map[string]string, nodes []corev1.Node, podsPerNode map[string]int, requested map[string]Resources, eciComponent bool) (string, string) {
 	wants, why := WantsECI(pod.Labels, nsLabels)
 	if wants && !eciComponent {
 		// Nothing acts on the label (B21); inertECI says so.
@@ -533,7 +535,7 @@ func explainPlacement(pod *corev1.Pod, exists bool, nsLabels map[string]string, 
 			return fmt.Sprintf("the pod runs on regular node %s: %s.", pod.Spec.NodeName, why), PlacementRegularNode
 		}
 	}
-	d := DecidePlacement(pod, nodes, podsPerNode)
+	d := DecidePlacementWithLoad(pod, nodes, podsPerNode, requested)
 	if exists {
 		if d.Scheduled {
 			if len(d.Candidates) > 1 {

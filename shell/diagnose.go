@@ -72,7 +72,7 @@ func (s *Session) explainPod(e *cmdEnv, o explainOptions) error {
 		pods = []*corev1.Pod{pod}
 	}
 
-	nodes, perNode, err := nodeLoad(e.ctx, client)
+	nodes, perNode, requested, err := nodeLoad(e.ctx, client)
 	if err != nil {
 		return fmt.Errorf("explain pod: cluster %s: %w", cluster, err)
 	}
@@ -88,7 +88,7 @@ func (s *Session) explainPod(e *cmdEnv, o explainOptions) error {
 		}
 		in := model.ExplainInput{
 			Pod: pod, Namespace: nsObj, Mesh: inst.Config(), Cluster: info,
-			Nodes: nodes, PodsPerNode: perNode,
+			Nodes: nodes, PodsPerNode: perNode, Requested: requested,
 			NotInMesh: !slices.Contains(members, cluster),
 		}
 		for j := range global {
@@ -168,23 +168,29 @@ func (s *Session) manifestPods(e *cmdEnv, filename, name, namespace string) ([]*
 
 // nodeLoad lists the cluster's nodes and how many running or pending pods
 // each one holds.
-func nodeLoad(ctx context.Context, client kubernetes.Interface) ([]corev1.Node, map[string]int, error) {
+func nodeLoad(ctx context.Context, client kubernetes.Interface) ([]corev1.Node, map[string]int, map[string]model.Resources, error) {
 	nodes, err := client.CoreV1().Nodes().List(ctx, metav1.ListOptions{})
 	if err != nil {
-		return nil, nil, fmt.Errorf("list nodes: %w", err)
+		return nil, nil, nil, fmt.Errorf("list nodes: %w", err)
 	}
 	pods, err := client.CoreV1().Pods(metav1.NamespaceAll).List(ctx, metav1.ListOptions{})
 	if err != nil {
-		return nil, nil, fmt.Errorf("list pods: %w", err)
+		return nil, nil, nil, fmt.Errorf("list pods: %w", err)
 	}
 	perNode := map[string]int{}
-	for _, p := range pods.Items {
+	requested := map[string]model.Resources{}
+	for i := range pods.Items {
+		p := &pods.Items[i]
 		if p.Spec.NodeName == "" || p.Status.Phase == corev1.PodSucceeded || p.Status.Phase == corev1.PodFailed {
 			continue
 		}
 		perNode[p.Spec.NodeName]++
+		if requested[p.Spec.NodeName] == nil {
+			requested[p.Spec.NodeName] = model.Resources{}
+		}
+		requested[p.Spec.NodeName].Add(model.PodRequests(p))
 	}
-	return nodes.Items, perNode, nil
+	return nodes.Items, perNode, requested, nil
 }
 
 type analyzeOptions struct {

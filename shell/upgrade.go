@@ -298,12 +298,12 @@ func (s *Session) explainWorkload(e *cmdEnv, kind string, o explainOptions) erro
 	if err != nil {
 		return fmt.Errorf("explain %s %s/%s in cluster %s: %w", kind, ns, name, cluster, err)
 	}
-	nodes, perNode, err := nodeLoad(e.ctx, client)
+	nodes, perNode, requested, err := nodeLoad(e.ctx, client)
 	if err != nil {
 		return fmt.Errorf("explain %s: cluster %s: %w", kind, cluster, err)
 	}
 	ex := model.ExplainPod(model.ExplainInput{
-		Pod: w.Template, Namespace: nsObj, Mesh: inst.Config(), Cluster: info, Nodes: nodes, PodsPerNode: perNode,
+		Pod: w.Template, Namespace: nsObj, Mesh: inst.Config(), Cluster: info, Nodes: nodes, PodsPerNode: perNode, Requested: requested,
 	})
 	fmt.Fprintf(e.out, "A pod of %s/%s created now:\n", kind, name)
 	for _, l := range ex.Lines() {
