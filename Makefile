@@ -1,7 +1,7 @@
 # The project's everyday commands. Each is also spelled out in README.md.
 GO ?= go
 
-.PHONY: test lint bench example real-deps test-real oracle kind-image test-kind
+.PHONY: test lint bench example real-deps test-real oracle oracle-e2e kind-image test-kind
 
 # The whole suite, as CI runs it.
 test:
@@ -59,3 +59,12 @@ test-kind: real-deps
 ORACLE_CASES ?= 5000
 oracle:
 	cd oracle && $(GO) vet . && $(GO) run . -cases $(ORACLE_CASES)
+
+# The oracle's end-to-end tier: upstream istiod (pilot-discovery, built once
+# from the istio.io/istio oracle/ requires and cached in
+# ~/.cache/meshtwin/bin) serving the chart's webhooks to a local control
+# plane, random pods created through the real API server and compared with
+# the model's prediction. Prints, last, "oracle e2e: N pods, D disagreements".
+ORACLE_E2E_PODS ?= 200
+oracle-e2e: real-deps
+	cd oracle && $(GO) vet . && $(GO) run . -e2e -cases $(ORACLE_E2E_PODS)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 )
@@ -29,6 +30,7 @@ func PodFieldErrors(pod *corev1.Pod) field.ErrorList {
 	for i, c := range pod.Spec.Containers {
 		p := spec.Child("containers").Index(i)
 		errs = append(errs, commonContainerErrors(c, p, names)...)
+		errs = append(errs, probePortErrors(c, p)...)
 		if c.RestartPolicy != nil {
 			errs = append(errs, field.Forbidden(p.Child("restartPolicy"), "may not be set for non-init containers"))
 		}
@@ -40,6 +42,7 @@ func PodFieldErrors(pod *corev1.Pod) field.ErrorList {
 			errs = append(errs, field.NotSupported(p.Child("restartPolicy"), *c.RestartPolicy, []string{string(corev1.ContainerRestartPolicyAlways)}))
 		}
 		if IsRestartableInit(c) {
+			errs = append(errs, probePortErrors(c, p)...)
 			continue
 		}
 		if c.Lifecycle != nil {
@@ -91,6 +94,38 @@ func commonContainerErrors(c corev1.Container, p *field.Path, names map[string]b
 				errs = append(errs, field.Duplicate(pp.Child("name"), port.Name))
 			}
 			ports[port.Name] = true
+		}
+	}
+	return errs
+}
+
+// probePortErrors checks the port numbers of a container's HTTP and TCP
+// probes (liveness, readiness, startup, the API server's order): a number
+// must be a port, 1 to 65535. An injector that rewrites probes to a status
+// port of 0 (status.sidecar.istio.io/port: "0" with app probes) makes
+// a pod the API server refuses this way, as found by the oracle's
+// end-to-end tier.
+func probePortErrors(c corev1.Container, p *field.Path) field.ErrorList {
+	var errs field.ErrorList
+	for _, pr := range []struct {
+		name  string
+		probe *corev1.Probe
+	}{{"livenessProbe", c.LivenessProbe}, {"readinessProbe", c.ReadinessProbe}, {"startupProbe", c.StartupProbe}} {
+		if pr.probe == nil {
+			continue
+		}
+		pp := p.Child(pr.name)
+		var port *intstr.IntOrString
+		switch {
+		case pr.probe.HTTPGet != nil:
+			port, pp = &pr.probe.HTTPGet.Port, pp.Child("httpGet", "port")
+		case pr.probe.TCPSocket != nil:
+			port, pp = &pr.probe.TCPSocket.Port, pp.Child("tcpSocket", "port")
+		default:
+			continue
+		}
+		if port.Type == intstr.Int && (port.IntVal < 1 || port.IntVal > 65535) {
+			errs = append(errs, field.Invalid(pp, port.IntVal, validation.InclusiveRangeError(1, 65535)))
 		}
 	}
 	return errs

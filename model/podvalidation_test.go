@@ -6,6 +6,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/util/intstr"
 )
 
 func TestValidatePod(t *testing.T) {
@@ -40,6 +41,19 @@ func TestValidatePod(t *testing.T) {
 			want: `spec.initContainers[0].restartPolicy: Unsupported value: "Never": supported values: "Always"`},
 		{name: "bad container name", pod: newTestPod("d", "p", func(p *corev1.Pod) { p.Spec.Containers[0].Name = "Web" }),
 			want: `spec.containers[0].name: Invalid value: "Web": a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')`},
+		// Found by the oracle's end-to-end tier: upstream's injector
+		// rewrites app probes to status.sidecar.istio.io/port "0",
+		// and the API server refuses the pod (message as a real
+		// kube-apiserver 1.37 printed it).
+		{name: "probe port zero", pod: newTestPod("d", "p", withContainer("logger"), func(p *corev1.Pod) {
+			zero := intstr.FromInt32(0)
+			p.Spec.Containers[0].LivenessProbe = &corev1.Probe{ProbeHandler: corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{Path: "/app-health/nginx/livez", Port: zero}}}
+			p.Spec.Containers[0].StartupProbe = &corev1.Probe{ProbeHandler: corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{Path: "/app-health/nginx/startupz", Port: zero}}}
+			p.Spec.Containers[1].ReadinessProbe = &corev1.Probe{ProbeHandler: corev1.ProbeHandler{TCPSocket: &corev1.TCPSocketAction{Port: zero}}}
+			p.Spec.Containers[1].LivenessProbe = &corev1.Probe{ProbeHandler: corev1.ProbeHandler{Exec: &corev1.ExecAction{Command: []string{"true"}}}}
+		}), want: "[spec.containers[0].livenessProbe.httpGet.port: Invalid value: 0: must be between 1 and 65535, inclusive, " +
+			"spec.containers[0].startupProbe.httpGet.port: Invalid value: 0: must be between 1 and 65535, inclusive, " +
+			"spec.containers[1].readinessProbe.tcpSocket.port: Invalid value: 0: must be between 1 and 65535, inclusive]"},
 		{name: "bad pod restart policy", pod: newTestPod("d", "p", func(p *corev1.Pod) { p.Spec.RestartPolicy = "Sometimes" }),
 			want: `spec.restartPolicy: Unsupported value: "Sometimes": supported values: "Always", "OnFailure", "Never"`},
 	}

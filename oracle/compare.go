@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -254,4 +255,174 @@ func class(key string) string {
 		}
 	}
 	return key
+}
+
+// What a real API server adds to a pod on its own, removed or filled in on
+// both sides of the end-to-end tier before the view is taken (the
+// in-process tier has no API server):
+//   - the service account token volume (kube-api-access-<random>) and its
+//     mount in every container, the istio-proxy included when the
+//     injector merged a user's istio-proxy into the template's;
+//   - a request for every resource that has only a limit (the limit);
+//   - the defaults inside what the injector copies from the pod into JSON:
+//     the user's containers in proxy.istio.io/overrides
+//     (terminationMessagePath and -Policy, imagePullPolicy, the token
+//     mount, probe defaults) and the app probes in ISTIO_KUBE_APP_PROBERS
+//     (the HTTP scheme, timeoutSeconds).
+// Fields the API server defaults outside JSON (probes, ports) are already
+// read with their defaults by view.
+
+const tokenVolumePrefix = "kube-api-access-"
+
+// apiServerAdditionsRemoved returns a copy of p without what the API server
+// adds on its own, and with the JSON the injector writes read with the API
+// server's defaults.
+func apiServerAdditionsRemoved(p *corev1.Pod) *corev1.Pod {
+	if p == nil {
+		return nil
+	}
+	p = p.DeepCopy()
+	p.Spec.Volumes = slices.DeleteFunc(p.Spec.Volumes, func(v corev1.Volume) bool { return strings.HasPrefix(v.Name, tokenVolumePrefix) })
+	for _, cs := range [][]corev1.Container{p.Spec.InitContainers, p.Spec.Containers} {
+		for i := range cs {
+			cs[i].VolumeMounts = withoutTokenMounts(cs[i].VolumeMounts)
+			requestsDefaulted(&cs[i].Resources)
+			for j, e := range cs[i].Env {
+				if e.Name == "ISTIO_KUBE_APP_PROBERS" {
+					cs[i].Env[j].Value = probersDefaulted(e.Value)
+				}
+			}
+		}
+	}
+	if raw, ok := p.Annotations["proxy.istio.io/overrides"]; ok {
+		p.Annotations["proxy.istio.io/overrides"] = overridesDefaulted(raw)
+	}
+	return p
+}
+
+func withoutTokenMounts(ms []corev1.VolumeMount) []corev1.VolumeMount {
+	ms = slices.DeleteFunc(ms, func(m corev1.VolumeMount) bool { return strings.HasPrefix(m.Name, tokenVolumePrefix) })
+	if len(ms) == 0 {
+		return nil
+	}
+	return ms
+}
+
+// overridesDefaulted reads proxy.istio.io/overrides (the user's containers
+// the injector merged its own over) with the API server's container
+// defaults, the token mount left out.
+func overridesDefaulted(raw string) string {
+	var o struct {
+		Containers     []corev1.Container `json:"containers,omitempty"`
+		InitContainers []corev1.Container `json:"initContainers,omitempty"`
+	}
+	if err := json.Unmarshal([]byte(raw), &o); err != nil {
+		return raw
+	}
+	for _, cs := range [][]corev1.Container{o.Containers, o.InitContainers} {
+		for i := range cs {
+			c := &cs[i]
+			c.VolumeMounts = withoutTokenMounts(c.VolumeMounts)
+			if c.TerminationMessagePath == "" {
+				c.TerminationMessagePath = corev1.TerminationMessagePathDefault
+			}
+			if c.TerminationMessagePolicy == "" {
+				c.TerminationMessagePolicy = corev1.TerminationMessageReadFile
+			}
+			// imagePullPolicy follows the image as the user wrote
+			// it, which the injector may have cleared ("auto").
+			c.ImagePullPolicy = ""
+			for _, pr := range []*corev1.Probe{c.ReadinessProbe, c.LivenessProbe, c.StartupProbe} {
+				probeDefaulted(pr)
+			}
+			requestsDefaulted(&c.Resources)
+			if c.Lifecycle != nil {
+				for _, h := range []*corev1.LifecycleHandler{c.Lifecycle.PostStart, c.Lifecycle.PreStop} {
+					if h != nil && h.HTTPGet != nil && h.HTTPGet.Scheme == "" {
+						h.HTTPGet.Scheme = corev1.URISchemeHTTP
+					}
+				}
+			}
+			for j := range c.Ports {
+				if c.Ports[j].Protocol == "" {
+					c.Ports[j].Protocol = corev1.ProtocolTCP
+				}
+			}
+		}
+	}
+	out, err := json.Marshal(o)
+	if err != nil {
+		return raw
+	}
+	return string(out)
+}
+
+func probeDefaulted(p *corev1.Probe) {
+	if p == nil {
+		return
+	}
+	def := func(v *int32, d int32) {
+		if *v == 0 {
+			*v = d
+		}
+	}
+	def(&p.TimeoutSeconds, 1)
+	def(&p.PeriodSeconds, 10)
+	def(&p.SuccessThreshold, 1)
+	def(&p.FailureThreshold, 3)
+	if p.HTTPGet != nil && p.HTTPGet.Scheme == "" {
+		p.HTTPGet.Scheme = corev1.URISchemeHTTP
+	}
+	if p.GRPC != nil && p.GRPC.Service == nil {
+		empty := ""
+		p.GRPC.Service = &empty
+	}
+}
+
+// requestsDefaulted gives a resource with a limit and no request the limit
+// as its request, as the API server does.
+func requestsDefaulted(r *corev1.ResourceRequirements) {
+	for name, q := range r.Limits {
+		if _, ok := r.Requests[name]; ok {
+			continue
+		}
+		if r.Requests == nil {
+			r.Requests = corev1.ResourceList{}
+		}
+		r.Requests[name] = q.DeepCopy()
+	}
+}
+
+// probersDefaulted reads ISTIO_KUBE_APP_PROBERS with the API server's
+// probe defaults (timeoutSeconds 1, the HTTP scheme, gRPC service "").
+func probersDefaulted(raw string) string {
+	var probers map[string]*struct {
+		HTTPGet        *corev1.HTTPGetAction   `json:"httpGet,omitempty"`
+		TCPSocket      *corev1.TCPSocketAction `json:"tcpSocket,omitempty"`
+		GRPC           *corev1.GRPCAction      `json:"grpc,omitempty"`
+		TimeoutSeconds int32                   `json:"timeoutSeconds,omitempty"`
+	}
+	if err := json.Unmarshal([]byte(raw), &probers); err != nil {
+		return raw
+	}
+	for _, p := range probers {
+		if p == nil {
+			continue
+		}
+		if p.TimeoutSeconds == 0 {
+			p.TimeoutSeconds = 1
+		}
+		if p.HTTPGet != nil && p.HTTPGet.Scheme == "" {
+			p.HTTPGet.Scheme = corev1.URISchemeHTTP
+		}
+		if p.GRPC != nil && p.GRPC.Service == nil {
+			empty := ""
+			p.GRPC.Service = &empty
+		}
+	}
+	out, err := json.Marshal(probers)
+	if err != nil {
+		return raw
+	}
+	return string(out)
 }

@@ -2,14 +2,17 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"slices"
 	"sort"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -35,13 +38,32 @@ func main() {
 	seed := flag.Int("seed", 1, "seed of the first case; case i uses seed+i")
 	known := flag.String("known", "known-divergences", "file naming the open divergence classes; a class not listed fails the run")
 	shrink := flag.Duration("shrink", 10*time.Second, "time rapid may spend shrinking each class's reproducer (0: print the first case found)")
+	e2eTier := flag.Bool("e2e", false, "the end-to-end tier: upstream istiod serving a local control plane, each case a pod created through the real API server (default -cases 200; no shrinking)")
 	flag.Parse()
-	code, err := run(os.Stdout, *cases, *seed, *known, *shrink)
+	var code int
+	var err error
+	if *e2eTier {
+		n := *cases
+		if !flagSet("cases") {
+			n = 200
+		}
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		code, err = runE2E(ctx, os.Stdout, os.Stderr, n, *seed, *known)
+		stop()
+	} else {
+		code, err = run(os.Stdout, *cases, *seed, *known, *shrink)
+	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "oracle:", err)
 		os.Exit(2)
 	}
 	os.Exit(code)
+}
+
+func flagSet(name string) bool {
+	set := false
+	flag.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
 }
 
 // caseResult is one case through both sides.
@@ -60,13 +82,18 @@ func compareCase(u *upstream, c Case) (caseResult, error) {
 	}
 	tw := runTwin(c, u.version)
 	r := caseResult{c: c, up: up, twin: tw, diffs: diff(view(up), view(tw))}
-	r.classes = caseClasses(r.diffs)
+	r.classes = classify(c, r.diffs)
+	return r, nil
+}
+
+// classify names the classes of a case's differences.
+func classify(c Case, diffs []difference) []string {
 	// A template other than the sidecar's builds a different pod whole;
 	// what it changes counts as one class.
-	if t := c.Pod.Annotations["inject.istio.io/templates"]; len(r.diffs) > 0 && t != "" && t != "sidecar" {
-		r.classes = []string{"inject.istio.io/templates=" + t}
+	if t := c.Pod.Annotations["inject.istio.io/templates"]; len(diffs) > 0 && t != "" && t != "sidecar" {
+		return []string{"inject.istio.io/templates=" + t}
 	}
-	return r, nil
+	return caseClasses(diffs)
 }
 
 // caseClasses names what a case disagrees on. A different injected/not

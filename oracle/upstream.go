@@ -11,6 +11,7 @@ import (
 	jsonpatch "gopkg.in/evanphx/json-patch.v4"
 	admissionv1 "k8s.io/api/admission/v1"
 	admissionregv1 "k8s.io/api/admissionregistration/v1"
+	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
@@ -41,6 +42,10 @@ type install struct {
 	values   string         // ... and its values
 	mesh     *meshconfig.MeshConfig
 	webhooks *admissionregv1.MutatingWebhookConfiguration
+	// What the end-to-end tier applies to a cluster and runs: the two
+	// ConfigMaps as rendered and istiod's Deployment (its args and env).
+	injectorCM, meshCM *corev1.ConfigMap
+	deployment         *appsv1.Deployment
 }
 
 // renderInstall renders the chart for one revision with Istio's own
@@ -59,16 +64,18 @@ func renderInstall(revision string) (install, error) {
 		suffix = "-" + revision
 	}
 	in := install{revision: revision}
-	var injectorCM, meshCM *corev1.ConfigMap
 	for _, s := range sets {
 		for _, m := range s.Manifests {
 			switch {
 			case m.GetKind() == "ConfigMap" && m.GetName() == "istio-sidecar-injector"+suffix:
-				injectorCM = &corev1.ConfigMap{}
-				err = runtime.DefaultUnstructuredConverter.FromUnstructured(m.Object, injectorCM)
+				in.injectorCM = &corev1.ConfigMap{}
+				err = runtime.DefaultUnstructuredConverter.FromUnstructured(m.Object, in.injectorCM)
 			case m.GetKind() == "ConfigMap" && m.GetName() == "istio"+suffix:
-				meshCM = &corev1.ConfigMap{}
-				err = runtime.DefaultUnstructuredConverter.FromUnstructured(m.Object, meshCM)
+				in.meshCM = &corev1.ConfigMap{}
+				err = runtime.DefaultUnstructuredConverter.FromUnstructured(m.Object, in.meshCM)
+			case m.GetKind() == "Deployment" && m.GetName() == "istiod"+suffix:
+				in.deployment = &appsv1.Deployment{}
+				err = runtime.DefaultUnstructuredConverter.FromUnstructured(m.Object, in.deployment)
 			case m.GetKind() == "MutatingWebhookConfiguration" && m.GetName() == "istio-sidecar-injector"+suffix:
 				in.webhooks = &admissionregv1.MutatingWebhookConfiguration{}
 				err = runtime.DefaultUnstructuredConverter.FromUnstructured(m.Object, in.webhooks)
@@ -78,16 +85,16 @@ func renderInstall(revision string) (install, error) {
 			}
 		}
 	}
-	if injectorCM == nil || meshCM == nil || in.webhooks == nil {
-		return install{}, fmt.Errorf("render chart for revision %q: the injector ConfigMap, the mesh ConfigMap or the webhook configuration is missing", revision)
+	if in.injectorCM == nil || in.meshCM == nil || in.webhooks == nil || in.deployment == nil {
+		return install{}, fmt.Errorf("render chart for revision %q: the injector ConfigMap, the mesh ConfigMap, the webhook configuration or istiod's Deployment is missing", revision)
 	}
-	cfg, err := inject.UnmarshalConfig([]byte(injectorCM.Data["config"]))
+	cfg, err := inject.UnmarshalConfig([]byte(in.injectorCM.Data["config"]))
 	if err != nil {
 		return install{}, fmt.Errorf("injector config of revision %q: %w", revision, err)
 	}
 	in.config = &cfg
-	in.values = injectorCM.Data["values"]
-	if in.mesh, err = mesh.ApplyMeshConfigDefaults(meshCM.Data["mesh"]); err != nil {
+	in.values = in.injectorCM.Data["values"]
+	if in.mesh, err = mesh.ApplyMeshConfigDefaults(in.meshCM.Data["mesh"]); err != nil {
 		return install{}, fmt.Errorf("mesh config of revision %q: %w", revision, err)
 	}
 	return in, nil
@@ -211,6 +218,32 @@ func selectorMatches(sel *metav1.LabelSelector, set labels.Set) (bool, error) {
 		return false, err
 	}
 	return s.Matches(set), nil
+}
+
+// selected names the chart's webhooks whose selectors take the case's pod,
+// in the order the API server calls them ("none" if none does).
+func (u *upstream) selected(c Case) (string, error) {
+	nsLabels := namespaceLabels(c)
+	var names []string
+	for _, in := range u.installs {
+		for _, wh := range in.webhooks.Webhooks {
+			nsOK, err := selectorMatches(wh.NamespaceSelector, nsLabels)
+			if err != nil {
+				return "", fmt.Errorf("webhook %s namespace selector: %w", wh.Name, err)
+			}
+			objOK, err := selectorMatches(wh.ObjectSelector, labels.Set(c.Pod.Labels))
+			if err != nil {
+				return "", fmt.Errorf("webhook %s object selector: %w", wh.Name, err)
+			}
+			if nsOK && objOK {
+				names = append(names, wh.Name)
+			}
+		}
+	}
+	if len(names) == 0 {
+		return "none", nil
+	}
+	return strings.Join(names, ","), nil
 }
 
 // run sends the case's pod through the API server's mutating admission as
