@@ -78,9 +78,9 @@ Feature: Meshed pods on ECI virtual nodes
         2
         """
       When I run "kubectl get events --field-selector reason=FailedScheduling"
-      Then the output contains "0/3 nodes are available: 1 node(s) had untolerated taint {virtual-kubelet.io/provider: alibabacloud}, 2 Insufficient cpu. preemption: 0/3 nodes are available: 1 Preemption is not helpful for scheduling, 2 No preemption victims found for incoming pod."
+      Then the output contains "0/3 nodes are available: 1 node(s) had untolerated taint(s), 2 Insufficient cpu. preemption: 0/3 nodes are available: 1 Preemption is not helpful for scheduling, 2 No preemption victims found for incoming pod."
       When I run "explain deployment web"
-      Then the output contains "would stay Pending: no node fits the pod, so it stays Pending: 0/3 nodes are available: 1 node(s) had untolerated taint {virtual-kubelet.io/provider: alibabacloud}, 2 Insufficient cpu."
+      Then the output contains "would stay Pending: no node fits the pod, so it stays Pending: 0/3 nodes are available: 1 node(s) had untolerated taint(s), 2 Insufficient cpu."
       When I run "kubectl scale deployment web --replicas 6"
       And I run:
         """

@@ -274,7 +274,9 @@ func NodeRejects(pod *corev1.Pod, node *corev1.Node) string {
 			continue
 		}
 		if !tolerated(pod.Spec.Tolerations, t) {
-			return fmt.Sprintf("node(s) had untolerated taint {%s: %s}", t.Key, t.Value)
+			// TaintToleration's Filter at k8s.io/kubernetes v1.37.2
+			// (taint_toleration.go) names no taint.
+			return "node(s) had untolerated taint(s)"
 		}
 	}
 	if !matchesNodeSelector(pod, node) {

@@ -116,10 +116,10 @@ func TestDecidePlacement(t *testing.T) {
 			wantReason:  "the ack-virtual-node component is not deployed"},
 		{name: "selector nothing matches", pod: newTestPod("d", "p", withNodeSelector("disk", "ssd")), nodes: []corev1.Node{vn, n1, n2},
 			wantRule:    PlacementUnschedulable,
-			wantMessage: "0/3 nodes are available: 1 node(s) had untolerated taint {virtual-kubelet.io/provider: alibabacloud}, 2 node(s) didn't match Pod's node affinity/selector. preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling."},
+			wantMessage: "0/3 nodes are available: 1 node(s) had untolerated taint(s), 2 node(s) didn't match Pod's node affinity/selector. preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling."},
 		{name: "cordoned", pod: newTestPod("d", "p"), nodes: []corev1.Node{cordoned, vn},
 			wantRule:    PlacementUnschedulable,
-			wantMessage: "0/2 nodes are available: 1 node(s) had untolerated taint {virtual-kubelet.io/provider: alibabacloud}, 1 node(s) were unschedulable. preemption: 0/2 nodes are available: 2 Preemption is not helpful for scheduling."},
+			wantMessage: "0/2 nodes are available: 1 node(s) had untolerated taint(s), 1 node(s) were unschedulable. preemption: 0/2 nodes are available: 2 Preemption is not helpful for scheduling."},
 		{name: "no nodes", pod: newTestPod("d", "p"), wantRule: PlacementNoNodes, wantMessage: "no nodes available to schedule pods"},
 		{name: "no nodes ECI", pod: eciPod(), wantRule: PlacementNoVirtualNode, wantReason: "ack-virtual-node", wantMessage: "no nodes available to schedule pods"},
 		{name: "exists toleration", pod: newTestPod("d", "p", withNodeSelector(NodeLabelType, NodeTypeVirtualKubelet), func(p *corev1.Pod) {

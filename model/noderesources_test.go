@@ -121,7 +121,7 @@ func TestDecidePlacementCountsRequests(t *testing.T) {
 	nodes := []corev1.Node{n1, n2, vn}
 	full := map[string]Resources{"node-1": {"cpu": 3500}, "node-2": {"cpu": 3100}}
 	got := DecidePlacementWithLoad(pod, nodes, map[string]int{"node-1": 3, "node-2": 3}, full)
-	want := "0/3 nodes are available: 1 node(s) had untolerated taint {virtual-kubelet.io/provider: alibabacloud}, 2 Insufficient cpu. " +
+	want := "0/3 nodes are available: 1 node(s) had untolerated taint(s), 2 Insufficient cpu. " +
 		"preemption: 0/3 nodes are available: 1 Preemption is not helpful for scheduling, 2 No preemption victims found for incoming pod."
 	if got.Scheduled || got.Rule != PlacementUnschedulable || got.Message != want {
 		t.Fatalf("got %+v\nwant message %s", got, want)
@@ -133,7 +133,7 @@ func TestDecidePlacementCountsRequests(t *testing.T) {
 	}
 	pod.Spec.Containers[0].Resources = requests("cpu", "5")
 	got = DecidePlacementWithLoad(pod, nodes, nil, nil)
-	want = "0/3 nodes are available: 1 node(s) had untolerated taint {virtual-kubelet.io/provider: alibabacloud}, 2 Insufficient cpu. " +
+	want = "0/3 nodes are available: 1 node(s) had untolerated taint(s), 2 Insufficient cpu. " +
 		"preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling."
 	if got.Message != want {
 		t.Fatalf("a pod larger than any node: got %s\nwant %s", got.Message, want)
