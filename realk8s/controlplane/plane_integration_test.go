@@ -2,7 +2,11 @@ package controlplane_test
 
 import (
 	"fmt"
+	"net"
 	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -151,4 +155,84 @@ func TestIntegrationAFaultyComponentIsNamedWithItsLastLines(t *testing.T) {
 			assert.Empty(t, left, "a failed start removes its work directory")
 		})
 	}
+}
+
+// TestIntegrationAHangingAPIServerFailsItsStartCleanly runs the real
+// kube-apiserver pointed at an etcd address nobody serves (a wrapper
+// rewrites its --etcd-servers): it runs but never becomes ready. The
+// start fails within its timeout naming kube-apiserver, what it waited
+// for and its last log lines, and leaves no process, port or directory.
+func TestIntegrationAHangingAPIServerFailsItsStartCleanly(t *testing.T) {
+	bins := realtest.Binaries(t)
+	dead := deadAddress(t)
+	wrapper := filepath.Join(t.TempDir(), "kube-apiserver")
+	script := "#!/bin/sh\n" +
+		"for a do\n" +
+		"  shift\n" +
+		"  case \"$a\" in --etcd-servers=*) a=--etcd-servers=http://" + dead + " ;; esac\n" +
+		"  set -- \"$@\" \"$a\"\n" +
+		"done\n" +
+		"exec '" + bins.KubeAPIServer + "' \"$@\"\n"
+	require.NoError(t, os.WriteFile(wrapper, []byte(script), 0o755))
+	bins.KubeAPIServer = wrapper
+
+	tmp := t.TempDir()
+	// Below the 20 s after which kube-apiserver gives up on etcd and
+	// exits ("etcd grpc connection not ready"), so that the plane's own
+	// wait is what ends the start.
+	const timeout = 10 * time.Second
+	began := time.Now()
+	_, err := controlplane.Start(t.Context(), controlplane.Config{Name: "hanging", Binaries: bins, TempDir: tmp, StartTimeout: timeout})
+	took := time.Since(began)
+	require.Error(t, err)
+	t.Logf("the error, as a user reads it (after %s):\n%v", took.Round(time.Millisecond), err)
+	require.ErrorIs(t, err, process.ErrNotReady)
+	msg := err.Error()
+	for _, want := range []string{
+		`start control plane "hanging": start kube-apiserver`,
+		"/readyz", // what it waited for
+		dead,      // its last log lines: the etcd it cannot reach
+	} {
+		assert.Contains(t, msg, want)
+	}
+	assert.Less(t, took, timeout+30*time.Second, "the start gives up within its timeout (plus etcd's start and the stop)")
+
+	left, err := os.ReadDir(tmp)
+	require.NoError(t, err)
+	assert.Empty(t, left, "a failed start removes its work directory")
+	assert.Empty(t, processesUnder(t, tmp), "no program of the plane is left running")
+}
+
+// deadAddress is a loopback address nobody listens on.
+func deadAddress(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	addr := l.Addr().String()
+	require.NoError(t, l.Close())
+	return addr
+}
+
+// processesUnder lists the processes whose command line names dir (a
+// plane's programs name their work directory in their flags).
+func processesUnder(t *testing.T, dir string) []string {
+	t.Helper()
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		t.Skipf("no /proc to list processes: %v", err)
+	}
+	var found []string
+	for _, e := range entries {
+		if _, err := strconv.Atoi(e.Name()); err != nil {
+			continue
+		}
+		cmd, err := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
+		if err != nil {
+			continue
+		}
+		if strings.Contains(string(cmd), dir) {
+			found = append(found, e.Name()+": "+strings.ReplaceAll(string(cmd), "\x00", " "))
+		}
+	}
+	return found
 }
