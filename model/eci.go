@@ -274,15 +274,40 @@ func NodeRejects(pod *corev1.Pod, node *corev1.Node) string {
 			continue
 		}
 		if !tolerated(pod.Spec.Tolerations, t) {
-			// TaintToleration's Filter at k8s.io/kubernetes v1.37.2
-			// (taint_toleration.go) names no taint.
-			return "node(s) had untolerated taint(s)"
+			return untoleratedTaintReason(node, t)
 		}
 	}
 	if !matchesNodeSelector(pod, node) {
 		return "node(s) didn't match Pod's node affinity/selector"
 	}
 	return ""
+}
+
+// untoleratedTaintReason is TaintToleration's Filter reason as the
+// cluster's kube-scheduler words it. Up to 1.34 it names the first
+// untolerated taint ("{key: value}", taint_toleration.go at v1.30.0);
+// from 1.35 it names none, so that a pod's status does not reveal a
+// node's taints (kubernetes/kubernetes#134740, also cherry-picked into
+// late 1.32-1.34 patch releases, which the twin's minor versions cannot
+// tell apart). The twin's nodes carry their cluster's version as their
+// kubelet's, which stands for the scheduler's here; a node whose version
+// cannot be read is taken as the newest modelled.
+func untoleratedTaintReason(node *corev1.Node, t corev1.Taint) string {
+	if v, ok := nodeKubeVersion(node); ok && !v.AtLeast(1, 35) {
+		return fmt.Sprintf("node(s) had untolerated taint {%s: %s}", t.Key, t.Value)
+	}
+	return "node(s) had untolerated taint(s)"
+}
+
+// nodeKubeVersion reads the minor release from a node's kubelet version
+// ("v1.30.1-aliyun.1", "v1.30.0-vk-v2.11.0").
+func nodeKubeVersion(node *corev1.Node) (KubeVersion, bool) {
+	s, _, _ := strings.Cut(node.Status.NodeInfo.KubeletVersion, "-")
+	v, err := ParseKubeVersion(s)
+	if err != nil {
+		return KubeVersion{}, false
+	}
+	return v, true
 }
 
 func toleratesUnschedulable(pod *corev1.Pod) bool {

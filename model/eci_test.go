@@ -210,3 +210,23 @@ func TestRequirementMatches(t *testing.T) {
 		})
 	}
 }
+
+// TaintToleration's reason names the taint up to Kubernetes 1.34 and no
+// taint from 1.35 (kubernetes/kubernetes#134740); the node's kubelet
+// version stands for its cluster's.
+func TestUntoleratedTaintReasonByVersion(t *testing.T) {
+	pod := newTestPod("d", "p")
+	for _, tc := range []struct{ kubelet, want string }{
+		{"v1.30.1-aliyun.1", "node(s) had untolerated taint {virtual-kubelet.io/provider: alibabacloud}"},
+		{"v1.34.0-vk-v2.11.0", "node(s) had untolerated taint {virtual-kubelet.io/provider: alibabacloud}"},
+		{"v1.35.1-aliyun.1", "node(s) had untolerated taint(s)"},
+		{"v1.37.2", "node(s) had untolerated taint(s)"},
+		{"", "node(s) had untolerated taint(s)"},
+	} {
+		vn := NewVirtualNode("cn-beijing", "i")
+		vn.Status.NodeInfo.KubeletVersion = tc.kubelet
+		if got := NodeRejects(pod, vn); got != tc.want {
+			t.Errorf("kubelet %q: NodeRejects = %q, want %q", tc.kubelet, got, tc.want)
+		}
+	}
+}

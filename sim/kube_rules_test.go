@@ -72,7 +72,7 @@ func TestNoExecuteTaintKeepsUntoleratingPodsOff(t *testing.T) {
 	assert.Equal(t, "Pending", model.PodStatusText(plain))
 	ev := e.podEvents("demo", "plain", "FailedScheduling")
 	require.Len(t, ev, 1)
-	assert.Contains(t, ev[0].Message, "0/1 nodes are available: 1 node(s) had untolerated taint(s).")
+	assert.Contains(t, ev[0].Message, "0/1 nodes are available: 1 node(s) had untolerated taint {dedicated: infra}.")
 
 	ok := e.pod("demo", "tolerating")
 	assert.Equal(t, e.onlyNode().Name, ok.Spec.NodeName)
@@ -86,7 +86,7 @@ func TestIdenticalEventsAreAggregated(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, setup{nodes: 1})
 	a := corev1.Taint{Key: "a", Value: "x", Effect: corev1.TaintEffectNoSchedule}
-	// TaintToleration names no taint, so the other message is a cordon's.
+	// The other message is a cordon's.
 	// The node is cordoned and untainted, or tainted again and
 	// uncordoned, in one update each.
 	cordon := func(on bool) {
@@ -112,7 +112,7 @@ func TestIdenticalEventsAreAggregated(t *testing.T) {
 
 	ev := e.podEvents("demo", "web", "FailedScheduling")
 	require.Len(t, ev, 2, "one event per distinct message")
-	assert.Contains(t, ev[0].Message, "untolerated taint(s)")
+	assert.Contains(t, ev[0].Message, "untolerated taint {a: x}")
 	assert.EqualValues(t, 2, ev[0].Count)
 	assert.True(t, ev[0].FirstTimestamp.Time.Equal(first), "firstTimestamp %s, want %s", ev[0].FirstTimestamp, first)
 	assert.True(t, ev[0].LastTimestamp.Time.Equal(last), "lastTimestamp %s, want %s", ev[0].LastTimestamp, last)
