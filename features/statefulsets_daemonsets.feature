@@ -199,12 +199,16 @@ Feature: StatefulSets and DaemonSets get their pods through the same admission c
       kubectl rollout restart statefulset web
       kubectl rollout status statefulset web
       """
+    # kubectl prints what it waits for each time the StatefulSet changes:
+    # a real API server's controller may not have observed the restart yet
+    # ("Waiting for statefulset spec update to be observed..."), the twin's
+    # controller observes it at once ("Waiting for 1 pods to be ready...").
     Then the output contains:
       """
       statefulset.apps/web restarted
-      Waiting for 1 pods to be ready...
       partitioned roll out complete: 3 new pods have been updated...
       """
+    And the output contains "Waiting for "
     When I run "kubectl get events --field-selector reason=SuccessfulDelete"
     Then the output contains:
       """
