@@ -194,26 +194,11 @@ func runE2E(ctx context.Context, w, progress io.Writer, n, seed int, knownPath s
 	}
 	elapsed := time.Since(began)
 
-	byClass := map[string][]caseResult{}
-	disagreements, injected, native, rejected := 0, 0, 0, 0
+	var t tally
 	for _, r := range results {
-		if r.up.Injected {
-			injected++
-			if sidecarMode(r.up.Pod) == "native" {
-				native++
-			}
-		}
-		if r.up.Rejected != "" {
-			rejected++
-		}
-		if len(r.diffs) == 0 {
-			continue
-		}
-		disagreements++
-		for _, cl := range r.classes {
-			byClass[cl] = append(byClass[cl], r)
-		}
+		t.add(r)
 	}
+	byClass, disagreements, injected, native, rejected := t.byClass, t.disagreements, t.injected, t.native, t.rejected
 	classes := slices.Sorted(maps.Keys(byClass))
 	var unknown []string
 	for _, cl := range classes {

@@ -133,31 +133,15 @@ func run(w io.Writer, n, seed int, knownPath string, shrinkTime time.Duration) (
 	fmt.Fprintf(w, "upstream: %s %s (Istio %s); model: mesh create --profile istio --version %s\n", istioModule, u.releaseModule, u.release, u.release)
 	gen := caseGen()
 	start := time.Now()
-	byClass := map[string][]caseResult{}
-	disagreements := 0
-	var injected, native, rejected int
+	var t tally
 	for i := range n {
 		r, err := compareCase(u, gen.Example(seed+i))
 		if err != nil {
 			return 0, err
 		}
-		if r.up.Injected {
-			injected++
-			if sidecarMode(r.up.Pod) == "native" {
-				native++
-			}
-		}
-		if r.up.Rejected != "" {
-			rejected++
-		}
-		if len(r.diffs) == 0 {
-			continue
-		}
-		disagreements++
-		for _, cl := range r.classes {
-			byClass[cl] = append(byClass[cl], r)
-		}
+		t.add(r)
 	}
+	byClass, disagreements, injected, native, rejected := t.byClass, t.disagreements, t.injected, t.native, t.rejected
 	elapsed := time.Since(start)
 
 	classes := make([]string, 0, len(byClass))
@@ -301,3 +285,32 @@ func (t *quietTB) Fatal(...any)          { t.failed = true }
 func (t *quietTB) FailNow()              { t.failed = true }
 func (t *quietTB) Fail()                 { t.failed = true }
 func (t *quietTB) Failed() bool          { return t.failed }
+
+// tally counts the results of a run: cases upstream injected (natively),
+// cases refused, and the disagreeing ones by class.
+type tally struct {
+	byClass                                   map[string][]caseResult
+	disagreements, injected, native, rejected int
+}
+
+func (t *tally) add(r caseResult) {
+	if r.up.Injected {
+		t.injected++
+		if sidecarMode(r.up.Pod) == "native" {
+			t.native++
+		}
+	}
+	if r.up.Rejected != "" {
+		t.rejected++
+	}
+	if len(r.diffs) == 0 {
+		return
+	}
+	t.disagreements++
+	if t.byClass == nil {
+		t.byClass = map[string][]caseResult{}
+	}
+	for _, cl := range r.classes {
+		t.byClass[cl] = append(t.byClass[cl], r)
+	}
+}
