@@ -2,6 +2,7 @@ package model
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -74,70 +75,101 @@ func podResource(ns, name, cluster string) string {
 // inject them (IST0103), namespaces with both istio-injection and
 // istio.io/rev (IST0123), and clusters whose injection labels drifted from
 // the mesh instance's (ASM0001). Findings are sorted by resource, then code.
+// It is an Analysis given every cluster of in, then its instance.
 func Analyze(in AnalyzeInput) []Finding {
-	var out []Finding
-	clusterNames := make([]string, 0, len(in.Clusters))
+	a := NewAnalysis(in.Mesh)
 	for _, c := range in.Clusters {
-		clusterNames = append(clusterNames, c.Info.Name)
+		a.AddCluster(c)
 	}
-	for _, c := range in.Clusters {
-		cluster := c.Info.Name
-		nsLabels := map[string]map[string]string{}
-		for _, ns := range c.Namespaces {
-			nsLabels[ns.Name] = ns.Labels
-			if analyzerSkips(ns.Name) {
-				continue
-			}
-			inj, hasInj := ns.Labels[LabelInjection]
-			rev, hasRev := ns.Labels[LabelRevision]
-			switch {
-			case !hasInj && !hasRev:
-				out = append(out, Finding{Code: CodeNamespaceNotInjected, Level: LevelInfo,
-					Resource: namespaceResource(ns.Name, cluster),
-					Message:  "namespace is not enabled for injection",
-					Fix: fmt.Sprintf("kubectl label namespace %s %s=enabled (or %s=disabled to mark it as not needing injection)",
-						ns.Name, LabelInjection, LabelInjection)})
-			case !hasInj && !in.Mesh.ServesRevision(rev):
-				out = append(out, unknownRevisionFinding(in.Mesh, namespaceResource(ns.Name, cluster), "namespace", ns.Name, rev))
-			case hasInj && hasRev:
-				out = append(out, Finding{Code: CodeNamespaceMultipleInjs, Level: LevelWarning,
-					Resource: namespaceResource(ns.Name, cluster),
-					Message: fmt.Sprintf("namespace has both %s=%s and %s=%s; %s wins",
-						LabelInjection, inj, LabelRevision, rev, LabelInjection),
-					Fix: fmt.Sprintf("remove one of them, e.g. kubectl label namespace %s %s-", ns.Name, LabelRevision)})
-			}
+	return a.Findings(in.Instance)
+}
+
+// Analysis is Analyze one cluster at a time, so that a caller need not
+// hold every cluster's pods at once: AddCluster checks a cluster's
+// namespaces and pods and keeps only its namespaces' labels (all the
+// drift check needs), Findings adds the drift against the instance.
+type Analysis struct {
+	mesh     MeshConfig
+	out      []Finding
+	clusters []ClusterSnapshot // namespaces only
+}
+
+// NewAnalysis starts an analysis of a mesh of the given configuration.
+func NewAnalysis(mesh MeshConfig) *Analysis {
+	return &Analysis{mesh: mesh}
+}
+
+// AddCluster analyzes one cluster's namespaces and pods. The analysis
+// keeps c's namespaces, not its pods.
+func (a *Analysis) AddCluster(c ClusterSnapshot) {
+	cluster := c.Info.Name
+	nsLabels := map[string]map[string]string{}
+	for _, ns := range c.Namespaces {
+		nsLabels[ns.Name] = ns.Labels
+		if analyzerSkips(ns.Name) {
+			continue
 		}
-		if !c.Info.VirtualNodeComponent {
-			out = append(out, inertECIFindings(c, cluster)...)
-		}
-		for i := range c.Pods {
-			pod := &c.Pods[i]
-			if pod.DeletionTimestamp != nil || IsInjected(pod) {
-				continue
-			}
-			labels, ok := nsLabels[pod.Namespace]
-			if !ok || analyzerSkips(pod.Namespace) {
-				continue
-			}
-			switch d := DecideInjection(InjectionRequest{Namespace: pod.Namespace, NamespaceLabels: labels, Pod: pod, Mesh: in.Mesh}); {
-			case d.Inject:
-				out = append(out, Finding{Code: CodePodMissingProxy, Level: LevelWarning,
-					Resource: podResource(pod.Namespace, pod.Name, cluster),
-					Message:  "pod is missing the istio-proxy container",
-					Fix:      "restart or redeploy the workload"})
-			case d.Rule == RuleUnknownRevision && !hasKey(labels, LabelRevision):
-				out = append(out, unknownRevisionFinding(in.Mesh, podResource(pod.Namespace, pod.Name, cluster), "pod", pod.Name, pod.Labels[LabelRevision]))
-			case d.Rule == RuleECIVersionTooOld:
-				out = append(out, Finding{Code: CodePodMissingProxy, Level: LevelWarning,
-					Resource: podResource(pod.Namespace, pod.Name, cluster),
-					Message: fmt.Sprintf("pod is missing the istio-proxy container: it runs on ECI and ASM %s does not mesh ECI pods",
-						in.Mesh.Version),
-					Fix: fmt.Sprintf("upgrade the mesh to ASM %s or later, then restart or redeploy the workload", MinECIVersion())})
-			}
+		inj, hasInj := ns.Labels[LabelInjection]
+		rev, hasRev := ns.Labels[LabelRevision]
+		switch {
+		case !hasInj && !hasRev:
+			a.out = append(a.out, Finding{Code: CodeNamespaceNotInjected, Level: LevelInfo,
+				Resource: namespaceResource(ns.Name, cluster),
+				Message:  "namespace is not enabled for injection",
+				Fix: fmt.Sprintf("kubectl label namespace %s %s=enabled (or %s=disabled to mark it as not needing injection)",
+					ns.Name, LabelInjection, LabelInjection)})
+		case !hasInj && !a.mesh.ServesRevision(rev):
+			a.out = append(a.out, unknownRevisionFinding(a.mesh, namespaceResource(ns.Name, cluster), "namespace", ns.Name, rev))
+		case hasInj && hasRev:
+			a.out = append(a.out, Finding{Code: CodeNamespaceMultipleInjs, Level: LevelWarning,
+				Resource: namespaceResource(ns.Name, cluster),
+				Message: fmt.Sprintf("namespace has both %s=%s and %s=%s; %s wins",
+					LabelInjection, inj, LabelRevision, rev, LabelInjection),
+				Fix: fmt.Sprintf("remove one of them, e.g. kubectl label namespace %s %s-", ns.Name, LabelRevision)})
 		}
 	}
-	if in.Instance != nil {
-		out = append(out, driftFindings(in.Instance, in.Clusters, clusterNames)...)
+	if !c.Info.VirtualNodeComponent {
+		a.out = append(a.out, inertECIFindings(c, cluster)...)
+	}
+	for i := range c.Pods {
+		pod := &c.Pods[i]
+		if pod.DeletionTimestamp != nil || IsInjected(pod) {
+			continue
+		}
+		labels, ok := nsLabels[pod.Namespace]
+		if !ok || analyzerSkips(pod.Namespace) {
+			continue
+		}
+		switch d := DecideInjection(InjectionRequest{Namespace: pod.Namespace, NamespaceLabels: labels, Pod: pod, Mesh: a.mesh}); {
+		case d.Inject:
+			a.out = append(a.out, Finding{Code: CodePodMissingProxy, Level: LevelWarning,
+				Resource: podResource(pod.Namespace, pod.Name, cluster),
+				Message:  "pod is missing the istio-proxy container",
+				Fix:      "restart or redeploy the workload"})
+		case d.Rule == RuleUnknownRevision && !hasKey(labels, LabelRevision):
+			a.out = append(a.out, unknownRevisionFinding(a.mesh, podResource(pod.Namespace, pod.Name, cluster), "pod", pod.Name, pod.Labels[LabelRevision]))
+		case d.Rule == RuleECIVersionTooOld:
+			a.out = append(a.out, Finding{Code: CodePodMissingProxy, Level: LevelWarning,
+				Resource: podResource(pod.Namespace, pod.Name, cluster),
+				Message: fmt.Sprintf("pod is missing the istio-proxy container: it runs on ECI and ASM %s does not mesh ECI pods",
+					a.mesh.Version),
+				Fix: fmt.Sprintf("upgrade the mesh to ASM %s or later, then restart or redeploy the workload", MinECIVersion())})
+		}
+	}
+	a.clusters = append(a.clusters, ClusterSnapshot{Info: c.Info, Namespaces: c.Namespaces})
+}
+
+// Findings returns the findings of the clusters added, with the drift of
+// their injection labels from instance's namespaces (nil skips the drift
+// check), sorted by resource, then code.
+func (a *Analysis) Findings(instance []GlobalNamespace) []Finding {
+	out := slices.Clone(a.out)
+	if instance != nil {
+		clusterNames := make([]string, 0, len(a.clusters))
+		for _, c := range a.clusters {
+			clusterNames = append(clusterNames, c.Info.Name)
+		}
+		out = append(out, driftFindings(instance, a.clusters, clusterNames)...)
 	}
 	sort.SliceStable(out, func(i, j int) bool {
 		if out[i].Resource != out[j].Resource {

@@ -206,7 +206,7 @@ func (s *Session) analyze(e *cmdEnv, o analyzeOptions) error {
 	if err != nil {
 		return fmt.Errorf("analyze: %w", err)
 	}
-	in := model.AnalyzeInput{Mesh: inst.Config()}
+	analysis := model.NewAnalysis(inst.Config())
 	members := inst.Clusters()
 	clusters := members
 	subject := "the mesh"
@@ -220,28 +220,30 @@ func (s *Session) analyze(e *cmdEnv, o analyzeOptions) error {
 		clusters = []string{o.context}
 		subject = "cluster " + o.context
 	}
+	// One cluster at a time: the analysis keeps a cluster's namespaces,
+	// not its pods, so a fleet's pods are never all held at once.
 	for _, c := range clusters {
 		snap, err := clusterSnapshot(e.ctx, s.backend, c, o.namespace)
 		if err != nil {
 			return fmt.Errorf("analyze: %w", err)
 		}
-		in.Clusters = append(in.Clusters, snap)
+		analysis.AddCluster(snap)
 	}
 	// The instance's namespaces, for drift against the analyzed clusters.
 	nss, err := inst.Namespaces(e.ctx)
 	if err != nil {
 		return fmt.Errorf("analyze: %w", err)
 	}
-	in.Instance = []model.GlobalNamespace{}
+	instance := []model.GlobalNamespace{}
 	for _, ns := range nss {
 		if o.namespace == "" || ns.Name == o.namespace {
-			in.Instance = append(in.Instance, ns)
+			instance = append(instance, ns)
 		}
 	}
 	if o.namespace != "" {
 		subject = fmt.Sprintf("namespace %s in %s", o.namespace, subject)
 	}
-	findings := model.Analyze(in)
+	findings := analysis.Findings(instance)
 	if len(findings) == 0 {
 		fmt.Fprintf(e.out, "✔ No validation issues found when analyzing %s.\n", subject)
 		return nil
