@@ -75,6 +75,10 @@ type MutatingWebhook struct {
 	// rules and selectors take the pod (CalledWebhooks), under that
 	// webhook's name. When nil, Admit is called once for every pod.
 	Webhooks []admissionregistrationv1.MutatingWebhook
+	// Compiled, when set, is CompileWebhooks(Webhooks), made once by a
+	// caller that admits many pods with one configuration; the chain
+	// then parses no selector per pod.
+	Compiled *CompiledWebhooks
 	Admit    func(req AdmissionRequest) (AdmissionResult, error)
 }
 
@@ -111,7 +115,10 @@ func (e *WebhookError) Unwrap() error { return e.Err }
 func (ch AdmissionChain) Admit(req AdmissionRequest) (*corev1.Pod, error) {
 	for _, w := range ch {
 		names := []string{w.Name}
-		if w.Webhooks != nil {
+		switch {
+		case w.Compiled != nil:
+			names = w.Compiled.Called(req.Pod.Labels, req.NamespaceLabels)
+		case w.Webhooks != nil:
 			names = CalledWebhooks(w.Webhooks, req.Pod.Labels, req.NamespaceLabels)
 		}
 		for _, name := range names {

@@ -18,24 +18,56 @@ import (
 // objectSelector the pod's (an absent selector matches everything). A
 // selector the API server would not have stored matches nothing.
 func CalledWebhooks(webhooks []admissionregistrationv1.MutatingWebhook, podLabels, nsLabels map[string]string) []string {
-	var called []string
+	return CompileWebhooks(webhooks).Called(podLabels, nsLabels)
+}
+
+// CompiledWebhooks are a configuration's webhooks with their rules read
+// and their selectors parsed once, as the API server holds them, so that
+// choosing the webhooks of each pod (Called) parses nothing.
+type CompiledWebhooks struct {
+	hooks []compiledWebhook
+}
+
+type compiledWebhook struct {
+	name string
+	// takes: the rules take pod CREATE and both selectors parse.
+	takes    bool
+	ns, pods labels.Selector
+}
+
+// CompileWebhooks compiles a configuration's webhooks for Called.
+func CompileWebhooks(webhooks []admissionregistrationv1.MutatingWebhook) *CompiledWebhooks {
+	c := &CompiledWebhooks{hooks: make([]compiledWebhook, 0, len(webhooks))}
 	for _, wh := range webhooks {
-		if takesPodCreate(wh.Rules) && selects(wh.NamespaceSelector, nsLabels) && selects(wh.ObjectSelector, podLabels) {
-			called = append(called, wh.Name)
+		ns, nsOK := compileSelector(wh.NamespaceSelector)
+		pods, podsOK := compileSelector(wh.ObjectSelector)
+		c.hooks = append(c.hooks, compiledWebhook{name: wh.Name, takes: nsOK && podsOK && takesPodCreate(wh.Rules), ns: ns, pods: pods})
+	}
+	return c
+}
+
+// Called is CalledWebhooks of the compiled configuration.
+func (c *CompiledWebhooks) Called(podLabels, nsLabels map[string]string) []string {
+	var called []string
+	for _, wh := range c.hooks {
+		if wh.takes && wh.ns.Matches(labels.Set(nsLabels)) && wh.pods.Matches(labels.Set(podLabels)) {
+			called = append(called, wh.name)
 		}
 	}
 	return called
 }
 
-func selects(sel *metav1.LabelSelector, set map[string]string) bool {
+// compileSelector parses a webhook's selector: an absent one selects
+// everything; false when it does not parse (it then selects nothing).
+func compileSelector(sel *metav1.LabelSelector) (labels.Selector, bool) {
 	if sel == nil {
-		return true
+		return labels.Everything(), true
 	}
 	s, err := metav1.LabelSelectorAsSelector(sel)
 	if err != nil {
-		return false
+		return nil, false
 	}
-	return s.Matches(labels.Set(set))
+	return s, true
 }
 
 func takesPodCreate(rules []admissionregistrationv1.RuleWithOperations) bool {

@@ -24,7 +24,12 @@ import (
 // out of the chain.
 func (c *cluster) admissionChain(req *request) model.AdmissionChain {
 	var hooks []model.MutatingWebhook
-	for _, obj := range c.tracker.items(gvrMWCs, "") {
+	items := c.tracker.items(gvrMWCs, "")
+	if len(c.webhooks) > 2*len(items)+8 {
+		// Forget the configurations updated or deleted since.
+		c.webhooks = nil
+	}
+	for _, obj := range items {
 		mwc, ok := obj.(*admissionregistrationv1.MutatingWebhookConfiguration)
 		if !ok {
 			continue
@@ -41,9 +46,26 @@ func (c *cluster) admissionChain(req *request) model.AdmissionChain {
 			hook = model.ThirdPartyWebhookOf(mwc).AsMutatingWebhook()
 		}
 		hook.Webhooks = mwc.Webhooks
+		if mwc.Webhooks != nil {
+			hook.Compiled = c.compiledWebhooks(mwc)
+		}
 		hooks = append(hooks, hook)
 	}
 	return model.NewAdmissionChain(hooks...)
+}
+
+// compiledWebhooks returns the stored configuration's webhooks compiled,
+// compiling them on first use.
+func (c *cluster) compiledWebhooks(mwc *admissionregistrationv1.MutatingWebhookConfiguration) *model.CompiledWebhooks {
+	if cw := c.webhooks[mwc]; cw != nil {
+		return cw
+	}
+	if c.webhooks == nil {
+		c.webhooks = map[*admissionregistrationv1.MutatingWebhookConfiguration]*model.CompiledWebhooks{}
+	}
+	cw := model.CompileWebhooks(mwc.Webhooks)
+	c.webhooks[mwc] = cw
+	return cw
 }
 
 // admitPod runs a pod CREATE through the API server's admission:

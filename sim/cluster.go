@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	coordinationv1 "k8s.io/api/coordination/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -102,6 +103,10 @@ type cluster struct {
 	// statuses lets the pods of one controller share their equal
 	// status parts.
 	statuses statusSharer
+	// webhooks are the stored MutatingWebhookConfigurations' webhooks
+	// compiled (model.CompileWebhooks), by stored object: a stored object
+	// is never modified in place, so an update is a new key.
+	webhooks map[*admissionregistrationv1.MutatingWebhookConfiguration]*model.CompiledWebhooks
 
 	// unreachable cuts the API server off from outside clients
 	// (SetReachable); read without the simulator's lock.
