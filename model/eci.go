@@ -142,12 +142,27 @@ func DecidePlacement(pod *corev1.Pod, nodes []corev1.Node, podsPerNode map[strin
 // name. podsPerNode and requested are the nodes' unfinished pods and
 // the sum of their PodRequests.
 func DecidePlacementWithLoad(pod *corev1.Pod, nodes []corev1.Node, podsPerNode map[string]int, requested map[string]Resources) PlacementDecision {
+	return decidePlacement(pod, nodes, podsPerNode, requested, true)
+}
+
+// PlacePod is DecidePlacementWithLoad for a scheduler, which reads the
+// node, whether the pod is scheduled and the FailedScheduling message:
+// the Reason sentence is left empty where the decision schedules the pod
+// or has a Message, so placing a pod formats no explanation.
+func PlacePod(pod *corev1.Pod, nodes []corev1.Node, podsPerNode map[string]int, requested map[string]Resources) PlacementDecision {
+	return decidePlacement(pod, nodes, podsPerNode, requested, false)
+}
+
+func decidePlacement(pod *corev1.Pod, nodes []corev1.Node, podsPerNode map[string]int, requested map[string]Resources, explain bool) PlacementDecision {
 	if pod == nil {
 		pod = &corev1.Pod{}
 	}
 	if pod.Spec.NodeName != "" {
-		return PlacementDecision{Node: pod.Spec.NodeName, Scheduled: true, Rule: PlacementNodeName,
-			Reason: fmt.Sprintf("the pod names node %s in spec.nodeName, so the scheduler is bypassed", pod.Spec.NodeName)}
+		d := PlacementDecision{Node: pod.Spec.NodeName, Scheduled: true, Rule: PlacementNodeName}
+		if explain {
+			d.Reason = fmt.Sprintf("the pod names node %s in spec.nodeName, so the scheduler is bypassed", pod.Spec.NodeName)
+		}
+		return d
 	}
 	wantsVirtual := pod.Spec.NodeSelector[NodeLabelType] == NodeTypeVirtualKubelet
 	if len(nodes) == 0 {
@@ -189,8 +204,10 @@ func DecidePlacementWithLoad(pod *corev1.Pod, nodes []corev1.Node, podsPerNode m
 	}
 	if len(feasible) == 0 {
 		msg := schedulingFailure(len(nodes), reasons, preemptible)
-		d := PlacementDecision{Rule: PlacementUnschedulable, Message: msg,
-			Reason: fmt.Sprintf("no node fits the pod, so it stays Pending: %s", msg)}
+		d := PlacementDecision{Rule: PlacementUnschedulable, Message: msg}
+		if explain {
+			d.Reason = fmt.Sprintf("no node fits the pod, so it stays Pending: %s", msg)
+		}
 		if wantsVirtual && !hasVirtual {
 			d.Rule = PlacementNoVirtualNode
 			d.Reason = noVirtualNodeReason
@@ -218,13 +235,19 @@ func DecidePlacementWithLoad(pod *corev1.Pod, nodes []corev1.Node, podsPerNode m
 		}
 	}
 	if IsVirtualNode(chosen) {
-		return PlacementDecision{Node: node, Candidates: ties, Scheduled: true, Rule: PlacementVirtualNode,
-			Reason: fmt.Sprintf("the pod runs on ECI virtual node %s because its nodeSelector has %s=%s and it tolerates the virtual-kubelet taint", node, NodeLabelType, NodeTypeVirtualKubelet)}
+		d := PlacementDecision{Node: node, Candidates: ties, Scheduled: true, Rule: PlacementVirtualNode}
+		if explain {
+			d.Reason = fmt.Sprintf("the pod runs on ECI virtual node %s because its nodeSelector has %s=%s and it tolerates the virtual-kubelet taint", node, NodeLabelType, NodeTypeVirtualKubelet)
+		}
+		return d
 	}
-	d := PlacementDecision{Node: node, Candidates: ties, Scheduled: true, Rule: PlacementRegularNode,
-		Reason: fmt.Sprintf("the pod runs on regular node %s, the feasible node with the fewest pods", node)}
-	if len(ties) > 1 {
+	d := PlacementDecision{Node: node, Candidates: ties, Scheduled: true, Rule: PlacementRegularNode}
+	switch {
+	case !explain:
+	case len(ties) > 1:
 		d.Reason = fmt.Sprintf("the pod runs on regular node %s, the feasible nodes with the fewest pods, whichever kube-scheduler picks", d.Nodes())
+	default:
+		d.Reason = fmt.Sprintf("the pod runs on regular node %s, the feasible node with the fewest pods", node)
 	}
 	return d
 }

@@ -103,6 +103,9 @@ type cluster struct {
 	// statuses lets the pods of one controller share their equal
 	// status parts.
 	statuses statusSharer
+	// lastUnschedulable is the last FailedScheduling message stored, so
+	// that equal messages are one string.
+	lastUnschedulable string
 	// webhooks are the stored MutatingWebhookConfigurations' webhooks
 	// compiled (model.CompileWebhooks), by stored object: a stored object
 	// is never modified in place, so an update is a new key.

@@ -38,7 +38,7 @@ func (c *cluster) schedule(key podKey) bool {
 		c.pending.remove(key)
 		return false
 	}
-	dec := model.DecidePlacementWithLoad(pod, c.nodes, c.podsPerNode, c.requested)
+	dec := model.PlacePod(pod, c.nodes, c.podsPerNode, c.requested)
 	if why := c.unboundClaims(pod); why != "" && dec.Scheduled {
 		// kube-scheduler's VolumeBinding PreFilter rejects the pod on
 		// every node; preemption cannot help.
@@ -55,6 +55,11 @@ func (c *cluster) schedule(key podKey) bool {
 	if msg == "" {
 		msg = dec.Reason
 	}
+	if msg == c.lastUnschedulable {
+		// The pods a full cluster leaves Pending share one message.
+		msg = c.lastUnschedulable
+	}
+	c.lastUnschedulable = msg
 	if cond := model.FindPodCondition(pod.Status.Conditions, corev1.PodScheduled); cond != nil && cond.Status == corev1.ConditionFalse && cond.Message == msg {
 		return false
 	}
@@ -64,6 +69,7 @@ func (c *cluster) schedule(key podKey) bool {
 	if cond := model.FindPodCondition(pod.Status.Conditions, corev1.PodScheduled); cond != nil && cond.Status == corev1.ConditionFalse {
 		next.Status.Conditions[0].LastTransitionTime = cond.LastTransitionTime
 	}
+	c.statuses.share(next)
 	if _, err := c.tracker.put(gvrPods, next, storeUpdate); err == nil {
 		c.recordEvent(podRef(next, ""), corev1.EventTypeWarning, "FailedScheduling", msg, corev1.DefaultSchedulerName, "")
 	}
