@@ -1,10 +1,13 @@
 package steps
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -17,6 +20,16 @@ type ScenarioTimer struct {
 	mu    sync.Mutex
 	began map[string]time.Time // by scenario id
 	took  []scenarioTime
+
+	stepBegan map[string]time.Time // by step id
+	steps     map[string]*stepTime // by stepKind
+}
+
+// stepTime adds up the steps of one kind.
+type stepTime struct {
+	n     int
+	total time.Duration
+	max   time.Duration
 }
 
 type scenarioTime struct {
@@ -26,7 +39,7 @@ type scenarioTime struct {
 
 // NewScenarioTimer returns a timer with nothing recorded.
 func NewScenarioTimer() *ScenarioTimer {
-	return &ScenarioTimer{began: map[string]time.Time{}}
+	return &ScenarioTimer{began: map[string]time.Time{}, stepBegan: map[string]time.Time{}, steps: map[string]*stepTime{}}
 }
 
 // Register times every scenario sc runs, from its first hook to its last.
@@ -46,6 +59,53 @@ func (t *ScenarioTimer) Register(sc *godog.ScenarioContext) {
 		}
 		return ctx, nil
 	})
+	sc.StepContext().Before(func(ctx context.Context, st *godog.Step) (context.Context, error) {
+		t.mu.Lock()
+		t.stepBegan[st.Id] = time.Now()
+		t.mu.Unlock()
+		return ctx, nil
+	})
+	sc.StepContext().After(func(ctx context.Context, st *godog.Step, _ godog.StepResultStatus, _ error) (context.Context, error) {
+		t.mu.Lock()
+		defer t.mu.Unlock()
+		if b, ok := t.stepBegan[st.Id]; ok {
+			d := time.Since(b)
+			k := stepKind(st.Text)
+			s := t.steps[k]
+			if s == nil {
+				s = &stepTime{}
+				t.steps[k] = s
+			}
+			s.n++
+			s.total += d
+			s.max = max(s.max, d)
+			delete(t.stepBegan, st.Id)
+		}
+		return ctx, nil
+	})
+}
+
+// stepKind groups steps for the timer: a command by its first two
+// words ("run kubectl apply"), a script, a Given, an advance, a Then.
+func stepKind(text string) string {
+	switch {
+	case strings.HasPrefix(text, `I run "`):
+		f := strings.Fields(strings.TrimSuffix(strings.TrimPrefix(text, `I run "`), `"`))
+		return "run " + strings.Join(f[:min(2, len(f))], " ")
+	case strings.HasPrefix(text, "I run:"):
+		return "run (a script)"
+	case strings.HasPrefix(text, "the commands:"):
+		return "given the commands"
+	case strings.HasPrefix(text, "a mesh of version"):
+		return "given a mesh"
+	case strings.HasPrefix(text, "the clock advances"):
+		return "advance"
+	case text == "nothing changed":
+		return "then nothing changed"
+	case strings.HasPrefix(text, "cluster "):
+		return "cluster (un)reachable"
+	}
+	return "then (a check)"
 }
 
 // Write prints the number of scenarios timed, the sum of their wall
@@ -72,6 +132,30 @@ func (t *ScenarioTimer) Write(w io.Writer, top int) error {
 	}
 	for _, s := range took[:min(top, len(took))] {
 		if _, err := fmt.Fprintf(w, "  %8s  %s\n", s.d.Round(time.Millisecond), s.name); err != nil {
+			return err
+		}
+	}
+	t.mu.Lock()
+	kinds := slices.SortedFunc(maps.Keys(t.steps), func(a, b string) int {
+		if c := cmp.Compare(t.steps[b].total, t.steps[a].total); c != 0 {
+			return c
+		}
+		return strings.Compare(a, b)
+	})
+	lines := make([]string, 0, len(kinds))
+	for _, k := range kinds {
+		s := t.steps[k]
+		lines = append(lines, fmt.Sprintf("  %-28s %10s total  %5d steps  mean %8s  max %8s\n", k,
+			s.total.Round(time.Millisecond), s.n, (s.total/time.Duration(s.n)).Round(time.Millisecond), s.max.Round(time.Millisecond)))
+	}
+	t.mu.Unlock()
+	if len(lines) > 0 {
+		if _, err := fmt.Fprintln(w, "  steps by kind:"); err != nil {
+			return err
+		}
+	}
+	for _, l := range lines {
+		if _, err := io.WriteString(w, l); err != nil {
 			return err
 		}
 	}

@@ -121,6 +121,14 @@ func StartOn(ctx context.Context, facts Facts, host net.IP) (*Server, error) {
 		Handler:           s.Handler(),
 		TLSConfig:         &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12},
 		ReadHeaderTimeout: 10 * time.Second,
+		// HTTP/1.1 only. An API server keeps an HTTP/2 connection to a
+		// webhook open, and net/http counts such a connection as busy
+		// for as long as it lives: Stop's Shutdown then waits for it to
+		// close after its GOAWAY, a second (the bundled http2 server's
+		// goAwayTimeout), even with no call in flight. Over HTTP/1.1 an
+		// idle keep-alive connection is closed at once and only calls
+		// in flight are waited for.
+		TLSNextProto: map[string]func(*http.Server, *tls.Conn, http.Handler){},
 	}
 	go func() { s.served <- s.http.ServeTLS(ln, "", "") }()
 	return s, nil

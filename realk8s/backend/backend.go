@@ -385,7 +385,7 @@ func (b *Backend) Close() error {
 		b.fleet.times.since("close (resets)", began)
 		b.fleet.times.since("scenario", b.born)
 	}()
-	ctx, cancel := context.WithTimeout(context.Background(), resetTimeout)
+	ctx, cancel := context.WithTimeout(withTimes(context.Background(), b.fleet.times), resetTimeout)
 	defer cancel()
 	// The planes are reset at once, each being its own API server; the
 	// errors keep the order instance, then clusters by name.
@@ -393,7 +393,9 @@ func (b *Backend) Close() error {
 	errs := make([]error, 1+len(names))
 	var wg sync.WaitGroup
 	if m != nil {
+		began := time.Now()
 		m.stop()
+		b.fleet.times.since("close: mesh instance stop", began)
 		wg.Go(func() {
 			began := time.Now()
 			errs[0] = b.fleet.release(m.plane, resetInstance(ctx, m.plane))
@@ -410,7 +412,9 @@ func (b *Backend) Close() error {
 	}
 	wg.Wait()
 	if srv != nil {
+		began := time.Now()
 		errs = append(errs, srv.Stop())
+		b.fleet.times.since("close: admission server stop", began)
 	}
 	return errors.Join(errs...)
 }

@@ -37,12 +37,16 @@ func resetCluster(ctx context.Context, p Plane) error {
 		return fmt.Errorf("reset cluster: %w", err)
 	}
 	var errs []error
+	began := time.Now()
 	mwcs := c.AdmissionregistrationV1().MutatingWebhookConfigurations()
 	errs = append(errs, ignoreNotFound(mwcs.DeleteCollection(ctx, metav1.DeleteOptions{}, metav1.ListOptions{})))
 	vwcs := c.AdmissionregistrationV1().ValidatingWebhookConfigurations()
 	errs = append(errs, ignoreNotFound(vwcs.DeleteCollection(ctx, metav1.DeleteOptions{}, metav1.ListOptions{})))
+	timed(ctx, "reset: webhooks", began)
 	errs = append(errs, resetNamespaces(ctx, c, dyn))
+	began = time.Now()
 	errs = append(errs, resetNodes(ctx, c, p.RealNodes()))
+	timed(ctx, "reset: nodes", began)
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("reset cluster: %w", err)
 	}
@@ -82,8 +86,10 @@ func resetInstance(ctx context.Context, p Plane) error {
 		return fmt.Errorf("reset mesh instance: %w", err)
 	}
 	var errs []error
+	began := time.Now()
 	err = dyn.Resource(meshConfigGVR()).DeleteCollection(ctx, metav1.DeleteOptions{}, metav1.ListOptions{})
 	errs = append(errs, ignoreNotFound(err))
+	timed(ctx, "reset: asmmeshconfig", began)
 	errs = append(errs, resetNamespaces(ctx, c, dyn))
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("reset mesh instance: %w", err)
@@ -97,6 +103,7 @@ func resetInstance(ctx context.Context, p Plane) error {
 // them.
 func resetNamespaces(ctx context.Context, c kubernetes.Interface, dyn dynamic.Interface) error {
 	builtin := model.BuiltinNamespaces()
+	began := time.Now()
 	list, err := c.CoreV1().Namespaces().List(ctx, metav1.ListOptions{})
 	if err != nil {
 		return err
@@ -120,13 +127,18 @@ func resetNamespaces(ctx context.Context, c kubernetes.Interface, dyn dynamic.In
 			errs = append(errs, err)
 		}
 	}
+	timed(ctx, "reset: builtin namespaces", began)
 	if len(doomed) > 0 {
 		errs = append(errs, deleteNamespaces(ctx, c, dyn, doomed))
 	}
+	began = time.Now()
 	errs = append(errs, clearNamespace(ctx, c, corev1.NamespaceDefault))
+	timed(ctx, "reset: clear default", began)
 	if err := errors.Join(errs...); err != nil {
 		return err
 	}
+	began = time.Now()
+	defer timed(ctx, "reset: default pods gone", began)
 	return wait.PollUntilContextTimeout(ctx, 20*time.Millisecond, resetTimeout, true, func(ctx context.Context) (bool, error) {
 		pods, err := c.CoreV1().Pods(corev1.NamespaceDefault).List(ctx, metav1.ListOptions{})
 		if err != nil {
@@ -143,10 +155,14 @@ func resetNamespaces(ctx context.Context, c kubernetes.Interface, dyn dynamic.In
 // deletes it. The controller would get there too, but in seconds.
 func deleteNamespaces(ctx context.Context, c kubernetes.Interface, dyn dynamic.Interface, names []string) error {
 	var errs []error
+	began := time.Now()
 	for _, name := range names {
 		errs = append(errs, ignoreNotFound(c.CoreV1().Namespaces().Delete(ctx, name, metav1.DeleteOptions{})))
 	}
+	timed(ctx, "reset: namespaces delete", began)
+	began = time.Now()
 	resources, err := c.Discovery().ServerPreferredNamespacedResources()
+	timed(ctx, "reset: discovery", began)
 	if err != nil && len(resources) == 0 {
 		return errors.Join(append(errs, fmt.Errorf("discover namespaced resources: %w", err))...)
 	}
@@ -162,6 +178,7 @@ func deleteNamespaces(ctx context.Context, c kubernetes.Interface, dyn dynamic.I
 			}
 		}
 	}
+	began = time.Now()
 	force := metav1.DeleteOptions{GracePeriodSeconds: new(int64(0))}
 	var mu sync.Mutex
 	var wg sync.WaitGroup
@@ -178,6 +195,8 @@ func deleteNamespaces(ctx context.Context, c kubernetes.Interface, dyn dynamic.I
 		}
 	}
 	wg.Wait()
+	timed(ctx, "reset: deletecollections", began)
+	began = time.Now()
 	for _, name := range names {
 		ns, err := c.CoreV1().Namespaces().Get(ctx, name, metav1.GetOptions{})
 		if apierrors.IsNotFound(err) {
@@ -192,9 +211,12 @@ func deleteNamespaces(ctx context.Context, c kubernetes.Interface, dyn dynamic.I
 			errs = append(errs, fmt.Errorf("finalize namespace %q: %w", name, err))
 		}
 	}
+	timed(ctx, "reset: finalize", began)
 	if err := errors.Join(errs...); err != nil {
 		return err
 	}
+	began = time.Now()
+	defer timed(ctx, "reset: namespaces gone", began)
 	return wait.PollUntilContextTimeout(ctx, 20*time.Millisecond, resetTimeout, true, func(ctx context.Context) (bool, error) {
 		for _, name := range names {
 			_, err := c.CoreV1().Namespaces().Get(ctx, name, metav1.GetOptions{})

@@ -1,6 +1,7 @@
 package backend
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"maps"
@@ -62,4 +63,20 @@ func (t *phaseTimes) write(w io.Writer) error {
 // cluster's creation includes its webhook's installation).
 func (f *Fleet) WriteTimings(w io.Writer) error {
 	return f.times.write(w)
+}
+
+type timesKey struct{}
+
+// withTimes returns ctx carrying t, for the phases of work done under
+// ctx (a reset's steps) to be recorded by timed.
+func withTimes(ctx context.Context, t *phaseTimes) context.Context {
+	return context.WithValue(ctx, timesKey{}, t)
+}
+
+// timed records that phase ran from began until now, on the phaseTimes
+// ctx carries, if any.
+func timed(ctx context.Context, phase string, began time.Time) {
+	if t, ok := ctx.Value(timesKey{}).(*phaseTimes); ok {
+		t.since(phase, began)
+	}
 }
