@@ -76,6 +76,9 @@ type cluster struct {
 	api     *apiServer
 	tracker *Tracker
 	cs      *fake.Clientset
+	// meshClient is the mesh instance's own client of the cluster
+	// (direct.go), given to it when the cluster joins.
+	meshClient meshClient
 
 	joined bool
 
@@ -164,6 +167,7 @@ func newCluster(s *Sim, spec model.ClusterSpec, index int) (*cluster, error) {
 	c.tracker = c.api.tracker
 	c.events = newEventLog(s, c.tracker)
 	c.cs = c.api.newClientset(false)
+	c.meshClient = newMeshClient(c.api.newClientset(false))
 	for _, ns := range model.BuiltinNamespaces() {
 		if _, err := c.api.createBuiltinNamespace(ns); err != nil {
 			return nil, err

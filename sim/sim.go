@@ -75,10 +75,12 @@ type controlPlane struct {
 	// user is what Client("asm") returns: every namespace update or
 	// patch through it is pushed to the data plane (B06).
 	user *fake.Clientset
-	// internal is the mesh instance's own view of the same store; it
+	// internal is the mesh instance's own client of the same store (a
+	// meshClient: its namespace requests are neither copied twice nor
+	// recorded); it
 	// does not push, so the instance can read and write while a push
 	// is under way.
-	internal *fake.Clientset
+	internal meshClient
 	// events are the control plane's events (a failed push).
 	events *eventLog
 }
@@ -205,7 +207,7 @@ func (s *Sim) CreateMesh(_ context.Context, cfg model.MeshConfig) error {
 	}
 	cp := &controlPlane{api: api, events: newEventLog(s, api.tracker)}
 	cp.user = api.newClientset(true)
-	cp.internal = api.newClientset(false)
+	cp.internal = newMeshClient(api.newClientset(false))
 	s.cp = cp
 	inst := asm.New(cp.internal, cfg)
 	// The asmmeshconfig is created with the instance: its UID from a
@@ -323,7 +325,7 @@ func (s *Sim) JoinCluster(ctx context.Context, name string) error {
 	if err != nil {
 		return err
 	}
-	if err := inst.AddCluster(ctx, name, c.cs, c.info); err != nil {
+	if err := inst.AddCluster(ctx, name, c.meshClient, c.info); err != nil {
 		return fmt.Errorf("add cluster %q to the mesh: %w", name, err)
 	}
 	s.mu.Lock()

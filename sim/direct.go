@@ -1,0 +1,121 @@
+package sim
+
+import (
+	"context"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/kubernetes/fake"
+	corev1client "k8s.io/client-go/kubernetes/typed/core/v1"
+	"k8s.io/client-go/testing"
+)
+
+// meshClient is the clientset the mesh instance (asm.Instance) reads and
+// writes with: its control plane's, and one per member cluster, as ASM's
+// control plane holds its own connection to each. It is a fake
+// clientset answered by the same API server (reactors, faults, errors)
+// as the one a user gets from Sim.Client, except that its namespace
+// requests skip client-go's testing.Fake.Invokes: Invokes deep-copies
+// every request twice and keeps one copy in the clientset's action log
+// until ClearActions, which nothing calls for these clientsets and
+// nobody reads (they are not handed out). A namespace request here runs
+// the reactor chain itself, under the clientset's lock as Invokes does,
+// with one copy of the object a create or update sends (the API server
+// takes ownership of what it stores) and none of the request, and
+// records nothing. What each call returns is what the fake clientset
+// would return. Other resources go through the fake clientset as usual.
+type meshClient struct {
+	*fake.Clientset
+}
+
+var _ kubernetes.Interface = meshClient{}
+
+func newMeshClient(cs *fake.Clientset) meshClient { return meshClient{cs} }
+
+// CoreV1 is the fake clientset's, with direct namespace requests.
+func (m meshClient) CoreV1() corev1client.CoreV1Interface {
+	return directCoreV1{CoreV1Interface: m.Clientset.CoreV1(), fake: &m.Clientset.Fake}
+}
+
+type directCoreV1 struct {
+	corev1client.CoreV1Interface
+	fake *testing.Fake
+}
+
+func (c directCoreV1) Namespaces() corev1client.NamespaceInterface {
+	return directNamespaces{NamespaceInterface: c.CoreV1Interface.Namespaces(), fake: c.fake}
+}
+
+// directNamespaces answers the namespace requests the mesh instance
+// makes (get, list without a label selector, create, update, patch,
+// delete) through the reactor chain directly; the rest through the fake.
+type directNamespaces struct {
+	corev1client.NamespaceInterface
+	fake *testing.Fake
+}
+
+// react runs action through the reactor chain as testing.Fake.Invokes
+// does (the first reactor that handles it answers; none: nil, nil),
+// without copying or recording it.
+func react(f *testing.Fake, action testing.Action) (runtime.Object, error) {
+	f.Lock()
+	defer f.Unlock()
+	for _, r := range f.ReactionChain {
+		if !r.Handles(action) {
+			continue
+		}
+		handled, ret, err := r.React(action)
+		if handled {
+			return ret, err
+		}
+	}
+	return nil, nil
+}
+
+// namespaceResult is what client-go's generated fake client returns for
+// a reaction: an empty namespace when the reactor returned no object.
+func namespaceResult(obj runtime.Object, err error) (*corev1.Namespace, error) {
+	if obj == nil {
+		return &corev1.Namespace{}, err
+	}
+	return obj.(*corev1.Namespace), err
+}
+
+func (n directNamespaces) Get(_ context.Context, name string, opts metav1.GetOptions) (*corev1.Namespace, error) {
+	return namespaceResult(react(n.fake, testing.NewGetActionWithOptions(gvrNamespaces, "", name, opts)))
+}
+
+func (n directNamespaces) List(ctx context.Context, opts metav1.ListOptions) (*corev1.NamespaceList, error) {
+	if opts.LabelSelector != "" || opts.FieldSelector != "" {
+		// The fake client filters the reaction's items itself.
+		return n.NamespaceInterface.List(ctx, opts)
+	}
+	gvk := corev1.SchemeGroupVersion.WithKind("Namespace")
+	obj, err := react(n.fake, testing.NewListActionWithOptions(gvrNamespaces, gvk, "", opts))
+	if obj == nil {
+		return &corev1.NamespaceList{}, err
+	}
+	// As the fake client: with no label selector, the reaction's list
+	// and no error.
+	return obj.(*corev1.NamespaceList), nil
+}
+
+func (n directNamespaces) Create(_ context.Context, ns *corev1.Namespace, opts metav1.CreateOptions) (*corev1.Namespace, error) {
+	return namespaceResult(react(n.fake, testing.NewCreateActionWithOptions(gvrNamespaces, "", ns.DeepCopy(), opts)))
+}
+
+func (n directNamespaces) Update(_ context.Context, ns *corev1.Namespace, opts metav1.UpdateOptions) (*corev1.Namespace, error) {
+	return namespaceResult(react(n.fake, testing.NewUpdateActionWithOptions(gvrNamespaces, "", ns.DeepCopy(), opts)))
+}
+
+func (n directNamespaces) Patch(_ context.Context, name string, pt types.PatchType, data []byte, opts metav1.PatchOptions, subresources ...string) (*corev1.Namespace, error) {
+	return namespaceResult(react(n.fake, testing.NewPatchSubresourceActionWithOptions(gvrNamespaces, "", name, pt, data, opts, subresources...)))
+}
+
+func (n directNamespaces) Delete(_ context.Context, name string, opts metav1.DeleteOptions) error {
+	_, err := react(n.fake, testing.NewDeleteActionWithOptions(gvrNamespaces, "", name, opts))
+	return err
+}
