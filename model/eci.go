@@ -148,7 +148,9 @@ func DecidePlacementWithLoad(pod *corev1.Pod, nodes []corev1.Node, podsPerNode m
 // PlacePod is DecidePlacementWithLoad for a scheduler, which reads the
 // node, whether the pod is scheduled and the FailedScheduling message:
 // the Reason sentence is left empty where the decision schedules the pod
-// or has a Message, so placing a pod formats no explanation.
+// or has a Message, and the Candidates of a scheduled pod are not
+// listed, so placing a pod formats no explanation and makes no list of
+// the nodes.
 func PlacePod(pod *corev1.Pod, nodes []corev1.Node, podsPerNode map[string]int, requested map[string]Resources) PlacementDecision {
 	return decidePlacement(pod, nodes, podsPerNode, requested, false)
 }
@@ -180,6 +182,7 @@ func decidePlacement(pod *corev1.Pod, nodes []corev1.Node, podsPerNode map[strin
 	preemptible := 0
 	req := PodRequests(pod)
 	var feasible []string
+	best := -1 // without explain: the index of the node chosen so far
 	hasVirtual := false
 	for i := range nodes {
 		n := &nodes[i]
@@ -200,7 +203,23 @@ func decidePlacement(pod *corev1.Pod, nodes []corev1.Node, podsPerNode map[strin
 			}
 			continue
 		}
+		if !explain {
+			// The scheduler needs the node with the fewest pods, then
+			// the first by name, not the list of candidates.
+			if best < 0 || podsPerNode[n.Name] < podsPerNode[nodes[best].Name] ||
+				podsPerNode[n.Name] == podsPerNode[nodes[best].Name] && n.Name < nodes[best].Name {
+				best = i
+			}
+			continue
+		}
 		feasible = append(feasible, n.Name)
+	}
+	if best >= 0 {
+		d := PlacementDecision{Node: nodes[best].Name, Scheduled: true, Rule: PlacementRegularNode}
+		if chosen := lastNamed(nodes, d.Node); IsVirtualNode(chosen) {
+			d.Rule = PlacementVirtualNode
+		}
+		return d
 	}
 	if len(feasible) == 0 {
 		msg := schedulingFailure(len(nodes), reasons, preemptible)
@@ -228,13 +247,7 @@ func decidePlacement(pod *corev1.Pod, nodes []corev1.Node, podsPerNode map[strin
 			ties = append(ties, n)
 		}
 	}
-	var chosen *corev1.Node
-	for i := range nodes {
-		if nodes[i].Name == node {
-			chosen = &nodes[i]
-		}
-	}
-	if IsVirtualNode(chosen) {
+	if IsVirtualNode(lastNamed(nodes, node)) {
 		d := PlacementDecision{Node: node, Candidates: ties, Scheduled: true, Rule: PlacementVirtualNode}
 		if explain {
 			d.Reason = fmt.Sprintf("the pod runs on ECI virtual node %s because its nodeSelector has %s=%s and it tolerates the virtual-kubelet taint", node, NodeLabelType, NodeTypeVirtualKubelet)
@@ -250,6 +263,17 @@ func decidePlacement(pod *corev1.Pod, nodes []corev1.Node, podsPerNode map[strin
 		d.Reason = fmt.Sprintf("the pod runs on regular node %s, the feasible node with the fewest pods", node)
 	}
 	return d
+}
+
+// lastNamed is the last of nodes named name, or nil.
+func lastNamed(nodes []corev1.Node, name string) *corev1.Node {
+	var n *corev1.Node
+	for i := range nodes {
+		if nodes[i].Name == name {
+			n = &nodes[i]
+		}
+	}
+	return n
 }
 
 const noVirtualNodeReason = "the pod asks for an ECI virtual node but the cluster has none: the ack-virtual-node component is not deployed, so the pod stays Pending"

@@ -11,6 +11,18 @@ import (
 // memory and ephemeral-storage, a count for extended resources).
 type Resources map[corev1.ResourceName]int64
 
+// resourceAmount is resourceAmounts(l)[name]: 0 when l lacks it.
+func resourceAmount(l corev1.ResourceList, name corev1.ResourceName) int64 {
+	q, ok := l[name]
+	switch {
+	case !ok:
+		return 0
+	case name == corev1.ResourceCPU:
+		return q.MilliValue()
+	}
+	return q.Value()
+}
+
 // resourceAmounts converts a ResourceList, cpu to millicores.
 func resourceAmounts(l corev1.ResourceList) Resources {
 	r := make(Resources, len(l))
@@ -109,8 +121,11 @@ type NodeLoad struct {
 // UnschedulableAndUnresolvable: the pod asks for more of a resource than
 // the node has allocatable at all, so evicting pods cannot help.
 func InsufficientResources(req Resources, node *corev1.Node, load NodeLoad) (reasons []string, unresolvable bool) {
-	alloc := resourceAmounts(node.Status.Allocatable)
-	if load.Pods+1 > int(alloc[corev1.ResourcePods]) {
+	// Read from the node's list one resource at a time: this runs for
+	// every node at every placement, and a map of the list each time
+	// was most of what placing a pod allocated.
+	allocatable := func(name corev1.ResourceName) int64 { return resourceAmount(node.Status.Allocatable, name) }
+	if load.Pods+1 > int(allocatable(corev1.ResourcePods)) {
 		reasons = append(reasons, "Too many pods")
 	}
 	if len(req) == 0 {
@@ -121,9 +136,10 @@ func InsufficientResources(req Resources, node *corev1.Node, load NodeLoad) (rea
 		if want <= 0 {
 			return
 		}
-		if want > alloc[name]-load.Requested[name] {
+		alloc := allocatable(name)
+		if want > alloc-load.Requested[name] {
 			reasons = append(reasons, "Insufficient "+string(name))
-			if want > alloc[name] {
+			if want > alloc {
 				unresolvable = true
 			}
 		}

@@ -1,7 +1,9 @@
 package model
 
 import (
+	"fmt"
 	"maps"
+	"math/rand/v2"
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
@@ -137,5 +139,40 @@ func TestDecidePlacementCountsRequests(t *testing.T) {
 		"preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling."
 	if got.Message != want {
 		t.Fatalf("a pod larger than any node: got %s\nwant %s", got.Message, want)
+	}
+}
+
+// TestPlacePodAgreesWithDecidePlacement: the scheduler's PlacePod picks
+// the node, rule and message DecidePlacementWithLoad does, on nodes of
+// random load (ties included), with and without a virtual node and an
+// ECI pod.
+func TestPlacePodAgreesWithDecidePlacement(t *testing.T) {
+	t.Parallel()
+	rng := rand.New(rand.NewPCG(11, 29))
+	for i := range 500 {
+		var nodes []corev1.Node
+		for j := range 1 + rng.IntN(6) {
+			nodes = append(nodes, *NewNode(fmt.Sprintf("node-%d", rng.IntN(4)*10+j)))
+		}
+		if rng.IntN(2) == 0 {
+			nodes = append(nodes, *NewVirtualNode("cn-beijing", "i"))
+		}
+		pods := map[string]int{}
+		requested := map[string]Resources{}
+		for _, n := range nodes {
+			pods[n.Name] = rng.IntN(3) * 55
+			requested[n.Name] = Resources{"cpu": int64(rng.IntN(5) * 1000)}
+		}
+		pod := newTestPod("d", "p")
+		pod.Spec.Containers[0].Resources = requests("cpu", fmt.Sprint(rng.IntN(3)))
+		if rng.IntN(3) == 0 {
+			pod.Spec.NodeSelector = map[string]string{NodeLabelType: NodeTypeVirtualKubelet}
+			pod.Spec.Tolerations = append(pod.Spec.Tolerations, corev1.Toleration{Operator: corev1.TolerationOpExists})
+		}
+		want := DecidePlacementWithLoad(pod, nodes, pods, requested)
+		got := PlacePod(pod, nodes, pods, requested)
+		if got.Node != want.Node || got.Scheduled != want.Scheduled || got.Rule != want.Rule || got.Message != want.Message {
+			t.Fatalf("case %d: PlacePod %+v, DecidePlacementWithLoad %+v", i, got, want)
+		}
 	}
 }
