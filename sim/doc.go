@@ -107,8 +107,10 @@
 //     gets the current template, not the one of the older revision;
 //   - authentication, authorization, quotas and rate limits.
 //
-// The fake clientsets record every request in their action log, as
-// client-go's fakes do; Advance clears those logs so that a long
-// simulation does not keep every request alive. Their Tracker method
+// The fake clientsets Client returns record every request in their
+// action log, as client-go's fakes do; Advance clears those logs so that
+// a long simulation does not keep every request alive. The mesh
+// instance's own clients (meshClient, direct.go) record none of its
+// namespace requests. Their Tracker method
 // returns an unused tracker: the objects live in the simulator's own.
 package sim
