@@ -16,22 +16,33 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/kubernetes"
+
+	"github.com/meshtwin/meshtwin/model"
 )
 
 // settlePoll is how often Advance looks whether the clusters settled.
 const settlePoll = 50 * time.Millisecond
 
 // realKubeletWait is how much of an advance passes in full on clusters
-// with real kubelets (kind): a running container ends in its own time
+// with real kubelets (kind) while a pod runs a container that may end
+// on its own (containersMayEnd): such a container ends in its own time
 // (a Job's "sleep 5"), which no object's state announces, so settling
 // cannot tell the advance to stop early before it.
 const realKubeletWait = 45 * time.Second
 
+// realKubeletQuiet is how long clusters with real kubelets must stay
+// settled before an advance returns: what the kubelet and the twin's
+// insight recorder write about a change (a "Started container" event, a
+// NoNetwork insight) lands just after the pod's status that shows it.
+const realKubeletQuiet = time.Second
+
 // Advance lets d of wall-clock time pass, or less: it returns as soon as
 // every reachable cluster has settled (no pod pending or changing, the
-// controllers caught up with their objects), on real kubelets not before
-// min(d, 45s) has passed. Pushes a cluster has not
-// taken yet are retried first, as the in-memory backend does.
+// controllers caught up with their objects), on real kubelets once they
+// stayed settled for a second, and not before min(d, 45s) has passed
+// while a pod runs a container that may end on its own. Pushes a
+// cluster has not taken yet are retried first, as the in-memory backend
+// does.
 func (b *Backend) Advance(ctx context.Context, d time.Duration) error {
 	if d < 0 {
 		return fmt.Errorf("advance: the clock cannot go back (%s)", d)
@@ -58,15 +69,29 @@ func (b *Backend) Advance(ctx context.Context, d time.Duration) error {
 		// A push that fails again is recorded and stays owed.
 		_ = m.inst.RetryPushes(ctx)
 	}
+	quiet := time.Duration(0)
+	if minWait > 0 {
+		quiet = min(d, realKubeletQuiet)
+	}
 	start := time.Now()
 	deadline := start.Add(d)
+	var settledSince time.Time
 	for {
-		settled, err := allSettled(ctx, clients)
+		settled, mayEnd, err := allSettled(ctx, clients)
 		if err != nil {
 			return fmt.Errorf("advance: %w", err)
 		}
-		if settled && time.Since(start) >= minWait {
+		if !settled || mayEnd {
+			settledSince = time.Time{}
+		} else if settledSince.IsZero() {
+			settledSince = time.Now()
+		}
+		if !settledSince.IsZero() && time.Since(settledSince) >= quiet {
 			b.fleet.times.since("advance (settled)", start)
+			return nil
+		}
+		if settled && mayEnd && time.Since(start) >= minWait {
+			b.fleet.times.since("advance (settled, a container may still end)", start)
 			return nil
 		}
 		if !time.Now().Before(deadline) {
@@ -82,14 +107,17 @@ func (b *Backend) Advance(ctx context.Context, d time.Duration) error {
 	}
 }
 
-func allSettled(ctx context.Context, clients []kubernetes.Interface) (bool, error) {
+// allSettled reports whether every cluster settled, and whether a pod
+// of one of them runs a container that may end on its own.
+func allSettled(ctx context.Context, clients []kubernetes.Interface) (ok, mayEnd bool, err error) {
 	for _, c := range clients {
-		ok, err := settled(ctx, c)
+		ok, end, err := settled(ctx, c)
 		if err != nil || !ok {
-			return false, err
+			return false, false, err
 		}
+		mayEnd = mayEnd || end
 	}
-	return true, nil
+	return true, mayEnd, nil
 }
 
 // settled reports whether a cluster has nothing left to do: no
@@ -97,94 +125,96 @@ func allSettled(ctx context.Context, clients []kubernetes.Interface) (bool, erro
 // removed each deleted one, as it does within seconds on a real
 // cluster); every pod is running and ready, finished, or unschedulable;
 // no pod is being deleted; every controller has seen its object's last
-// change and made the pods it wants.
-func settled(ctx context.Context, c kubernetes.Interface) (bool, error) {
+// change and made the pods it wants. mayEnd says whether a pod runs a
+// container that may end on its own (containersMayEnd).
+func settled(ctx context.Context, c kubernetes.Interface) (ok, mayEnd bool, err error) {
 	all := metav1.ListOptions{}
 	nss, err := c.CoreV1().Namespaces().List(ctx, all)
 	if err != nil {
-		return false, err
+		return false, false, err
 	}
 	for _, ns := range nss.Items {
 		if ns.Status.Phase == corev1.NamespaceTerminating {
-			return false, nil
+			return false, false, nil
 		}
 	}
 	nodes, err := c.CoreV1().Nodes().List(ctx, all)
 	if err != nil {
-		return false, err
+		return false, false, err
 	}
 	for i := range nodes.Items {
 		if !nodeReady(&nodes.Items[i]) {
-			return false, nil
+			return false, false, nil
 		}
 	}
 	pods, err := c.CoreV1().Pods("").List(ctx, all)
 	if err != nil {
-		return false, err
+		return false, false, err
 	}
 	byOwner := map[types.UID][]*corev1.Pod{}
 	for i := range pods.Items {
 		p := &pods.Items[i]
 		if !podSettled(p) {
-			return false, nil
+			return false, false, nil
 		}
+		mayEnd = mayEnd || containersMayEnd(p)
 		if ref := metav1.GetControllerOf(p); ref != nil {
 			byOwner[ref.UID] = append(byOwner[ref.UID], p)
 		}
 	}
 	deps, err := c.AppsV1().Deployments("").List(ctx, all)
 	if err != nil {
-		return false, err
+		return false, false, err
 	}
 	for i := range deps.Items {
 		if !deploymentSettled(&deps.Items[i]) {
-			return false, nil
+			return false, false, nil
 		}
 	}
 	rss, err := c.AppsV1().ReplicaSets("").List(ctx, all)
 	if err != nil {
-		return false, err
+		return false, false, err
 	}
 	for _, rs := range rss.Items {
 		if rs.Status.ObservedGeneration < rs.Generation || rs.Status.Replicas != replicas(rs.Spec.Replicas) ||
 			len(byOwner[rs.UID]) != int(replicas(rs.Spec.Replicas)) {
-			return false, nil
+			return false, false, nil
 		}
 	}
 	sts, err := c.AppsV1().StatefulSets("").List(ctx, all)
 	if err != nil {
-		return false, err
+		return false, false, err
 	}
 	for i := range sts.Items {
 		if !statefulSetSettled(&sts.Items[i], byOwner[sts.Items[i].UID]) {
-			return false, nil
+			return false, false, nil
 		}
 	}
 	dss, err := c.AppsV1().DaemonSets("").List(ctx, all)
 	if err != nil {
-		return false, err
+		return false, false, err
 	}
 	for _, ds := range dss.Items {
 		st := ds.Status
 		if st.ObservedGeneration < ds.Generation || st.CurrentNumberScheduled != st.DesiredNumberScheduled || st.UpdatedNumberScheduled != st.DesiredNumberScheduled {
-			return false, nil
+			return false, false, nil
 		}
 	}
 	if ok, err := endpointSlicesSettled(ctx, c, pods.Items); err != nil || !ok {
-		return false, err
+		return false, false, err
 	}
 	jobs, err := c.BatchV1().Jobs("").List(ctx, all)
 	if err != nil {
-		return false, err
+		return false, false, err
 	}
 	for i := range jobs.Items {
 		if !jobSettled(&jobs.Items[i], byOwner[jobs.Items[i].UID]) {
-			return false, nil
+			return false, false, nil
 		}
 	}
 	cjs, err := c.BatchV1().CronJobs("").List(ctx, all)
 	if err != nil {
-		return false, err
+		return false, false, err
 	}
 	// The garbage collector caught up: no workload object or pod is
 	// left whose controlling owner is gone.
@@ -215,10 +245,10 @@ func settled(ctx context.Context, c kubernetes.Interface) (bool, error) {
 	}
 	for _, o := range owned {
 		if ref := metav1.GetControllerOfNoCopy(o); ref != nil && isWorkloadKind(ref.Kind) && !owners[ref.UID] {
-			return false, nil
+			return false, false, nil
 		}
 	}
-	return true, nil
+	return true, mayEnd, nil
 }
 
 // statefulSetSettled: the controller saw the last change and has every
@@ -385,7 +415,27 @@ func onlyFinishedContainersUnready(p *corev1.Pod) bool {
 		}
 		finished++
 	}
-	return finished > 0
+	// Every regular container ended for good: the kubelet stops the
+	// pod's native sidecars and the pod completes (a Job's pod under a
+	// native istio-proxy, B32); a traditional istio-proxy is a regular
+	// container and runs on.
+	return finished > 0 && finished < len(p.Status.ContainerStatuses)
+}
+
+// containersMayEnd: a Running pod whose containers are not restarted
+// (restartPolicy Never or OnFailure, a Job's) runs a container that may
+// end on its own, as a Job's "sleep 5" does; istio-proxy, which runs
+// until it is stopped, does not count.
+func containersMayEnd(p *corev1.Pod) bool {
+	if p.Spec.RestartPolicy == corev1.RestartPolicyAlways || p.Status.Phase != corev1.PodRunning {
+		return false
+	}
+	for _, cs := range p.Status.ContainerStatuses {
+		if cs.Name != model.ProxyContainerName && cs.State.Running != nil {
+			return true
+		}
+	}
+	return false
 }
 
 func podCondition(p *corev1.Pod, t corev1.PodConditionType) corev1.ConditionStatus {

@@ -35,6 +35,7 @@ func TestPodSettledRunningPodWithFinishedContainers(t *testing.T) {
 		{"Always: the kubelet restarts it", running(corev1.RestartPolicyAlways, exited(0), proxy), false},
 		{"a container still starting", running(corev1.RestartPolicyNever, exited(0), starting), false},
 		{"no container status yet", running(corev1.RestartPolicyNever), false},
+		{"a Job's main container exited under a native sidecar: the kubelet stops the sidecar, the pod completes", running(corev1.RestartPolicyNever, exited(0)), false},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -42,4 +43,21 @@ func TestPodSettledRunningPodWithFinishedContainers(t *testing.T) {
 			assert.Equal(t, tc.want, podSettled(tc.pod))
 		})
 	}
+}
+
+func TestContainersMayEnd(t *testing.T) {
+	t.Parallel()
+	pod := func(policy corev1.RestartPolicy, phase corev1.PodPhase, statuses ...corev1.ContainerStatus) *corev1.Pod {
+		return &corev1.Pod{Spec: corev1.PodSpec{RestartPolicy: policy}, Status: corev1.PodStatus{Phase: phase, ContainerStatuses: statuses}}
+	}
+	running := corev1.ContainerState{Running: &corev1.ContainerStateRunning{}}
+	exited := corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{}}
+	main := corev1.ContainerStatus{Name: "pi", State: running}
+	proxy := corev1.ContainerStatus{Name: "istio-proxy", State: running}
+	assert.True(t, containersMayEnd(pod(corev1.RestartPolicyNever, corev1.PodRunning, main, proxy)), "a Job's main container runs")
+	assert.True(t, containersMayEnd(pod(corev1.RestartPolicyOnFailure, corev1.PodRunning, main)))
+	assert.False(t, containersMayEnd(pod(corev1.RestartPolicyNever, corev1.PodRunning, corev1.ContainerStatus{Name: "pi", State: exited}, proxy)),
+		"only a traditional istio-proxy runs on: it ends when stopped")
+	assert.False(t, containersMayEnd(pod(corev1.RestartPolicyAlways, corev1.PodRunning, main)), "restarted: a server")
+	assert.False(t, containersMayEnd(pod(corev1.RestartPolicyNever, corev1.PodSucceeded, corev1.ContainerStatus{Name: "pi", State: exited})))
 }
