@@ -94,7 +94,7 @@ func tagFilter() string {
 func backendTags() []steps.BackendTag {
 	return []steps.BackendTag{
 		{Tag: "@virtual-clock", Backends: []string{"local", "kind"},
-			Reason: "exact times of the virtual clock (AGE columns, events at 5s and 8s): real time passes otherwise"},
+			Reason: "exact times of the virtual clock (AGE columns, events at 5s and 8s) or a pod's state at an exact moment of the twin's lifecycle timing (Init:0/2 at 0s, READY 1/2 at 8s): real time passes otherwise, and a real kubelet reports at its own pace"},
 		{Tag: "@apiserver-before-1.35", Backends: []string{"local", "kind"},
 			Reason: "the outcome is an older API server's validation: from 1.35 (container restart rules, beta) a 1.37 API server (the local plane's, the kind node image's) accepts restartPolicy on a regular container"},
 		{Tag: "@kubelet", Backends: []string{"local"},

@@ -31,7 +31,7 @@ Feature: kubectl as users type it: what the API server and the cluster's control
       """
       service/web created
       NAME   TYPE        CLUSTER-IP   EXTERNAL-IP   PORT(S)   AGE
-      web    ClusterIP   172.21.*     <none>        80/TCP    0s
+      web    ClusterIP   172.21.*     <none>        80/TCP    *
       """
     When I run "kubectl get svc web -n demo -o jsonpath='{.spec.type} {.spec.ports[0].protocol} {.spec.ports[0].targetPort} {.spec.sessionAffinity} {.spec.ipFamilyPolicy}'"
     Then the output is:

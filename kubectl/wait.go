@@ -212,7 +212,11 @@ func (k *kubectlRun) wait(args []string) error {
 			c := s.res.client(cs, m.GetNamespace())
 			name := m.GetName()
 			for _, w := range conds {
-				for waited := time.Duration(0); ; waited += time.Second {
+				// The timeout is the host's time, as kubectl's is the
+				// wall clock's: on a backend with real nodes an
+				// advance of a second takes longer than one.
+				start := k.host.Now()
+				for {
 					done := false
 					if w.delete {
 						_, err := c.Get(k.ctx, name)
@@ -232,7 +236,7 @@ func (k *kubectlRun) wait(args []string) error {
 					if limit == 0 {
 						return fmt.Errorf("condition not met for %s/%s", s.res.plural, name)
 					}
-					if waited >= limit {
+					if k.host.Now().Sub(start) >= limit {
 						return fmt.Errorf("timed out waiting for the condition on %s/%s", s.res.plural, name)
 					}
 					if err := k.host.Advance(k.ctx, time.Second); err != nil {

@@ -346,6 +346,28 @@ func untoleratedTaintReason(node *corev1.Node, t corev1.Taint) string {
 	return "node(s) had untolerated taint(s)"
 }
 
+// KubeletNamesContainers says whether the kubelet of node names the
+// container in the messages of its Created and Started events: up to
+// 1.34 it does ("Created container web", kuberuntime_container.go at
+// v1.30.0), from 1.35 it does not, the event's fieldPath naming it
+// ("Container created", "Container started":
+// kubernetes/kubernetes#134043; kuberuntime_container.go at v1.37.2,
+// as kind's 1.37 kubelets record them). A node whose version cannot be
+// read is taken as the newest modelled.
+func KubeletNamesContainers(node *corev1.Node) bool {
+	v, ok := nodeKubeVersion(node)
+	return ok && !v.AtLeast(1, 35)
+}
+
+// ContainerEventMessages are the messages of the kubelet's Created and
+// Started events for container name (KubeletNamesContainers).
+func ContainerEventMessages(named bool, name string) (created, started string) {
+	if named {
+		return "Created container " + name, "Started container " + name
+	}
+	return "Container created", "Container started"
+}
+
 // nodeKubeVersion reads the minor release from a node's kubelet version
 // ("v1.30.1-aliyun.1", "v1.30.0-vk-v2.11.0").
 func nodeKubeVersion(node *corev1.Node) (KubeVersion, bool) {

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
 	corev1 "k8s.io/api/core/v1"
 )
 
@@ -229,4 +230,20 @@ func TestUntoleratedTaintReasonByVersion(t *testing.T) {
 			t.Errorf("kubelet %q: NodeRejects = %q, want %q", tc.kubelet, got, tc.want)
 		}
 	}
+}
+
+func TestKubeletNamesContainersUpTo134(t *testing.T) {
+	t.Parallel()
+	node := func(v string) *corev1.Node {
+		return &corev1.Node{Status: corev1.NodeStatus{NodeInfo: corev1.NodeSystemInfo{KubeletVersion: v}}}
+	}
+	assert.True(t, KubeletNamesContainers(node("v1.30.1-aliyun.1")))
+	assert.True(t, KubeletNamesContainers(node("v1.34.0")))
+	assert.False(t, KubeletNamesContainers(node("v1.35.0")))
+	assert.False(t, KubeletNamesContainers(node("v1.37.2")), "kind's kubelets")
+	assert.False(t, KubeletNamesContainers(node("")), "unknown: the newest")
+	created, started := ContainerEventMessages(true, "web")
+	assert.Equal(t, []string{"Created container web", "Started container web"}, []string{created, started})
+	created, started = ContainerEventMessages(false, "web")
+	assert.Equal(t, []string{"Container created", "Container started"}, []string{created, started})
 }

@@ -104,11 +104,11 @@ func (p *podPlan) planInitContainers(inits []corev1.Container, t Timing, f podFa
 			if c.Name == ProxyContainerName {
 				readyAfter = t.ProxyReady
 			}
-			cp.ready = cp.start + readyAfter
 			cp.started = cp.start
 			if c.StartupProbe != nil {
-				cp.started = cp.ready
+				cp.started = cp.start + readyAfter
 			}
+			cp.ready = readyAt(c, cp.start, cp.started, readyAfter)
 			cursor = cp.started
 		} else {
 			cp.started = cp.start
@@ -140,13 +140,13 @@ func (p *podPlan) planContainers(ctrs []corev1.Container, t Timing, f podFacts) 
 	for _, c := range ctrs {
 		cp := ctrPlan{name: c.Name, image: c.Image, start: base, end: never}
 		if c.Name == ProxyContainerName {
-			cp.ready = base + t.ProxyReady
+			cp.ready = readyAt(c, cp.start, cp.start, t.ProxyReady)
 		} else {
 			if proxyReady >= 0 {
 				// postStart of istio-proxy holds the next containers.
 				cp.start = proxyReady + t.ContainerStart
 			}
-			cp.ready = cp.start + t.AppReady
+			cp.ready = readyAt(c, cp.start, cp.start, t.AppReady)
 			if f.isJob {
 				cp.end = cp.start + t.JobRun
 			}
@@ -154,6 +154,20 @@ func (p *podPlan) planContainers(ctrs []corev1.Container, t Timing, f podFacts) 
 		cp.started = cp.start
 		p.ctrs = append(p.ctrs, cp)
 	}
+}
+
+// readyAt is when a container that starts at start and counts as
+// started at started turns ready, as the kubelet's prober decides: a
+// container without a readiness probe is ready as soon as it has
+// started; one with a probe once the probe first succeeds, not before
+// its initialDelaySeconds nor before the app inside is up (warmUp after
+// the start).
+func readyAt(c corev1.Container, start, started, warmUp time.Duration) time.Duration {
+	if c.ReadinessProbe == nil {
+		return started
+	}
+	delay := time.Duration(c.ReadinessProbe.InitialDelaySeconds) * time.Second
+	return max(start+max(warmUp, delay), started)
 }
 
 // proxy is the plan of the istio-proxy container (traditional mode), or

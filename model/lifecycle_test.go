@@ -49,8 +49,21 @@ func TestPodStatusAtTimeline(t *testing.T) {
 		{
 			name: "plain pod", want: []columnsAt{
 				{0, "0/1", "ContainerCreating", corev1.PodPending, nil},
+				// No readiness probe: ready as soon as it runs, as
+				// the kubelet's prober decides (seen on kind, 1.37).
+				{2 * s, "1/1", "Running", corev1.PodRunning, nil},
+			},
+		},
+		{
+			name: "plain pod with a readiness probe", opts: []podOpt{withReadiness(0)}, want: []columnsAt{
 				{2 * s, "0/1", "Running", corev1.PodRunning, nil},
 				{3 * s, "1/1", "Running", corev1.PodRunning, nil},
+			},
+		},
+		{
+			name: "a readiness probe's initial delay", opts: []podOpt{withReadiness(30)}, want: []columnsAt{
+				{31 * s, "0/1", "Running", corev1.PodRunning, nil},
+				{32 * s, "1/1", "Running", corev1.PodRunning, nil},
 			},
 		},
 		{
@@ -63,8 +76,7 @@ func TestPodStatusAtTimeline(t *testing.T) {
 			name: "traditional", mode: ModeTraditional, want: []columnsAt{
 				{0, "0/2", "Init:0/1", corev1.PodPending, nil},
 				{3 * s, "0/2", "PodInitializing", corev1.PodPending, nil},
-				{5 * s, "0/2", "Running", corev1.PodRunning, []string{NoteNoNetwork}},
-				{6 * s, "1/2", "Running", corev1.PodRunning, []string{NoteNoNetwork}},
+				{5 * s, "1/2", "Running", corev1.PodRunning, []string{NoteNoNetwork}},
 				{8 * s, "2/2", "Running", corev1.PodRunning, []string{NoteNoNetwork}},
 			},
 		},
@@ -79,8 +91,7 @@ func TestPodStatusAtTimeline(t *testing.T) {
 			name: "traditional hold", mode: ModeTraditional, opts: []podOpt{hold}, want: []columnsAt{
 				{5 * s, "0/2", "PodInitializing", corev1.PodRunning, nil},
 				{8 * s, "1/2", "PodInitializing", corev1.PodRunning, nil},
-				{10 * s, "1/2", "Running", corev1.PodRunning, nil},
-				{11 * s, "2/2", "Running", corev1.PodRunning, nil},
+				{10 * s, "2/2", "Running", corev1.PodRunning, nil},
 			},
 		},
 		{
@@ -95,8 +106,7 @@ func TestPodStatusAtTimeline(t *testing.T) {
 				{0, "0/2", "Init:0/2", corev1.PodPending, nil},
 				{5 * s, "0/2", "Init:1/2", corev1.PodPending, nil},
 				{8 * s, "1/2", "PodInitializing", corev1.PodPending, nil},
-				{10 * s, "1/2", "Running", corev1.PodRunning, nil},
-				{11 * s, "2/2", "Running", corev1.PodRunning, nil},
+				{10 * s, "2/2", "Running", corev1.PodRunning, nil},
 			},
 		},
 		{
@@ -390,5 +400,16 @@ func TestNextPodStatusChange(t *testing.T) {
 				t.Fatal("the status never changed")
 			}
 		})
+	}
+}
+
+// withReadiness gives the pod's first container a readiness probe with
+// the initial delay in seconds.
+func withReadiness(delay int32) podOpt {
+	return func(p *corev1.Pod) {
+		p.Spec.Containers[0].ReadinessProbe = &corev1.Probe{
+			ProbeHandler:        corev1.ProbeHandler{Exec: &corev1.ExecAction{Command: []string{"true"}}},
+			InitialDelaySeconds: delay,
+		}
 	}
 }

@@ -62,6 +62,9 @@ type workItem struct {
 type nodeInfo struct {
 	ip      string
 	virtual bool
+	// namesContainers: its kubelet's events name the container
+	// (model.KubeletNamesContainers).
+	namesContainers bool
 }
 
 // cluster is one data-plane cluster: its API server (tracker +
@@ -358,7 +361,8 @@ func (c *cluster) nodesChanged() {
 	for _, obj := range items {
 		n := obj.(*corev1.Node)
 		c.nodes = append(c.nodes, *n)
-		info := nodeInfo{virtual: n.Labels[model.NodeLabelType] == model.NodeTypeVirtualKubelet}
+		info := nodeInfo{virtual: n.Labels[model.NodeLabelType] == model.NodeTypeVirtualKubelet,
+			namesContainers: model.KubeletNamesContainers(n)}
 		for _, a := range n.Status.Addresses {
 			if a.Type == corev1.NodeInternalIP {
 				info.ip = a.Address

@@ -143,7 +143,7 @@ func (c *cluster) containerEvents(pod *corev1.Pod, old, next *corev1.PodStatus, 
 			if o != nil && containerStarted(o) && n.RestartCount <= o.RestartCount {
 				continue
 			}
-			txt := c.kubeletTexts.of(field, ctr.Name, ctr.Image)
+			txt := c.kubeletTexts.of(c.nodeInfo[st.node].namesContainers, field, ctr.Name, ctr.Image)
 			ref := podRef(pod, txt.fieldPath)
 			c.recordEvent(ref, corev1.EventTypeNormal, "Pulled", txt.pulled, "kubelet", st.node)
 			c.recordEvent(ref, corev1.EventTypeNormal, "Created", txt.created, "kubelet", st.node)
@@ -158,25 +158,29 @@ func (c *cluster) containerEvents(pod *corev1.Pod, old, next *corev1.PodStatus, 
 // container as the kubelet reports it starting.
 type containerTexts struct{ fieldPath, pulled, created, started string }
 
-type containerTextKey struct{ field, name, image string }
+type containerTextKey struct {
+	field, name, image string
+	named              bool
+}
 
 // kubeletTexts keeps one copy of each container's texts: the pods of a
 // template have the same containers, and their events the same texts.
 type kubeletTexts map[containerTextKey]*containerTexts
 
-func (k *kubeletTexts) of(field, name, image string) *containerTexts {
-	key := containerTextKey{field: field, name: name, image: image}
+func (k *kubeletTexts) of(named bool, field, name, image string) *containerTexts {
+	key := containerTextKey{field: field, name: name, image: image, named: named}
 	if t := (*k)[key]; t != nil {
 		return t
 	}
 	if *k == nil {
 		*k = kubeletTexts{}
 	}
+	created, started := model.ContainerEventMessages(named, name)
 	t := &containerTexts{
 		fieldPath: fmt.Sprintf("%s{%s}", field, name),
 		pulled:    fmt.Sprintf("Container image %q already present on machine", image),
-		created:   "Created container " + name,
-		started:   "Started container " + name,
+		created:   created,
+		started:   started,
 	}
 	(*k)[key] = t
 	return t

@@ -21,8 +21,10 @@ func traditionalPod(statuses ...corev1.ContainerStatus) *corev1.Pod {
 	return &corev1.Pod{
 		ObjectMeta: metav1.ObjectMeta{Name: "web", Namespace: "default", UID: "u1"},
 		Spec: corev1.PodSpec{
-			NodeName:   "n1",
-			Containers: []corev1.Container{{Name: "web", Image: "nginx"}, {Name: model.ProxyContainerName, Image: "proxyv2"}},
+			NodeName: "n1",
+			// istio-proxy with the readiness probe injection gives it.
+			Containers: []corev1.Container{{Name: "web", Image: "nginx"}, {Name: model.ProxyContainerName, Image: "proxyv2",
+				ReadinessProbe: &corev1.Probe{ProbeHandler: corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{Path: "/healthz/ready"}}}}},
 		},
 		Status: corev1.PodStatus{Phase: corev1.PodRunning, ContainerStatuses: statuses},
 	}
