@@ -128,11 +128,7 @@ type e2e struct {
 }
 
 func runE2E(ctx context.Context, w, progress io.Writer, n, seed int, knownPath string) (int, error) {
-	known, err := readKnown(knownPath)
-	if err != nil {
-		return 0, err
-	}
-	u, err := newUpstream()
+	known, u, err := openRun(knownPath)
 	if err != nil {
 		return 0, err
 	}

@@ -120,11 +120,7 @@ func caseClasses(diffs []difference) []string {
 }
 
 func run(w io.Writer, n, seed int, knownPath string, shrinkTime time.Duration) (int, error) {
-	known, err := readKnown(knownPath)
-	if err != nil {
-		return 0, err
-	}
-	u, err := newUpstream()
+	known, u, err := openRun(knownPath)
 	if err != nil {
 		return 0, err
 	}
@@ -238,6 +234,20 @@ func indent(s string) string {
 		b.WriteString("  " + l + "\n")
 	}
 	return b.String()
+}
+
+// openRun reads the open divergence classes and loads upstream's
+// injector: what both tiers start with. The caller closes the upstream.
+func openRun(knownPath string) (map[string]bool, *upstream, error) {
+	known, err := readKnown(knownPath)
+	if err != nil {
+		return nil, nil, err
+	}
+	u, err := newUpstream()
+	if err != nil {
+		return nil, nil, err
+	}
+	return known, u, nil
 }
 
 // readKnown reads the open divergence classes: one a line, # comments.
