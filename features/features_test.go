@@ -131,6 +131,11 @@ func TestFeatures(t *testing.T) {
 	if err := parity.Write(os.Stdout); err != nil {
 		t.Error(err)
 	}
+	// Last, so that the tail of a long log (CI keeps 150 lines) names what
+	// failed and why.
+	if err := parity.WriteFailures(os.Stdout, 15); err != nil {
+		t.Error(err)
+	}
 }
 
 // runFeatures runs every feature on one backend. On sim, the reference,

@@ -2,11 +2,13 @@ package steps
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -103,6 +105,16 @@ type Parity struct {
 	backends []string
 	names    []string
 	cells    map[string]map[string]parityCell
+	failures []Failure
+}
+
+// Failure is one failed run of a scenario: where it is and what its
+// failing step said.
+type Failure struct {
+	Backend  string
+	Scenario string
+	Where    string // "namespaces.feature:40", or the file alone when the line is not found
+	Err      string
 }
 
 type parityCell struct {
@@ -116,11 +128,11 @@ func NewParity() *Parity { return &Parity{cells: map[string]map[string]parityCel
 // Register records the outcome of every scenario sc runs on backend.
 func (p *Parity) Register(sc *godog.ScenarioContext, backend string) {
 	sc.After(func(ctx context.Context, scn *godog.Scenario, err error) (context.Context, error) {
-		o := Passed
 		if err != nil {
-			o = Failed
+			p.RecordFailure(Failure{Backend: backend, Scenario: scn.Name, Where: scenarioPlace(scn.Uri, scn.Name), Err: err.Error()})
+			return ctx, nil
 		}
-		p.Record(backend, scn.Name, o, "")
+		p.Record(backend, scn.Name, Passed, "")
 		return ctx, nil
 	})
 }
@@ -143,6 +155,97 @@ func (p *Parity) Record(backend, scenario string, o Outcome, reason string) {
 		return
 	}
 	row[backend] = parityCell{outcome: o, reason: reason}
+}
+
+// RecordFailure records a failed scenario, kept with its error for
+// WriteFailures.
+func (p *Parity) RecordFailure(f Failure) {
+	p.Record(f.Backend, f.Scenario, Failed, "")
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.failures = append(p.failures, f)
+}
+
+// WriteFailures prints each recorded failure, sorted by backend, place
+// and scenario: a line "backend  place  scenario", then the error, each
+// line indented and at most maxLines of it. Nothing when none failed. It
+// is meant to be printed last, so that a log's tail shows it.
+func (p *Parity) WriteFailures(w io.Writer, maxLines int) error {
+	p.mu.Lock()
+	fs := slices.Clone(p.failures)
+	p.mu.Unlock()
+	if len(fs) == 0 {
+		return nil
+	}
+	slices.SortFunc(fs, func(a, b Failure) int {
+		return cmp.Or(cmp.Compare(a.Backend, b.Backend), cmp.Compare(a.Where, b.Where), cmp.Compare(a.Scenario, b.Scenario))
+	})
+	if _, err := fmt.Fprintf(w, "\nFailed scenarios (%d; rerun one with MESHTWIN_BACKEND=<backend> MESHTWIN_PATHS=<place>):\n", len(fs)); err != nil {
+		return err
+	}
+	for _, f := range fs {
+		if _, err := fmt.Fprintf(w, "%s  %s  %s\n", f.Backend, f.Where, f.Scenario); err != nil {
+			return err
+		}
+		lines := strings.Split(strings.TrimRight(f.Err, "\n"), "\n")
+		if len(lines) > maxLines {
+			lines = append(lines[:maxLines], fmt.Sprintf("... (%d more lines)", len(lines)-maxLines))
+		}
+		for _, l := range lines {
+			if _, err := fmt.Fprintf(w, "    %s\n", l); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// scenarioPlace is "file:line" of the scenario called name in the feature
+// file at uri: the line of its "Scenario:" (or "Example:") keyword, or of
+// the outline whose name, placeholders and all, matches. Where the file
+// cannot be read or no line matches, it is the file alone.
+func scenarioPlace(uri, name string) string {
+	data, err := os.ReadFile(uri)
+	if err != nil {
+		return uri
+	}
+	outline := 0
+	for i, line := range strings.Split(string(data), "\n") {
+		kw, title, ok := strings.Cut(strings.TrimSpace(line), ":")
+		if !ok {
+			continue
+		}
+		switch kw {
+		case "Scenario", "Example":
+			if strings.TrimSpace(title) == name {
+				return fmt.Sprintf("%s:%d", uri, i+1)
+			}
+		case "Scenario Outline", "Scenario Template":
+			if outlineMatches(strings.TrimSpace(title), name) && outline == 0 {
+				outline = i + 1
+			}
+		}
+	}
+	if outline != 0 {
+		return fmt.Sprintf("%s:%d", uri, outline)
+	}
+	return uri
+}
+
+// outlineMatches reports whether name can be the outline's title with its
+// <placeholders> filled in.
+func outlineMatches(title, name string) bool {
+	parts := strings.Split(title, "<")
+	pattern := "^" + regexp.QuoteMeta(parts[0])
+	for _, part := range parts[1:] {
+		_, rest, ok := strings.Cut(part, ">")
+		if !ok {
+			return title == name
+		}
+		pattern += ".*" + regexp.QuoteMeta(rest)
+	}
+	re, err := regexp.Compile(pattern + "$")
+	return err == nil && re.MatchString(name)
 }
 
 // Outcomes returns each scenario's outcome on backend.

@@ -79,3 +79,41 @@ func TestListScenariosReadsTheFeatures(t *testing.T) {
 		assert.NotEmpty(t, sc.Name)
 	}
 }
+
+func TestParityFailures(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	feature := filepath.Join(dir, "a.feature")
+	require.NoError(t, os.WriteFile(feature, []byte(`Feature: f
+  Scenario: plain one
+    Given x
+
+  Scenario Outline: outline for <who> at <n>
+    Given x
+    Examples:
+      | who | n |
+      | ann | 1 |
+`), 0o600))
+	p := steps.NewParity()
+	p.Record("sim", "plain one", steps.Passed, "")
+	var out strings.Builder
+	require.NoError(t, p.WriteFailures(&out, 3))
+	assert.Empty(t, out.String(), "nothing failed, nothing printed")
+
+	p.RecordFailure(steps.Failure{Backend: "local", Scenario: "plain one", Where: steps.ScenarioPlace(feature, "plain one"), Err: "step 2: want 1\ngot 2\nline 3\nline 4\nline 5"})
+	p.RecordFailure(steps.Failure{Backend: "kind", Scenario: "outline for ann at 1", Where: steps.ScenarioPlace(feature, "outline for ann at 1"), Err: "boom"})
+	require.NoError(t, p.WriteFailures(&out, 3))
+	assert.Equal(t, `
+Failed scenarios (2; rerun one with MESHTWIN_BACKEND=<backend> MESHTWIN_PATHS=<place>):
+kind  `+feature+`:5  outline for ann at 1
+    boom
+local  `+feature+`:2  plain one
+    step 2: want 1
+    got 2
+    line 3
+    ... (2 more lines)
+`, out.String())
+	assert.Equal(t, steps.Failed, p.Outcomes("local")["plain one"])
+	assert.Equal(t, "missing.feature", steps.ScenarioPlace("missing.feature", "x"), "an unreadable file: the file alone")
+	assert.Equal(t, feature, steps.ScenarioPlace(feature, "no such scenario"))
+}

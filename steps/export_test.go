@@ -1,0 +1,4 @@
+package steps
+
+// ScenarioPlace is scenarioPlace, for the tests.
+var ScenarioPlace = scenarioPlace
