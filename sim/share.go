@@ -24,7 +24,8 @@ type podSharer struct {
 // share replaces parts of pod, which is about to be stored, by equal
 // parts of the previous pod of its controller, and remembers pod for the
 // next one. Nothing that could be seen changes: only parts that are
-// reflect.DeepEqual are replaced.
+// reflect.DeepEqual are replaced (compared without reflection where
+// sim/equal.go can).
 func (s *podSharer) share(pod *corev1.Pod) {
 	owner := metav1.GetControllerOfNoCopy(pod)
 	if owner == nil {
@@ -34,14 +35,16 @@ func (s *podSharer) share(pod *corev1.Pod) {
 		s.last = map[types.UID]*corev1.Pod{}
 	}
 	if prev := s.last[owner.UID]; prev != nil {
-		shareValue(&pod.Labels, &prev.Labels)
-		shareValue(&pod.Annotations, &prev.Annotations)
-		shareValue(&pod.OwnerReferences, &prev.OwnerReferences)
+		shareIf(&pod.Labels, &prev.Labels, stringMapEqual)
+		shareIf(&pod.Annotations, &prev.Annotations, stringMapEqual)
+		shareIf(&pod.OwnerReferences, &prev.OwnerReferences, ownerReferencesEqual)
 		shareContainers(pod.Spec.InitContainers, prev.Spec.InitContainers)
 		shareContainers(pod.Spec.Containers, prev.Spec.Containers)
 		if len(pod.Spec.Volumes) == len(prev.Spec.Volumes) {
 			for i := range pod.Spec.Volumes {
-				shareValue(&pod.Spec.Volumes[i].VolumeSource, &prev.Spec.Volumes[i].VolumeSource)
+				if volumeSourceEqual(&pod.Spec.Volumes[i].VolumeSource, &prev.Spec.Volumes[i].VolumeSource) {
+					pod.Spec.Volumes[i].VolumeSource = prev.Spec.Volumes[i].VolumeSource
+				}
 			}
 		}
 		shareValue(&pod.Spec.Tolerations, &prev.Spec.Tolerations)
@@ -65,11 +68,11 @@ func shareContainers(ctrs, prev []corev1.Container) {
 			continue
 		}
 		mounts := c.VolumeMounts
-		shareValue(&mounts, &p.VolumeMounts)
+		shareIf(&mounts, &p.VolumeMounts, volumeMountsEqual)
 		// Compared with the mounts set aside: c is not stored yet, so
 		// it may be changed here.
 		c.VolumeMounts = p.VolumeMounts
-		equal := reflect.DeepEqual(c, p)
+		equal := containerEqual(c, p)
 		if equal {
 			*c = *p
 		}
@@ -88,6 +91,17 @@ func shareContainers(ctrs, prev []corev1.Container) {
 		shareValue(&c.Lifecycle, &p.Lifecycle)
 		c.VolumeMounts = mounts
 	}
+}
+
+// shareIf sets *dst to *prev when eq calls them equal.
+func shareIf[T any](dst, prev *T, eq func(a, b T) bool) {
+	if eq(*dst, *prev) {
+		*dst = *prev
+	}
+}
+
+func volumeMountsEqual(a, b []corev1.VolumeMount) bool {
+	return sliceEqualFunc(a, b, volumeMountEqual)
 }
 
 // shareValue sets *dst to *prev when they are deeply equal. Both are
