@@ -40,11 +40,12 @@ func (f Finding) String() string {
 	return s
 }
 
-// ClusterSnapshot is what Analyze reads of one data-plane cluster.
+// ClusterSnapshot is what Analyze reads of one data-plane cluster. The
+// pods may be a store's own (Analyze only reads them).
 type ClusterSnapshot struct {
 	Info       ClusterInfo
 	Namespaces []corev1.Namespace
-	Pods       []corev1.Pod
+	Pods       []*corev1.Pod
 }
 
 // AnalyzeInput is the whole mesh as Analyze reads it.
@@ -131,8 +132,7 @@ func (a *Analysis) AddCluster(c ClusterSnapshot) {
 	if !c.Info.VirtualNodeComponent {
 		a.out = append(a.out, inertECIFindings(c, cluster)...)
 	}
-	for i := range c.Pods {
-		pod := &c.Pods[i]
+	for _, pod := range c.Pods {
 		if pod.DeletionTimestamp != nil || IsInjected(pod) {
 			continue
 		}

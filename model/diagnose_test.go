@@ -222,7 +222,7 @@ func TestExplainPod(t *testing.T) {
 func TestAnalyze(t *testing.T) {
 	t.Parallel()
 	ns := func(name string, kv ...string) corev1.Namespace { return *testNamespace(name, kv...) }
-	injected := *mustInject(t, newTestPod("demo", "good", existing()), true)
+	injected := mustInject(t, newTestPod("demo", "good", existing()), true)
 	c1 := ClusterSnapshot{
 		Info: testCluster("1.30"),
 		Namespaces: []corev1.Namespace{
@@ -231,12 +231,12 @@ func TestAnalyze(t *testing.T) {
 			ns("both", LabelInjection, "enabled", LabelRevision, "canary"),
 			ns("off", LabelInjection, "disabled"),
 		},
-		Pods: []corev1.Pod{
-			*newTestPod("demo", "nginx", existing()),
+		Pods: []*corev1.Pod{
+			newTestPod("demo", "nginx", existing()),
 			injected,
-			*newTestPod("demo", "optout", existing(), withLabel(LabelSidecarInject, "false")),
-			*newTestPod("off", "x", existing()),
-			*newTestPod("kube-system", "coredns", existing()),
+			newTestPod("demo", "optout", existing(), withLabel(LabelSidecarInject, "false")),
+			newTestPod("off", "x", existing()),
+			newTestPod("kube-system", "coredns", existing()),
 		},
 	}
 	c2 := ClusterSnapshot{

@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/meshtwin/meshtwin/kubectl"
@@ -55,6 +56,19 @@ type Backend interface {
 	// cluster: a MutatingWebhookConfiguration of its name, called on pod
 	// CREATE in name order with the mesh's own.
 	InstallWebhook(ctx context.Context, cluster string, w model.Webhook) error
+}
+
+// PodViewer is a backend that can show a cluster's pods without copying
+// them: the simulator's stored pods, which it never modifies in place.
+// analyze reads pods this way when the backend can (a list deep-copies
+// every pod, which at a fleet's size costs more than the analysis), else
+// it lists them. A backend of real clusters does not implement it.
+type PodViewer interface {
+	// ViewPods calls fn with each pod of the cluster, of namespace or of
+	// every namespace when it is "", in the order a list returns them;
+	// it fails as a list of those pods would. fn must not modify a pod;
+	// it may keep one, which stays as it was when viewed.
+	ViewPods(ctx context.Context, cluster, namespace string, fn func(*corev1.Pod)) error
 }
 
 // Mesh is what the command layer needs of the mesh instance: the console's

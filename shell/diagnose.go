@@ -274,7 +274,8 @@ func upperFirst(s string) string {
 }
 
 // clusterSnapshot reads what Analyze needs of one cluster; namespace, when
-// set, keeps only that namespace and its pods.
+// set, keeps only that namespace and its pods. A backend that can show
+// its pods without copying them (PodViewer) is read that way.
 func clusterSnapshot(ctx context.Context, b Backend, cluster, namespace string) (model.ClusterSnapshot, error) {
 	info, err := b.ClusterInfo(cluster)
 	if err != nil {
@@ -294,6 +295,13 @@ func clusterSnapshot(ctx context.Context, b Backend, cluster, namespace string) 
 			snap.Namespaces = append(snap.Namespaces, ns)
 		}
 	}
+	if v, ok := b.(PodViewer); ok {
+		err := v.ViewPods(ctx, cluster, namespace, func(p *corev1.Pod) { snap.Pods = append(snap.Pods, p) })
+		if err != nil {
+			return snap, fmt.Errorf("cluster %s: list pods: %w", cluster, err)
+		}
+		return snap, nil
+	}
 	podNS := metav1.NamespaceAll
 	if namespace != "" {
 		podNS = namespace
@@ -302,6 +310,8 @@ func clusterSnapshot(ctx context.Context, b Backend, cluster, namespace string) 
 	if err != nil {
 		return snap, fmt.Errorf("cluster %s: list pods: %w", cluster, err)
 	}
-	snap.Pods = pods.Items
+	for i := range pods.Items {
+		snap.Pods = append(snap.Pods, &pods.Items[i])
+	}
 	return snap, nil
 }
