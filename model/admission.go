@@ -179,7 +179,12 @@ func admitInjection(req AdmissionRequest, revision string) (AdmissionResult, err
 	}
 	notes := map[string]string{AnnotationInjection: dec.Rule, AnnotationInjectionReason: oneLine(dec.Reason)}
 	if dec.Inject {
-		fresh := StripInjection(pod)
+		fresh := pod
+		if _, injected := pod.Annotations[AnnotationSidecarStatus]; injected {
+			// StripInjection of a pod without the annotation is a copy
+			// of it, and InjectPod copies what it is given.
+			fresh = StripInjection(pod)
+		}
 		if LeftAloneAsInjected(fresh, req.Mesh) {
 			// An istio-proxy the status annotation does not list (added by
 			// hand): the asm profile leaves the pod alone; the istio
