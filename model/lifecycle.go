@@ -399,11 +399,32 @@ func PodStatusAt(pod *corev1.Pod, scheduledAt time.Time, now time.Time, t Timing
 	if pod == nil {
 		return corev1.PodStatus{}, nil
 	}
+	return PlanLifecycle(pod, t, isJob).StatusAt(scheduledAt, now)
+}
+
+// Lifecycle is a pod's lifecycle laid out once, for a kubelet that looks
+// at the pod at many instants: StatusAt and NextChange answer what
+// PodStatusAt and NextPodStatusChange answer for the pod, timing and
+// isJob it was planned with, without planning again. It reads nothing of
+// the pod after PlanLifecycle: a pod whose spec or annotations change
+// needs a new one.
+type Lifecycle struct {
+	plan podPlan
+	qos  corev1.PodQOSClass
+}
+
+// PlanLifecycle lays out pod's lifecycle (see PodStatusAt).
+func PlanLifecycle(pod *corev1.Pod, t Timing, isJob bool) *Lifecycle {
+	return &Lifecycle{plan: planPod(pod, t, isJob), qos: QOSClass(pod)}
+}
+
+// StatusAt is PodStatusAt for the pod planned, scheduled at scheduledAt.
+func (l *Lifecycle) StatusAt(scheduledAt, now time.Time) (corev1.PodStatus, []LifecycleNote) {
 	e := now.Sub(scheduledAt)
 	if e < 0 {
 		e = 0
 	}
-	p := planPod(pod, t, isJob)
+	p := &l.plan
 
 	// Each condition's last transition is the latest breakpoint up to
 	// now at which its status changed: one pass over the breakpoints,
@@ -445,7 +466,7 @@ func PodStatusAt(pod *corev1.Pod, scheduledAt time.Time, now time.Time, t Timing
 			{Type: corev1.PodScheduled, Status: corev1.ConditionTrue, LastTransitionTime: sched},
 		},
 		StartTime: &sched,
-		QOSClass:  QOSClass(pod),
+		QOSClass:  l.qos,
 	}
 	if len(p.inits) > 0 {
 		status.InitContainerStatuses = make([]corev1.ContainerStatus, 0, len(p.inits))
@@ -482,8 +503,14 @@ func NextPodStatusChange(pod *corev1.Pod, scheduledAt time.Time, now time.Time, 
 	if pod == nil {
 		return time.Time{}, false
 	}
+	return PlanLifecycle(pod, t, isJob).NextChange(scheduledAt, now)
+}
+
+// NextChange is NextPodStatusChange for the pod planned, scheduled at
+// scheduledAt.
+func (l *Lifecycle) NextChange(scheduledAt, now time.Time) (time.Time, bool) {
 	e := max(now.Sub(scheduledAt), 0)
-	p := planPod(pod, t, isJob)
+	p := &l.plan
 	next := never
 	consider := func(x time.Duration) {
 		if x > e && x < next {

@@ -46,6 +46,11 @@ type podState struct {
 	wake      time.Time
 	wakeRV    string
 	wakeNodes int
+	// life is the pod's lifecycle as planned from its version lifeRV;
+	// the kubelet's own status updates keep it (they change only the
+	// status), any other update plans it again.
+	life   *model.Lifecycle
+	lifeRV string
 }
 
 type noteKey struct {

@@ -13,7 +13,7 @@ import (
 // kubeletStatus is the pod's status at now: the model's lifecycle plus
 // what the node knows (IPs, start time).
 func (c *cluster) kubeletStatus(pod *corev1.Pod, st *podState, now time.Time) (corev1.PodStatus, []model.LifecycleNote) {
-	status, notes := model.PodStatusAt(pod, st.scheduledAt, now, c.sim.timing, st.isJob)
+	status, notes := c.lifecycle(pod, st).StatusAt(st.scheduledAt, now)
 	if ip := c.nodeInfo[st.node].ip; status.HostIP == "" && ip != "" {
 		status.HostIP = ip
 		status.HostIPs = []corev1.HostIP{{IP: ip}}
@@ -38,6 +38,17 @@ func (c *cluster) kubeletStatus(pod *corev1.Pod, st *podState, now time.Time) (c
 		}}, status.Conditions...)
 	}
 	return status, notes
+}
+
+// lifecycle is the pod's lifecycle (model.PlanLifecycle), planned again
+// only when the pod is not the version it was planned from or one the
+// kubelet stored since (which changed its status only).
+func (c *cluster) lifecycle(pod *corev1.Pod, st *podState) *model.Lifecycle {
+	if st.life == nil || st.lifeRV != pod.ResourceVersion {
+		st.life = model.PlanLifecycle(pod, c.sim.timing, st.isJob)
+		st.lifeRV = pod.ResourceVersion
+	}
+	return st.life
 }
 
 // sandboxUp reports whether the pod's network exists: some container
@@ -85,6 +96,9 @@ func (c *cluster) syncPod(key podKey, now time.Time) {
 		if _, err := c.tracker.put(gvrPods, next, storeUpdate); err != nil {
 			return
 		}
+		if st.lifeRV == pod.ResourceVersion {
+			st.lifeRV = next.ResourceVersion // the same spec
+		}
 		c.containerEvents(next, &pod.Status, &next.Status, st)
 		c.noteEvents(next, st, notes, now)
 		c.afterPodStatus(key, pod, next, st)
@@ -97,7 +111,7 @@ func (c *cluster) syncPod(key podKey, now time.Time) {
 	}
 	// Nothing changes before the next instant of the pod's plan; with
 	// none to come, the pod has settled and leaves the work list.
-	wake, changes := model.NextPodStatusChange(pod, st.scheduledAt, now, c.sim.timing, st.isJob)
+	wake, changes := c.lifecycle(pod, st).NextChange(st.scheduledAt, now)
 	if !changes {
 		c.active.remove(key)
 		return
