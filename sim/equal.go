@@ -142,10 +142,70 @@ func volumeSourceEqual(a, b *corev1.VolumeSource) bool {
 	x, y := *a, *b
 	x.EmptyDir, y.EmptyDir = nil, nil
 	x.ConfigMap, y.ConfigMap = nil, nil
+	x.Projected, y.Projected = nil, nil
+	x.DownwardAPI, y.DownwardAPI = nil, nil
 	if x != y {
 		return reflect.DeepEqual(a, b)
 	}
-	return emptyDirEqual(a.EmptyDir, b.EmptyDir) && configMapVolumeEqual(a.ConfigMap, b.ConfigMap)
+	return emptyDirEqual(a.EmptyDir, b.EmptyDir) && configMapVolumeEqual(a.ConfigMap, b.ConfigMap) &&
+		projectedEqual(a.Projected, b.Projected) && downwardAPIVolumeEqual(a.DownwardAPI, b.DownwardAPI)
+}
+
+func projectedEqual(a, b *corev1.ProjectedVolumeSource) bool {
+	if a == nil || b == nil || a == b {
+		return a == b
+	}
+	return sliceEqualFunc(a.Sources, b.Sources, volumeProjectionEqual) &&
+		valueEqual(a.DefaultMode, b.DefaultMode) && valueEqual(a.DefaultUser, b.DefaultUser)
+}
+
+// volumeProjectionEqual sets aside the kinds it compares, as
+// volumeSourceEqual does.
+func volumeProjectionEqual(a, b *corev1.VolumeProjection) bool {
+	x, y := *a, *b
+	x.DownwardAPI, y.DownwardAPI = nil, nil
+	x.ConfigMap, y.ConfigMap = nil, nil
+	x.ServiceAccountToken, y.ServiceAccountToken = nil, nil
+	if x != y {
+		return reflect.DeepEqual(a, b)
+	}
+	if (a.DownwardAPI == nil) != (b.DownwardAPI == nil) ||
+		(a.DownwardAPI != nil && !sliceEqualFunc(a.DownwardAPI.Items, b.DownwardAPI.Items, downwardAPIFileEqual)) {
+		return false
+	}
+	if (a.ConfigMap == nil) != (b.ConfigMap == nil) ||
+		(a.ConfigMap != nil && !(a.ConfigMap.LocalObjectReference == b.ConfigMap.LocalObjectReference &&
+			sliceEqualFunc(a.ConfigMap.Items, b.ConfigMap.Items, keyToPathEqual) &&
+			valueEqual(a.ConfigMap.Optional, b.ConfigMap.Optional))) {
+		return false
+	}
+	s, t := a.ServiceAccountToken, b.ServiceAccountToken
+	if s == nil || t == nil {
+		return s == t
+	}
+	return s.Audience == t.Audience && s.Path == t.Path &&
+		valueEqual(s.ExpirationSeconds, t.ExpirationSeconds) && valueEqual(s.User, t.User)
+}
+
+func downwardAPIVolumeEqual(a, b *corev1.DownwardAPIVolumeSource) bool {
+	if a == nil || b == nil || a == b {
+		return a == b
+	}
+	return sliceEqualFunc(a.Items, b.Items, downwardAPIFileEqual) &&
+		valueEqual(a.DefaultMode, b.DefaultMode) && valueEqual(a.DefaultUser, b.DefaultUser)
+}
+
+func downwardAPIFileEqual(a, b *corev1.DownwardAPIVolumeFile) bool {
+	return a.Path == b.Path && valueEqual(a.FieldRef, b.FieldRef) &&
+		deepPtrEqual(a.ResourceFieldRef, b.ResourceFieldRef) &&
+		valueEqual(a.Mode, b.Mode) && valueEqual(a.User, b.User)
+}
+
+func tolerationsEqual(a, b []corev1.Toleration) bool {
+	return sliceEqualFunc(a, b, func(x, y *corev1.Toleration) bool {
+		return x.Key == y.Key && x.Operator == y.Operator && x.Value == y.Value && x.Effect == y.Effect &&
+			valueEqual(x.TolerationSeconds, y.TolerationSeconds)
+	})
 }
 
 func emptyDirEqual(a, b *corev1.EmptyDirVolumeSource) bool {

@@ -104,6 +104,29 @@ func TestEqualsAgreeWithDeepEqual(t *testing.T) {
 				return out
 			})
 	})
+	t.Run("Projected", func(t *testing.T) {
+		equalCase(t, projectedEqual, (*corev1.ProjectedVolumeSource).DeepCopy)
+	})
+	t.Run("VolumeProjection", func(t *testing.T) {
+		equalCase(t, volumeProjectionEqual, (*corev1.VolumeProjection).DeepCopy)
+	})
+	t.Run("DownwardAPIVolume", func(t *testing.T) {
+		equalCase(t, downwardAPIVolumeEqual, (*corev1.DownwardAPIVolumeSource).DeepCopy)
+	})
+	t.Run("Tolerations", func(t *testing.T) {
+		type tols struct{ Items []corev1.Toleration }
+		equalCase(t, func(a, b *tols) bool { return tolerationsEqual(a.Items, b.Items) },
+			func(r *tols) *tols {
+				out := &tols{}
+				if r.Items != nil {
+					out.Items = make([]corev1.Toleration, len(r.Items))
+					for i := range r.Items {
+						r.Items[i].DeepCopyInto(&out.Items[i])
+					}
+				}
+				return out
+			})
+	})
 	t.Run("EmptyDir", func(t *testing.T) {
 		equalCase(t, emptyDirEqual, (*corev1.EmptyDirVolumeSource).DeepCopy)
 	})

@@ -47,7 +47,7 @@ func (s *podSharer) share(pod *corev1.Pod) {
 				}
 			}
 		}
-		shareValue(&pod.Spec.Tolerations, &prev.Spec.Tolerations)
+		shareIf(&pod.Spec.Tolerations, &prev.Spec.Tolerations, tolerationsEqual)
 		shareValue(&pod.Spec.Affinity, &prev.Spec.Affinity)
 		shareValue(&pod.Spec.SecurityContext, &prev.Spec.SecurityContext)
 		shareValue(&pod.Spec.NodeSelector, &prev.Spec.NodeSelector)
