@@ -16,6 +16,7 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/kubernetes"
@@ -173,6 +174,10 @@ func (p *Provisioner) Ensure(ctx context.Context, name string, spec kindcfg.Clus
 				err = waitNodesReady(ctx, c, len(cfg.Nodes), 30*time.Second)
 			}
 			if err == nil {
+				// A cluster kept by a run older than this removal.
+				err = removeKubeadmLeftovers(ctx, c)
+			}
+			if err == nil {
 				fmt.Fprintf(p.opts.Progress, "kind cluster %s: reused (kept by an earlier run)\n", name)
 				c.Reused = true
 				return c, nil
@@ -238,12 +243,17 @@ func (p *Provisioner) connect(ctx context.Context, name string, spec kindcfg.Clu
 	return c, nil
 }
 
-// prepare makes a new cluster's nodes what the twin's are: the twin's
-// regular nodes carry no control-plane role label (ACK's workers have
-// none), and a control-plane node that is none of them is tainted
-// again (kind untaints the control plane of a one-node cluster).
+// prepare makes a new cluster what the twin's are: the twin's regular
+// nodes carry no control-plane role label (ACK's workers have none), a
+// control-plane node that is none of them is tainted again (kind
+// untaints the control plane of a one-node cluster), and what kubeadm
+// and kind leave that an ACK cluster has not is removed once every
+// node has joined (removeKubeadmLeftovers).
 func prepare(ctx context.Context, c *Cluster) error {
 	if err := waitNodesReady(ctx, c, len(c.Spec.Config.Nodes), readyTimeout); err != nil {
+		return err
+	}
+	if err := removeKubeadmLeftovers(ctx, c); err != nil {
 		return err
 	}
 	nodes, err := c.client.CoreV1().Nodes().List(ctx, metav1.ListOptions{})
@@ -263,6 +273,43 @@ func prepare(ctx context.Context, c *Cluster) error {
 		if _, err := c.client.CoreV1().Nodes().Patch(ctx, n.Name, types.StrategicMergePatchType, []byte(patch), metav1.PatchOptions{}); err != nil {
 			return fmt.Errorf("prepare node %q: %w", n.Name, err)
 		}
+	}
+	return nil
+}
+
+// kindStorageClass is the default StorageClass the kind node image
+// installs (kind's /kind/manifests/default-storage.yaml); ACK, as the
+// twin models it, has no default StorageClass, so a claim without a
+// class stays Pending.
+const kindStorageClass = "standard"
+
+// removeKubeadmLeftovers deletes, once every node has joined, what
+// kubeadm and kind make that an ACK cluster has not: kubeadm's
+// ConfigMaps and kind's default StorageClass. Deleting what is gone
+// already is fine.
+func removeKubeadmLeftovers(ctx context.Context, c *Cluster) error {
+	// kubeadm's ConfigMaps: the cluster-info discovery document
+	// (kube-public) and the configurations a joining node reads
+	// (kube-system). A joined node needs them no more; an ACK cluster,
+	// as the twin models it, has none of them.
+	kubeadmConfigMaps := [...]struct{ namespace, name string }{
+		{"kube-public", "cluster-info"},
+		{"kube-system", "kubeadm-config"},
+		{"kube-system", "kubelet-config"},
+	}
+	var errs []error
+	for _, cm := range kubeadmConfigMaps {
+		err := c.client.CoreV1().ConfigMaps(cm.namespace).Delete(ctx, cm.name, metav1.DeleteOptions{})
+		if err != nil && !apierrors.IsNotFound(err) {
+			errs = append(errs, fmt.Errorf("delete kubeadm's ConfigMap %s/%s: %w", cm.namespace, cm.name, err))
+		}
+	}
+	err := c.client.StorageV1().StorageClasses().Delete(ctx, kindStorageClass, metav1.DeleteOptions{})
+	if err != nil && !apierrors.IsNotFound(err) {
+		errs = append(errs, fmt.Errorf("delete kind's default StorageClass %q: %w", kindStorageClass, err))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("kind cluster %q: %w", c.Name, err)
 	}
 	return nil
 }
