@@ -387,6 +387,7 @@ Feature: Automatic sidecar injection in the data plane
         containers:
         - name: agent
           image: busybox
+          command: ["sleep", "3600"]
       EOF
       advance 1m
       kubectl get pods -n demo

@@ -561,6 +561,7 @@ Feature: Native and traditional sidecars
           initContainers:
           - name: logshipper
             image: busybox
+            command: ["sleep", "3600"]
             restartPolicy: Always
             readinessProbe:
               exec:

@@ -9,7 +9,9 @@
 //     as a Job's main container does;
 //   - sh -c SCRIPT: runs the script's sleep, echo, true and exit steps
 //     joined by ";" or "&&" (a step it does not know is printed and
-//     skipped);
+//     skipped); sh alone (busybox's image's command) runs the lines of
+//     its standard input so, and exits 0 at its end, at once under a
+//     kubelet that gives it none;
 //   - proxy sidecar ... (Istio's proxyv2, called by its arguments):
 //     serves the status port 15021 (/healthz/ready answers 200), 15020
 //     and 15090, until SIGTERM;
@@ -24,8 +26,10 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -40,15 +44,17 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
-	os.Exit(run(ctx, filepath.Base(os.Args[0]), os.Args[1:]))
+	os.Exit(run(ctx, filepath.Base(os.Args[0]), os.Args[1:], os.Stdin))
 }
 
-func run(ctx context.Context, name string, args []string) int {
+// run plays the part of name called with args; stdin is its standard
+// input.
+func run(ctx context.Context, name string, args []string, stdin io.Reader) int {
 	switch name {
 	case "sleep":
 		return sleep(ctx, args)
 	case "sh", "bash":
-		return shell(ctx, args)
+		return shell(ctx, args, stdin)
 	case "pilot-agent":
 		return pilotAgent(ctx, args)
 	}
@@ -60,7 +66,7 @@ func run(ctx context.Context, name string, args []string) int {
 			fmt.Println("meshtwin-workload: istio-iptables: nothing redirected")
 			return 0
 		case "sleep", "sh", "bash", "pilot-agent":
-			return run(ctx, args[0], args[1:])
+			return run(ctx, args[0], args[1:], stdin)
 		}
 	}
 	fmt.Printf("meshtwin-workload: %s %s: running until stopped\n", name, strings.Join(args, " "))
@@ -89,14 +95,56 @@ func sleep(ctx context.Context, args []string) int {
 	return 0
 }
 
-// shell runs "sh -c SCRIPT" step by step.
-func shell(ctx context.Context, args []string) int {
+// shell runs "sh -c SCRIPT" step by step, and "sh" alone the lines of
+// stdin until its end, as a shell reads commands from its standard
+// input; with other arguments (a script file) it runs until stopped.
+func shell(ctx context.Context, args []string, stdin io.Reader) int {
+	if len(args) == 0 {
+		return shellInput(ctx, stdin)
+	}
 	if len(args) < 2 || args[0] != "-c" {
 		<-ctx.Done()
 		return 0
 	}
-	script := strings.ReplaceAll(args[1], "&&", ";")
-	for step := range strings.SplitSeq(script, ";") {
+	code, _ := script(ctx, args[1])
+	return code
+}
+
+// shellInput runs each line of in as a script until an exit step or
+// the end of in (status 0), or until ctx ends.
+func shellInput(ctx context.Context, in io.Reader) int {
+	lines := make(chan string)
+	go func() {
+		defer close(lines)
+		sc := bufio.NewScanner(in)
+		for sc.Scan() {
+			select {
+			case lines <- sc.Text():
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	for {
+		select {
+		case <-ctx.Done():
+			return 0
+		case line, ok := <-lines:
+			if !ok {
+				return 0
+			}
+			if code, exited := script(ctx, line); exited {
+				return code
+			}
+		}
+	}
+}
+
+// script runs the steps of one script; exited says an exit step, a
+// failed step or the end of ctx ended it, with status code.
+func script(ctx context.Context, text string) (code int, exited bool) {
+	text = strings.ReplaceAll(text, "&&", ";")
+	for step := range strings.SplitSeq(text, ";") {
 		f := strings.Fields(step)
 		if len(f) == 0 {
 			continue
@@ -104,7 +152,7 @@ func shell(ctx context.Context, args []string) int {
 		switch f[0] {
 		case "sleep":
 			if code := sleep(ctx, f[1:]); code != 0 {
-				return code
+				return code, true
 			}
 		case "echo":
 			fmt.Println(strings.Join(f[1:], " "))
@@ -114,15 +162,15 @@ func shell(ctx context.Context, args []string) int {
 			if len(f) > 1 {
 				code, _ = strconv.Atoi(f[1])
 			}
-			return code
+			return code, true
 		default:
 			fmt.Printf("meshtwin-workload: sh: %s: not played, skipped\n", f[0])
 		}
 		if ctx.Err() != nil {
-			return 0
+			return 0, true
 		}
 	}
-	return 0
+	return 0, false
 }
 
 func pilotAgent(ctx context.Context, args []string) int {

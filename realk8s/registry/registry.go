@@ -13,6 +13,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path"
 	"strconv"
 	"strings"
 	"time"
@@ -31,14 +32,48 @@ const Entrypoint = "/meshtwin-workload"
 // links are the names the program answers to, as symbolic links.
 var links = []string{"bin/sleep", "bin/sh", "bin/bash", "usr/local/bin/pilot-agent"}
 
-// image is the one image, as blobs by digest and its manifest.
-type image struct {
-	manifest       []byte
-	manifestDigest string
-	blobs          map[string][]byte
+// imageConfig is what an image runs when a container names no command:
+// the real image's Entrypoint and Cmd, played by the program.
+type imageConfig struct {
+	Entrypoint []string
+	Cmd        []string
 }
 
-// buildImage makes the image of the program at path.
+// configFor is the configuration of the image of a repository
+// ("library/busybox", "acs/proxyv2"), by its last path element: as the
+// real image where a scenario relies on what it runs without a command,
+// else the program itself, which then runs until stopped (nginx's
+// server, Istio's proxy called by its arguments).
+//
+//   - busybox: no entrypoint, Cmd ["sh"] (the official image's), so a
+//     container without a command runs sh, which reads commands from its
+//     standard input (none under a kubelet) and exits 0 at once: a
+//     `kubectl create job --image busybox` completes.
+func configFor(repository string) imageConfig {
+	switch path.Base(repository) {
+	case "busybox":
+		return imageConfig{Cmd: []string{"sh"}}
+	}
+	return imageConfig{Entrypoint: []string{Entrypoint}}
+}
+
+// manifest is one image's manifest and its digest.
+type manifest struct {
+	body   []byte
+	digest string
+}
+
+// image is the images it serves: one layer, a configuration and a
+// manifest per imageConfig, blobs by digest.
+type image struct {
+	manifests map[string]manifest // by configFor's answer, as JSON
+	layer     []byte              // gzipped
+	diffID    string              // the uncompressed layer's digest
+	blobs     map[string][]byte
+}
+
+// buildImage makes the layer of the program and the images of the
+// configurations configFor knows.
 func buildImage(program []byte) (*image, error) {
 	var raw bytes.Buffer
 	tw := tar.NewWriter(&raw)
@@ -70,32 +105,61 @@ func buildImage(program []byte) (*image, error) {
 	if err := zw.Close(); err != nil {
 		return nil, err
 	}
+	img := &image{
+		manifests: map[string]manifest{},
+		layer:     gz.Bytes(),
+		diffID:    digest(raw.Bytes()),
+		blobs:     map[string][]byte{digest(gz.Bytes()): gz.Bytes()},
+	}
+	// A repository of each case of configFor.
+	for _, repo := range []string{"library/nginx", "library/busybox"} {
+		if _, err := img.manifestOf(configFor(repo)); err != nil {
+			return nil, err
+		}
+	}
+	return img, nil
+}
+
+// manifestOf is the manifest of the image of configuration cfg, made
+// with its configuration blob on first use; buildImage makes every one
+// before the server answers, which then only reads them.
+func (img *image) manifestOf(cfg imageConfig) (manifest, error) {
+	key, err := json.Marshal(cfg)
+	if err != nil {
+		return manifest{}, err
+	}
+	if m, ok := img.manifests[string(key)]; ok {
+		return m, nil
+	}
+	run := map[string]any{"Env": []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"}}
+	if cfg.Entrypoint != nil {
+		run["Entrypoint"] = cfg.Entrypoint
+	}
+	if cfg.Cmd != nil {
+		run["Cmd"] = cfg.Cmd
+	}
 	config, err := json.Marshal(map[string]any{
 		"architecture": "amd64",
 		"os":           "linux",
-		"config": map[string]any{
-			"Entrypoint": []string{Entrypoint},
-			"Env":        []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"},
-		},
-		"rootfs": map[string]any{"type": "layers", "diff_ids": []string{digest(raw.Bytes())}},
+		"config":       run,
+		"rootfs":       map[string]any{"type": "layers", "diff_ids": []string{img.diffID}},
 	})
 	if err != nil {
-		return nil, err
+		return manifest{}, err
 	}
-	manifest, err := json.Marshal(map[string]any{
+	body, err := json.Marshal(map[string]any{
 		"schemaVersion": 2,
 		"mediaType":     mediaManifest,
 		"config":        map[string]any{"mediaType": mediaConfig, "size": len(config), "digest": digest(config)},
-		"layers":        []map[string]any{{"mediaType": mediaLayer, "size": gz.Len(), "digest": digest(gz.Bytes())}},
+		"layers":        []map[string]any{{"mediaType": mediaLayer, "size": len(img.layer), "digest": digest(img.layer)}},
 	})
 	if err != nil {
-		return nil, err
+		return manifest{}, err
 	}
-	return &image{
-		manifest:       manifest,
-		manifestDigest: digest(manifest),
-		blobs:          map[string][]byte{digest(config): config, digest(gz.Bytes()): gz.Bytes()},
-	}, nil
+	img.blobs[digest(config)] = config
+	m := manifest{body: body, digest: digest(body)}
+	img.manifests[string(key)] = m
+	return m, nil
 }
 
 func digest(b []byte) string {
@@ -167,12 +231,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if i := strings.LastIndex(rest, "/manifests/"); i > 0 {
 		ref := rest[i+len("/manifests/"):]
-		if strings.HasPrefix(ref, "sha256:") && ref != s.img.manifestDigest {
+		m, ok := s.manifest(rest[:i])
+		if !ok || strings.HasPrefix(ref, "sha256:") && ref != m.digest {
 			http.NotFound(w, r)
 			return
 		}
-		w.Header().Set("Docker-Content-Digest", s.img.manifestDigest)
-		writeBody(w, r, mediaManifest, s.img.manifest)
+		w.Header().Set("Docker-Content-Digest", m.digest)
+		writeBody(w, r, mediaManifest, m.body)
 		return
 	}
 	if i := strings.LastIndex(rest, "/blobs/"); i > 0 {
@@ -186,6 +251,17 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.NotFound(w, r)
+}
+
+// manifest is the manifest of repository's image; buildImage made
+// every one configFor can answer.
+func (s *Server) manifest(repository string) (manifest, bool) {
+	key, err := json.Marshal(configFor(repository))
+	if err != nil {
+		return manifest{}, false
+	}
+	m, ok := s.img.manifests[string(key)]
+	return m, ok
 }
 
 func writeBody(w http.ResponseWriter, r *http.Request, contentType string, body []byte) {

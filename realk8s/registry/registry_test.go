@@ -77,6 +77,43 @@ func TestServesOneImageUnderEveryName(t *testing.T) {
 	assert.Equal(t, Entrypoint, entries["bin/sleep"])
 	assert.Equal(t, Entrypoint, entries["usr/local/bin/pilot-agent"])
 
+	// busybox's image runs sh without a command, as the real one:
+	// the same layer, its own configuration and manifest.
+	resp, body = get("/v2/library/busybox/manifests/1.28")
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	var bm struct {
+		Config struct{ Digest string }
+		Layers []struct{ Digest string }
+	}
+	require.NoError(t, json.Unmarshal(body, &bm))
+	assert.NotEqual(t, digests[0], digest(body))
+	assert.Equal(t, m.Layers, bm.Layers)
+	resp, bcfg := get("/v2/library/busybox/blobs/" + bm.Config.Digest)
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	var run struct {
+		Config struct {
+			Entrypoint []string
+			Cmd        []string
+		}
+	}
+	require.NoError(t, json.Unmarshal(bcfg, &run))
+	assert.Nil(t, run.Config.Entrypoint)
+	assert.Equal(t, []string{"sh"}, run.Config.Cmd)
+	var nginx struct {
+		Config struct {
+			Entrypoint []string
+			Cmd        []string
+		}
+	}
+	require.NoError(t, json.Unmarshal(cfg, &nginx))
+	assert.Equal(t, []string{Entrypoint}, nginx.Config.Entrypoint)
+	assert.Nil(t, nginx.Config.Cmd)
+	// A digest is the repository's own manifest's.
+	resp, _ = get("/v2/library/busybox/manifests/" + digests[0])
+	assert.Equal(t, http.StatusNotFound, resp.StatusCode)
+	resp, _ = get("/v2/library/nginx/manifests/" + digest(body))
+	assert.Equal(t, http.StatusNotFound, resp.StatusCode)
+
 	resp, _ = get("/v2/library/nginx/manifests/sha256:0000")
 	assert.Equal(t, http.StatusNotFound, resp.StatusCode)
 	resp, _ = get("/v2/library/nginx/blobs/sha256:0000")
