@@ -194,8 +194,16 @@ Feature: kubectl as users type it: what the API server and the cluster's control
     When I run "kubectl get endpointslices"
     Then the output is:
       """
-      NAME        ADDRESSTYPE   PORTS   ENDPOINTS   AGE
-      web-*       IPv4          8080    *           *
+      NAME         ADDRESSTYPE   PORTS   ENDPOINTS   AGE
+      kubernetes   IPv4          6443    *           *
+      web-*        IPv4          8080    *           *
+      """
+    # The API server's own slice: its address is the cluster's (the
+    # twin's, or a kind control-plane node's), the rest is the same.
+    When I run "kubectl get endpointslice kubernetes -o jsonpath='{.metadata.labels} {.addressType} {.ports[0].name} {.ports[0].protocol} {.ports[0].port} {.endpoints[0].conditions.ready}'"
+    Then the output is:
+      """
+      {"kubernetes.io/service-name":"kubernetes"} IPv4 https TCP 6443 true
       """
     When I run "kubectl describe service outside"
     Then the output contains:

@@ -4,6 +4,7 @@ import (
 	"net/netip"
 
 	corev1 "k8s.io/api/core/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
@@ -31,7 +32,40 @@ const (
 	// to the API server's 6443, labelled component=apiserver and
 	// provider=kubernetes.
 	KubernetesService = "kubernetes"
+	// APIServerPort is the port kube-apiserver serves on (ACK's and
+	// kubeadm's 6443): the kubernetes Service's targetPort and its
+	// endpoint's port.
+	APIServerPort = 6443
+	// APIServerIP is the twin's address of a cluster's API server in
+	// the cluster's VPC, where the kubernetes Service's endpoint points:
+	// the last address of the range the nodes take theirs from
+	// (NodeIP, 192.168.0.0/17), which no node takes. The twin's choice:
+	// a real cluster's is its own (on kind, the control-plane node's).
+	APIServerIP = "192.168.127.254"
 )
+
+// KubernetesEndpointSlice is the EndpointSlice kube-apiserver's endpoint
+// reconciler keeps for the kubernetes Service in "default": named
+// kubernetes, labelled only kubernetes.io/service-name=kubernetes (no
+// endpointslice.kubernetes.io/managed-by), IPv4, the port named https
+// (TCP, the server's port), one endpoint, ready, at the server's
+// address (k8s.io/kubernetes v1.37.2,
+// pkg/controlplane/reconcilers/endpointsadapter.go
+// endpointSliceFromEndpoints, from the Endpoints the kubernetesservice
+// controller writes with createEndpointPortSpec(port, "https")).
+func KubernetesEndpointSlice(ip string, port int32) *discoveryv1.EndpointSlice {
+	name, protocol, ready := "https", corev1.ProtocolTCP, true
+	return &discoveryv1.EndpointSlice{
+		ObjectMeta: metav1.ObjectMeta{Name: KubernetesService, Namespace: metav1.NamespaceDefault,
+			Labels: map[string]string{discoveryv1.LabelServiceName: KubernetesService}},
+		AddressType: discoveryv1.AddressTypeIPv4,
+		Endpoints: []discoveryv1.Endpoint{{
+			Addresses:  []string{ip},
+			Conditions: discoveryv1.EndpointConditions{Ready: &ready},
+		}},
+		Ports: []discoveryv1.EndpointPort{{Name: &name, Protocol: &protocol, Port: &port}},
+	}
+}
 
 // ServiceCIDR is a cluster's service address range: ACK's example range
 // 172.21.0.0/20 for the first cluster created, the next /20 for each

@@ -198,6 +198,12 @@ func newCluster(s *Sim, spec model.ClusterSpec, index int) (*cluster, error) {
 	if _, err := c.api.create(c.systemRequest(), gvrServices, metav1.NamespaceDefault, kubernetesService(first), false); err != nil {
 		return nil, err
 	}
+	// And its endpoint, as the API server's endpoint reconciler writes
+	// it; its UID from the API server's stream.
+	slice := model.KubernetesEndpointSlice(model.APIServerIP, model.APIServerPort)
+	if _, err := c.api.create(&request{uids: apiserverRNG}, gvrEndpointSlices, metav1.NamespaceDefault, slice, false); err != nil {
+		return nil, err
+	}
 	req := &request{}
 	for range spec.Nodes {
 		ip := c.nextNodeIP()

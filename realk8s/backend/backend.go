@@ -11,6 +11,7 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	apiequality "k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/validation"
@@ -155,6 +156,15 @@ func (b *Backend) CreateCluster(ctx context.Context, spec model.ClusterSpec) err
 	b.nextIdx = max(b.nextIdx, index+1)
 	b.mu.Unlock()
 
+	if len(plane.RealNodes()) == 0 {
+		// A local plane's API server runs without its endpoint
+		// reconciler (it serves on 127.0.0.1, which no endpoint may
+		// name): the backend writes what it would, at the twin's
+		// address. On kind the API server writes its own.
+		if err := ensureKubernetesEndpointSlice(ctx, plane.Client()); err != nil {
+			return fmt.Errorf("create cluster %q: %w", spec.Name, err)
+		}
+	}
 	// On a plane with real nodes (kind) the cluster's regular nodes
 	// are the plane's own, registered by their kubelets.
 	c.nodes = len(plane.RealNodes())
@@ -445,6 +455,39 @@ func ensureNamespace(ctx context.Context, c kubernetes.Interface, name string) e
 	_, err := c.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}}, metav1.CreateOptions{})
 	if err != nil && !apierrors.IsAlreadyExists(err) {
 		return fmt.Errorf("create namespace %q: %w", name, err)
+	}
+	return nil
+}
+
+// ensureKubernetesEndpointSlice writes the kubernetes Service's
+// EndpointSlice as kube-apiserver's endpoint reconciler keeps it
+// (model.KubernetesEndpointSlice), at the twin's address and port, unless
+// it is there already as it should be.
+func ensureKubernetesEndpointSlice(ctx context.Context, c kubernetes.Interface) error {
+	want := model.KubernetesEndpointSlice(model.APIServerIP, model.APIServerPort)
+	api := c.DiscoveryV1().EndpointSlices(metav1.NamespaceDefault)
+	got, err := api.Get(ctx, want.Name, metav1.GetOptions{})
+	switch {
+	case apierrors.IsNotFound(err):
+		_, err = api.Create(ctx, want, metav1.CreateOptions{})
+	case err == nil:
+		if apiequality.Semantic.DeepEqual(got.Labels, want.Labels) && got.AddressType == want.AddressType &&
+			apiequality.Semantic.DeepEqual(got.Endpoints, want.Endpoints) && apiequality.Semantic.DeepEqual(got.Ports, want.Ports) {
+			return nil
+		}
+		got.Labels, got.Endpoints, got.Ports = want.Labels, want.Endpoints, want.Ports
+		if got.AddressType != want.AddressType {
+			// addressType is immutable.
+			if err := api.Delete(ctx, got.Name, metav1.DeleteOptions{}); err != nil && !apierrors.IsNotFound(err) {
+				return fmt.Errorf("the kubernetes EndpointSlice: %w", err)
+			}
+			_, err = api.Create(ctx, want, metav1.CreateOptions{})
+			break
+		}
+		_, err = api.Update(ctx, got, metav1.UpdateOptions{})
+	}
+	if err != nil {
+		return fmt.Errorf("the kubernetes EndpointSlice: %w", err)
 	}
 	return nil
 }
