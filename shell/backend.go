@@ -71,6 +71,16 @@ type PodViewer interface {
 	ViewPods(ctx context.Context, cluster, namespace string, fn func(*corev1.Pod)) error
 }
 
+// SetupTimer is a Backend that takes long to make the control planes a
+// scenario asks for (a kind cluster takes minutes to create): SetupTime
+// is how long it has spent making them so far, the making under way
+// included. A caller that bounds how long a command may take does not
+// count that time.
+type SetupTimer interface {
+	Backend
+	SetupTime() time.Duration
+}
+
 // Mesh is what the command layer needs of the mesh instance: the console's
 // operations (global namespaces, injection, homing, syncs), its
 // configuration, and the asmmeshconfig kubectl reads and patches.

@@ -2,6 +2,7 @@ package steps
 
 import (
 	"context"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -44,4 +45,56 @@ func TestTimedOutStepLeavesNoWorkBehind(t *testing.T) {
 	assert.Zero(t, b.running.Load(), "the timed-out work is still running after the step failed")
 	assert.Equal(t, int32(1), b.changed.Load(), "the timed-out work's write lands before the step fails")
 	assert.Equal(t, before.Add(time.Minute), b.Now())
+}
+
+// setupBackend is a simulator whose Advance first makes a control
+// plane for setup, counted by SetupTime, then works for work.
+type setupBackend struct {
+	*sim.Sim
+	setup, work time.Duration
+
+	mu    sync.Mutex
+	since time.Time // when the making began; zero before
+}
+
+var _ shell.SetupTimer = (*setupBackend)(nil)
+
+func (b *setupBackend) SetupTime() time.Duration {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.since.IsZero() {
+		return 0
+	}
+	return min(time.Since(b.since), b.setup)
+}
+
+func (b *setupBackend) Advance(ctx context.Context, d time.Duration) error {
+	b.mu.Lock()
+	b.since = time.Now()
+	b.mu.Unlock()
+	for _, wait := range []time.Duration{b.setup, b.work} {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(wait):
+		}
+	}
+	return b.Sim.Advance(ctx, d)
+}
+
+// TestSetupTimeIsNotCounted: a step whose backend spends longer than
+// the step timeout making a control plane (a kind cluster) passes when
+// the rest of its work fits the timeout, and times out when it does
+// not, saying how long the making took.
+func TestSetupTimeIsNotCounted(t *testing.T) {
+	t.Parallel()
+	b := &setupBackend{Sim: sim.New(sim.Options{Seed: 1}), setup: 300 * time.Millisecond, work: 20 * time.Millisecond}
+	w := NewWorld(b, shell.Options{Seed: 1}, 100*time.Millisecond)
+	require.NoError(t, w.advance(t.Context(), time.Minute))
+	require.NoError(t, w.err)
+
+	b = &setupBackend{Sim: sim.New(sim.Options{Seed: 1}), setup: 300 * time.Millisecond, work: time.Minute}
+	w = NewWorld(b, shell.Options{Seed: 1}, 100*time.Millisecond)
+	err := w.advance(t.Context(), time.Minute)
+	require.ErrorContains(t, err, "did not finish within 100ms (besides 300ms spent making control planes)")
 }

@@ -3,7 +3,6 @@ package steps
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"runtime/debug"
 	"strings"
@@ -128,9 +127,11 @@ func (w *World) takeDueSnapshot(ctx context.Context) error {
 // failed step instead of a hung suite. fn gets a context that is cancelled
 // at the timeout, and guard waits for fn to return even then, so no step
 // leaves work behind that still changes the backend while the next one
-// runs.
+// runs. The time a shell.SetupTimer spends making control planes
+// meanwhile (a kind cluster: minutes) is not counted: the timeout is
+// moved on by it, as long as the making goes on.
 func (w *World) guard(ctx context.Context, what string, fn func(ctx context.Context)) error {
-	ctx, cancel := context.WithTimeout(ctx, w.timeout)
+	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	done := make(chan error, 1)
 	go func() {
@@ -142,19 +143,46 @@ func (w *World) guard(ctx context.Context, what string, fn func(ctx context.Cont
 		fn(ctx)
 		done <- nil
 	}()
-	select {
-	case err := <-done:
-		return err
-	case <-ctx.Done():
-		// Cancelled: wait for the work to stop before the step fails.
-		err := <-done
-		if err == nil && errors.Is(ctx.Err(), context.DeadlineExceeded) {
-			err = fmt.Errorf("%s did not finish within %s: the backend seems stuck", what, w.timeout)
-		} else if err == nil {
-			err = fmt.Errorf("%s: %w", what, ctx.Err())
+	setupAtStart := w.setupTime()
+	var credited time.Duration // setup time the deadline was moved by
+	timer := time.NewTimer(w.timeout)
+	defer timer.Stop()
+	for {
+		select {
+		case err := <-done:
+			return err
+		case <-timer.C:
+			if more := w.setupTime() - setupAtStart - credited; more > 0 {
+				credited += more
+				timer.Reset(more)
+				continue
+			}
+			cancel()
+			// Timed out: wait for the work to stop before the step fails.
+			if err := <-done; err != nil {
+				return err
+			}
+			if credited > 0 {
+				return fmt.Errorf("%s did not finish within %s (besides %s spent making control planes): the backend seems stuck", what, w.timeout, credited.Round(time.Millisecond))
+			}
+			return fmt.Errorf("%s did not finish within %s: the backend seems stuck", what, w.timeout)
+		case <-ctx.Done():
+			// Cancelled from outside: wait for the work to stop.
+			if err := <-done; err != nil {
+				return err
+			}
+			return fmt.Errorf("%s: %w", what, ctx.Err())
 		}
-		return err
 	}
+}
+
+// setupTime is how long the backend has spent making control planes,
+// when it says (shell.SetupTimer); 0 otherwise.
+func (w *World) setupTime() time.Duration {
+	if st, ok := w.backend.(shell.SetupTimer); ok {
+		return st.SetupTime()
+	}
+	return 0
 }
 
 // runCommands runs a script for a Given step: every command must succeed.

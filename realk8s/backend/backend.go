@@ -36,9 +36,49 @@ type Backend struct {
 	meshRoot  string            // the mesh CA's root certificate (istiod.go)
 	closed    bool
 	born      time.Time // when the scenario took the backend
+
+	// setup is the time spent in the fleet's acquire (SetupTime);
+	// acquiring counts the acquires under way, since when the first
+	// of them began.
+	setup          time.Duration
+	acquiring      int
+	acquiringSince time.Time
 }
 
-var _ shell.Backend = (*Backend)(nil)
+var _ shell.SetupTimer = (*Backend)(nil)
+
+// SetupTime is how long the scenario has waited for its planes so far:
+// a plane the fleet had to start (a kind cluster: minutes), a reused
+// one (an instant), and the wait under way.
+func (b *Backend) SetupTime() time.Duration {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	d := b.setup
+	if b.acquiring > 0 {
+		d += time.Since(b.acquiringSince)
+	}
+	return d
+}
+
+// acquire takes a plane that serves req from the fleet, counting the
+// wait in SetupTime.
+func (b *Backend) acquire(ctx context.Context, req PlaneRequest) (Plane, error) {
+	b.mu.Lock()
+	if b.acquiring == 0 {
+		b.acquiringSince = time.Now()
+	}
+	b.acquiring++
+	b.mu.Unlock()
+	defer func() {
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		b.acquiring--
+		if b.acquiring == 0 {
+			b.setup += time.Since(b.acquiringSince)
+		}
+	}()
+	return b.fleet.acquire(ctx, req)
+}
 
 // cluster is one data-plane cluster: a plane, the client that reaches it
 // (through a gate that can cut it off) and what the rules know of it.
@@ -131,7 +171,7 @@ func (b *Backend) CreateCluster(ctx context.Context, spec model.ClusterSpec) err
 	index := b.nextIdx
 	b.mu.Unlock()
 
-	plane, err := b.fleet.acquire(ctx, PlaneRequest{Cluster: spec, Index: index})
+	plane, err := b.acquire(ctx, PlaneRequest{Cluster: spec, Index: index})
 	if err != nil {
 		return fmt.Errorf("create cluster %q: %w", spec.Name, err)
 	}

@@ -66,7 +66,7 @@ func (b *Backend) CreateMesh(ctx context.Context, cfg model.MeshConfig) error {
 		return err
 	}
 	defer b.fleet.times.since("create mesh", time.Now())
-	plane, err := b.fleet.acquire(ctx, PlaneRequest{Instance: true})
+	plane, err := b.acquire(ctx, PlaneRequest{Instance: true})
 	if err != nil {
 		return fmt.Errorf("create mesh: %w", err)
 	}
