@@ -86,6 +86,7 @@ func RegisterWithOptions(sc *godog.ScenarioContext, opts Options) {
 
 	sc.Given(`^the commands:$`, givenCommands)
 	sc.Given(`^a mesh of version "([^"]*)" with clusters? ((?:"[^"]*"(?:, | and )?)+)$`, givenMesh)
+	sc.Given(`^"(`+valueName+`)" is what "(.*)" prints$`, givenValue)
 
 	sc.When(`^I run "(.*)"$`, whenRun)
 	sc.When(`^I run:$`, whenRunScript)
@@ -131,6 +132,14 @@ func givenMesh(ctx context.Context, version, clusterList string) error {
 		fmt.Fprintf(&script, "mesh add-cluster %s\n", m[1])
 	}
 	return w.runCommands(ctx, script.String())
+}
+
+func givenValue(ctx context.Context, name, command string) error {
+	w, err := worldOf(ctx)
+	if err != nil {
+		return err
+	}
+	return w.setValue(ctx, name, command)
 }
 
 func whenRun(ctx context.Context, command string) error {

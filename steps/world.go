@@ -38,6 +38,9 @@ type World struct {
 
 	// timeout bounds every call into the backend.
 	timeout time.Duration
+
+	// values are what commands printed, kept by name (values.go).
+	values map[string]string
 }
 
 // DefaultStepTimeout bounds how long one step may wait for the backend.
@@ -187,8 +190,11 @@ func (w *World) setupTime() time.Duration {
 
 // runCommands runs a script for a Given step: every command must succeed.
 func (w *World) runCommands(ctx context.Context, script string) error {
+	script, err := w.expand(script)
+	if err != nil {
+		return err
+	}
 	var out, errOut bytes.Buffer
-	var err error
 	if gerr := w.guard(ctx, "the Given commands", func(ctx context.Context) {
 		err = w.session.RunScript(ctx, script, shell.ScriptOptions{Echo: true, Name: "Given the commands"}, &out, &errOut)
 	}); gerr != nil {
@@ -203,11 +209,14 @@ func (w *World) runCommands(ctx context.Context, script string) error {
 // record runs one command line or a script for a When step and keeps
 // what it printed; the command failing is not a step failure.
 func (w *World) record(ctx context.Context, command string, script bool) error {
+	command, err := w.expand(command)
+	if err != nil {
+		return err
+	}
 	if err := w.takeDueSnapshot(ctx); err != nil {
 		return err
 	}
 	var out, errOut bytes.Buffer
-	var err error
 	if gerr := w.guard(ctx, fmt.Sprintf("running %q", command), func(ctx context.Context) {
 		if script {
 			err = w.session.RunScript(ctx, command, shell.ScriptOptions{Name: "When I run"}, &out, &errOut)
