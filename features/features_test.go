@@ -97,6 +97,8 @@ func backendTags() []steps.BackendTag {
 			Reason: "exact times of the virtual clock (AGE columns, events at 5s and 8s) or a pod's state at an exact moment of the twin's lifecycle timing (Init:0/2 at 0s, READY 1/2 at 8s): real time passes otherwise, and a real kubelet reports at its own pace"},
 		{Tag: "@apiserver-before-1.35", Backends: []string{"local", "kind"},
 			Reason: "the outcome is an older API server's validation: from 1.35 (container restart rules, beta) a 1.37 API server (the local plane's, the kind node image's) accepts restartPolicy on a regular container"},
+		{Tag: "@kubelet-version", Backends: []string{"kind"},
+			Reason: "the nodes' kubelet VERSION the twin's cluster version gives (v1.30.1-aliyun.1 after an upgrade): a kind node's kubelet is the node image's (v1.37.2) whatever version the twin's cluster has, and a kind cluster cannot change its kubelets' version in place"},
 		{Tag: "@kubelet", Backends: []string{"local"},
 			Reason: "what only a kubelet runs (container start order, a sidecar keeping a Job's pod alive, the lifecycle insights): kwok has no containers; left to kind"},
 	}

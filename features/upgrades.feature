@@ -109,13 +109,28 @@ Feature: Upgrades and fleet changes: the mesh's and a cluster's versions in plac
     When I run:
       """
       cluster upgrade old --kubernetes-version 1.30
-      kubectl --context old get nodes
       kubectl --context old get pods -o jsonpath='{.items[0].spec.containers[*].name}'
       
       """
     Then the output contains "cluster "old" upgraded: Kubernetes 1.29 -> 1.30"
-    And the output contains "v1.30.1-aliyun.1"
     And the output contains "nginx istio-proxy"
+
+  @B38 @kubelet-version
+  Scenario: a cluster upgrade moves its nodes' kubelets to the new version
+    Given the commands:
+      """
+      cluster create old --kubernetes-version 1.29
+      """
+    When I run "kubectl --context old get nodes"
+    Then the output contains "v1.29.1-aliyun.1"
+    When I run:
+      """
+      cluster upgrade old --kubernetes-version 1.30
+      kubectl --context old get nodes
+      """
+    Then the output contains "cluster "old" upgraded: Kubernetes 1.29 -> 1.30"
+    And the output contains "v1.30.1-aliyun.1"
+    And the output does not contain "v1.29"
 
   @B38
   Scenario: remove-cluster takes the cluster out of every namespace's homing; namespaces and labels stay
