@@ -10,6 +10,7 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/kubernetes/fake"
@@ -253,6 +254,27 @@ func BenchmarkScale(b *testing.B) {
 	}
 }
 
+// roomFor gives each node of the cluster room for n pods (CPU, memory
+// and pod slots), so that the scheduler places every pod of a scaling
+// benchmark on the same 3 nodes: with the nodes' default 4 CPUs, 120
+// injected pods fill them (Insufficient cpu) and the rest stay Pending.
+func roomFor(b *testing.B, e *env, n int) {
+	b.Helper()
+	nodes, err := e.cs.CoreV1().Nodes().List(e.ctx, metav1.ListOptions{})
+	e.must(err)
+	room := corev1.ResourceList{
+		corev1.ResourceCPU:    *resource.NewQuantity(int64(n), resource.DecimalSI),
+		corev1.ResourceMemory: *resource.NewQuantity(int64(n)<<30, resource.BinarySI),
+		corev1.ResourcePods:   *resource.NewQuantity(int64(n), resource.DecimalSI),
+	}
+	for i := range nodes.Items {
+		node := &nodes.Items[i]
+		node.Status.Capacity, node.Status.Allocatable = room.DeepCopy(), room.DeepCopy()
+		_, err := e.cs.CoreV1().Nodes().UpdateStatus(e.ctx, node, metav1.UpdateOptions{})
+		e.must(err)
+	}
+}
+
 // benchScale times create (which makes n pods in namespace "bench") and
 // two minutes of the virtual clock on a fresh simulator per iteration,
 // then checks that every pod is injected and Running.
@@ -264,6 +286,7 @@ func benchScale(b *testing.B, n int, create func(*env)) {
 		b.StopTimer()
 		e := newEnv(b, setup{nodes: 3})
 		e.namespace("bench", "istio-injection", "enabled")
+		roomFor(b, e, n)
 		runtime.ReadMemStats(&before)
 		b.StartTimer()
 		create(e)
