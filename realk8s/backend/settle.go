@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -175,9 +176,9 @@ func settled(ctx context.Context, c kubernetes.Interface) (ok, mayEnd bool, err 
 	if err != nil {
 		return false, false, err
 	}
-	for _, rs := range rss.Items {
-		if rs.Status.ObservedGeneration < rs.Generation || rs.Status.Replicas != replicas(rs.Spec.Replicas) ||
-			len(byOwner[rs.UID]) != int(replicas(rs.Spec.Replicas)) {
+	now := time.Now()
+	for i := range rss.Items {
+		if !replicaSetSettled(&rss.Items[i], byOwner[rss.Items[i].UID], now) {
 			return false, false, nil
 		}
 	}
@@ -249,6 +250,40 @@ func settled(ctx context.Context, c kubernetes.Interface) (ok, mayEnd bool, err 
 		}
 	}
 	return true, mayEnd, nil
+}
+
+// replicaFailureSteady is how long a ReplicaSet's ReplicaFailure
+// condition must have stood before settled takes it for the state the
+// controller stays in (each retry refused alike): long enough to outlast
+// the refusals that clear on their own within a second or two, such as a
+// new namespace's "default" ServiceAccount not made yet.
+const replicaFailureSteady = 5 * time.Second
+
+// replicaSetSettled: the controller saw the last change and has the pods
+// it wants, or it cannot make them: its pod creations have been refused
+// for replicaFailureSteady (an admission webhook or the API server's
+// validation refusing each pod, as B33's legacy webhook makes them), so
+// it only retries with a growing back-off, which waiting out would not
+// change.
+func replicaSetSettled(rs *appsv1.ReplicaSet, pods []*corev1.Pod, now time.Time) bool {
+	if rs.Status.ObservedGeneration < rs.Generation {
+		return false
+	}
+	want := replicas(rs.Spec.Replicas)
+	if rs.Status.Replicas == want && len(pods) == int(want) {
+		return true
+	}
+	if len(pods) >= int(want) {
+		return false // surplus pods the controller is still deleting
+	}
+	for _, cond := range rs.Status.Conditions {
+		if cond.Type == appsv1.ReplicaSetReplicaFailure && cond.Status == corev1.ConditionTrue &&
+			cond.Reason == "FailedCreate" && !strings.Contains(cond.Message, "service account") &&
+			now.Sub(cond.LastTransitionTime.Time) >= replicaFailureSteady {
+			return true
+		}
+	}
+	return false
 }
 
 // statefulSetSettled: the controller saw the last change and has every
@@ -453,7 +488,21 @@ func deploymentSettled(d *appsv1.Deployment) bool {
 	if d.Spec.Paused {
 		return st.ObservedGeneration >= d.Generation
 	}
-	return st.ObservedGeneration >= d.Generation && st.Replicas == want && st.UpdatedReplicas == want
+	if st.ObservedGeneration < d.Generation {
+		return false
+	}
+	if st.Replicas == want && st.UpdatedReplicas == want {
+		return true
+	}
+	// Short of pods because its ReplicaSet's creations are refused (the
+	// deployment controller copies the ReplicaSet's ReplicaFailure
+	// condition): replicaSetSettled decides whether that is steady.
+	for _, cond := range st.Conditions {
+		if cond.Type == appsv1.DeploymentReplicaFailure && cond.Status == corev1.ConditionTrue && st.Replicas < want {
+			return true
+		}
+	}
+	return false
 }
 
 // jobSettled: the job finished, or the controller counted each of its
