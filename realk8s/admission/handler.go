@@ -31,7 +31,11 @@ func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /admit/{cluster}/{configuration}/{webhook}", s.serveAdmit)
 	mux.HandleFunc("POST /probe/{token}", s.serveProbe)
-	return mux
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.inFlight.Add(1)
+		defer s.inFlight.Add(-1)
+		mux.ServeHTTP(w, r)
+	})
 }
 
 // review is an AdmissionReview of either version.

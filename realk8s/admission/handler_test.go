@@ -10,8 +10,10 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -285,4 +287,53 @@ func TestStartOnServesAtItsAddress(t *testing.T) {
 
 	_, err = StartOn(t.Context(), namespaceFacts(nil), net.IPv4zero)
 	require.ErrorContains(t, err, "is not an address to listen on")
+}
+
+// TestStopClosesConnectionsWithoutACall: a connection on which no request
+// came (an API server's spare one) does not make Stop fail; a call still
+// being handled after the wait does, saying so.
+func TestStopClosesConnectionsWithoutACall(t *testing.T) {
+	t.Parallel()
+	t.Run("a connection without a request", func(t *testing.T) {
+		t.Parallel()
+		s, err := Start(t.Context(), namespaceFacts(nil))
+		require.NoError(t, err)
+		s.stopWait = 300 * time.Millisecond
+		conn, err := net.Dial("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(s.Port())))
+		require.NoError(t, err)
+		defer conn.Close()
+		time.Sleep(50 * time.Millisecond) // accepted: the server holds it as new
+		assert.NoError(t, s.Stop())
+	})
+	t.Run("a call still being handled", func(t *testing.T) {
+		t.Parallel()
+		release := make(chan struct{})
+		facts := func(ctx context.Context, _, _ string) (model.AdmissionRequest, error) {
+			<-release
+			return model.AdmissionRequest{}, errors.New("released")
+		}
+		s, err := Start(t.Context(), facts)
+		require.NoError(t, err)
+		s.stopWait = 300 * time.Millisecond
+		s.remember("c1", model.InjectorWebhookConfiguration(model.DefaultRevision), model.InjectorWebhook(model.DefaultRevision))
+		pool := x509.NewCertPool()
+		require.True(t, pool.AppendCertsFromPEM(s.CABundle()))
+		client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}}}
+		req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, s.URL("c1", "istio-sidecar-injector", "namespace.sidecar-injector.istio.io"),
+			bytes.NewReader(podReview(t, reviewV1, webPod("meshed"))))
+		require.NoError(t, err)
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			if resp, err := client.Do(req); err == nil {
+				resp.Body.Close()
+			}
+		}()
+		require.Eventually(t, func() bool { return s.inFlight.Load() == 1 }, 10*time.Second, 10*time.Millisecond)
+		err = s.Stop()
+		require.ErrorContains(t, err, "1 webhook call(s) still being handled after 300ms")
+		assert.ErrorContains(t, err, "stop admission server on 127.0.0.1:")
+		close(release)
+		<-done
+	})
 }

@@ -46,6 +46,8 @@ type Server struct {
 	probes map[string]chan struct{} // probe token -> closed when called
 
 	probeSeq atomic.Int64
+	inFlight atomic.Int64  // calls being handled
+	stopWait time.Duration // how long Stop waits for calls in flight: stopTimeout
 	stopOnce sync.Once
 	stopErr  error
 }
@@ -116,6 +118,8 @@ func StartOn(ctx context.Context, facts Facts, host net.IP) (*Server, error) {
 		served: make(chan error, 1),
 		hooks:  map[hookKey]installed{},
 		probes: map[string]chan struct{}{},
+
+		stopWait: stopTimeout,
 	}
 	s.http = &http.Server{
 		Handler:           s.Handler(),
@@ -149,13 +153,28 @@ func (s *Server) Port() int { return s.port }
 // CABundle is the PEM of the CA that signed the server's certificate.
 func (s *Server) CABundle() []byte { return slices.Clone(s.caPEM) }
 
-// Stop stops the server, waiting a little for calls in flight. Calling it
-// again returns the first call's result.
+// Stop stops the server, waiting a little for calls in flight; it fails
+// when one is still being handled after stopTimeout. Calling it again
+// returns the first call's result.
 func (s *Server) Stop() error {
 	s.stopOnce.Do(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), stopTimeout)
+		ctx, cancel := context.WithTimeout(context.Background(), s.stopWait)
 		defer cancel()
 		err := s.http.Shutdown(ctx)
+		if errors.Is(err, context.DeadlineExceeded) {
+			// Shutdown also waits for connections on which no request
+			// has come yet, until they are more than 5 s old: an API
+			// server's HTTP client dials a spare connection when its
+			// calls overlap and may never send a request on it. Such a
+			// connection is no call in flight: close what is left, and
+			// fail only if a call was still being handled.
+			if n := s.inFlight.Load(); n > 0 {
+				err = fmt.Errorf("%d webhook call(s) still being handled after %s: %w", n, s.stopWait, err)
+			} else {
+				err = nil
+			}
+			err = errors.Join(err, s.http.Close())
+		}
 		if serr := <-s.served; !errors.Is(serr, http.ErrServerClosed) {
 			err = errors.Join(err, serr)
 		}
