@@ -93,16 +93,7 @@ func TestEqualsAgreeWithDeepEqual(t *testing.T) {
 	t.Run("OwnerReferences", func(t *testing.T) {
 		type refs struct{ Items []metav1.OwnerReference }
 		equalCase(t, func(a, b *refs) bool { return ownerReferencesEqual(a.Items, b.Items) },
-			func(r *refs) *refs {
-				out := &refs{}
-				if r.Items != nil {
-					out.Items = make([]metav1.OwnerReference, len(r.Items))
-					for i := range r.Items {
-						r.Items[i].DeepCopyInto(&out.Items[i])
-					}
-				}
-				return out
-			})
+			func(r *refs) *refs { return &refs{Items: deepCopySlice(r.Items)} })
 	})
 	t.Run("Projected", func(t *testing.T) {
 		equalCase(t, projectedEqual, (*corev1.ProjectedVolumeSource).DeepCopy)
@@ -116,16 +107,7 @@ func TestEqualsAgreeWithDeepEqual(t *testing.T) {
 	t.Run("Tolerations", func(t *testing.T) {
 		type tols struct{ Items []corev1.Toleration }
 		equalCase(t, func(a, b *tols) bool { return tolerationsEqual(a.Items, b.Items) },
-			func(r *tols) *tols {
-				out := &tols{}
-				if r.Items != nil {
-					out.Items = make([]corev1.Toleration, len(r.Items))
-					for i := range r.Items {
-						r.Items[i].DeepCopyInto(&out.Items[i])
-					}
-				}
-				return out
-			})
+			func(r *tols) *tols { return &tols{Items: deepCopySlice(r.Items)} })
 	})
 	t.Run("EmptyDir", func(t *testing.T) {
 		equalCase(t, emptyDirEqual, (*corev1.EmptyDirVolumeSource).DeepCopy)
@@ -151,4 +133,20 @@ func TestContainerEqualNamesEveryField(t *testing.T) {
 	if !reflect.DeepEqual(fields, compared) {
 		t.Fatalf("corev1.Container has fields %v; containerEqual compares %v", fields, compared)
 	}
+}
+
+// deepCopySlice deep-copies a slice of an API type, as its generated
+// DeepCopy would: nil stays nil.
+func deepCopySlice[T any, PT interface {
+	*T
+	DeepCopyInto(*T)
+}](in []T) []T {
+	if in == nil {
+		return nil
+	}
+	out := make([]T, len(in))
+	for i := range in {
+		PT(&in[i]).DeepCopyInto(&out[i])
+	}
+	return out
 }

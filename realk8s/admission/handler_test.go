@@ -53,6 +53,14 @@ func startServer(t *testing.T, facts Facts) *Server {
 	return s
 }
 
+// trustingClient is an HTTPS client that trusts the server's CA.
+func trustingClient(t *testing.T, s *Server) *http.Client {
+	t.Helper()
+	pool := x509.NewCertPool()
+	require.True(t, pool.AppendCertsFromPEM(s.CABundle()))
+	return &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}}}
+}
+
 func podReview(t *testing.T, apiVersion string, pod *corev1.Pod) []byte {
 	t.Helper()
 	raw, err := json.Marshal(pod)
@@ -200,9 +208,7 @@ func TestServerServesTLSWithItsCA(t *testing.T) {
 	s := startServer(t, namespaceFacts(map[string]map[string]string{"meshed": {model.LabelInjection: "enabled"}}))
 	s.remember("c1", model.InjectorWebhookConfiguration(model.DefaultRevision), model.InjectorWebhook(model.DefaultRevision))
 
-	pool := x509.NewCertPool()
-	require.True(t, pool.AppendCertsFromPEM(s.CABundle()))
-	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}}}
+	client := trustingClient(t, s)
 	req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, s.URL("c1", "istio-sidecar-injector", "namespace.sidecar-injector.istio.io"),
 		bytes.NewReader(podReview(t, reviewV1, webPod("meshed"))))
 	require.NoError(t, err)
@@ -276,9 +282,7 @@ func TestStartOnServesAtItsAddress(t *testing.T) {
 	assert.True(t, strings.HasPrefix(url, "https://127.0.0.2:"), url)
 	assert.Contains(t, *s.probeConfiguration("t").Webhooks[0].ClientConfig.URL, "https://127.0.0.2:")
 
-	pool := x509.NewCertPool()
-	require.True(t, pool.AppendCertsFromPEM(s.CABundle()))
-	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}}}
+	client := trustingClient(t, s)
 	req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, url, bytes.NewReader(podReview(t, reviewV1, webPod("default"))))
 	require.NoError(t, err)
 	resp, err := client.Do(req)
@@ -316,9 +320,7 @@ func TestStopClosesConnectionsWithoutACall(t *testing.T) {
 		require.NoError(t, err)
 		s.stopWait = 300 * time.Millisecond
 		s.remember("c1", model.InjectorWebhookConfiguration(model.DefaultRevision), model.InjectorWebhook(model.DefaultRevision))
-		pool := x509.NewCertPool()
-		require.True(t, pool.AppendCertsFromPEM(s.CABundle()))
-		client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}}}
+		client := trustingClient(t, s)
 		req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, s.URL("c1", "istio-sidecar-injector", "namespace.sidecar-injector.istio.io"),
 			bytes.NewReader(podReview(t, reviewV1, webPod("meshed"))))
 		require.NoError(t, err)
