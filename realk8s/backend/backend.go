@@ -502,29 +502,26 @@ func ensureNamespace(ctx context.Context, c kubernetes.Interface, name string) e
 // ensureKubernetesEndpointSlice writes the kubernetes Service's
 // EndpointSlice as kube-apiserver's endpoint reconciler keeps it
 // (model.KubernetesEndpointSlice), at the twin's address and port, unless
-// it is there already as it should be.
+// it is there already as it should be; one that differs is written anew
+// (its addressType is immutable).
 func ensureKubernetesEndpointSlice(ctx context.Context, c kubernetes.Interface) error {
 	want := model.KubernetesEndpointSlice(model.APIServerIP, model.APIServerPort)
 	api := c.DiscoveryV1().EndpointSlices(metav1.NamespaceDefault)
 	got, err := api.Get(ctx, want.Name, metav1.GetOptions{})
 	switch {
-	case apierrors.IsNotFound(err):
-		_, err = api.Create(ctx, want, metav1.CreateOptions{})
+	case err == nil && apiequality.Semantic.DeepEqual(got.Labels, want.Labels) && got.AddressType == want.AddressType &&
+		apiequality.Semantic.DeepEqual(got.Endpoints, want.Endpoints) && apiequality.Semantic.DeepEqual(got.Ports, want.Ports):
+		return nil
 	case err == nil:
-		if apiequality.Semantic.DeepEqual(got.Labels, want.Labels) && got.AddressType == want.AddressType &&
-			apiequality.Semantic.DeepEqual(got.Endpoints, want.Endpoints) && apiequality.Semantic.DeepEqual(got.Ports, want.Ports) {
-			return nil
+		err = api.Delete(ctx, want.Name, metav1.DeleteOptions{})
+		if apierrors.IsNotFound(err) {
+			err = nil
 		}
-		got.Labels, got.Endpoints, got.Ports = want.Labels, want.Endpoints, want.Ports
-		if got.AddressType != want.AddressType {
-			// addressType is immutable.
-			if err := api.Delete(ctx, got.Name, metav1.DeleteOptions{}); err != nil && !apierrors.IsNotFound(err) {
-				return fmt.Errorf("the kubernetes EndpointSlice: %w", err)
-			}
-			_, err = api.Create(ctx, want, metav1.CreateOptions{})
-			break
-		}
-		_, err = api.Update(ctx, got, metav1.UpdateOptions{})
+	case apierrors.IsNotFound(err):
+		err = nil
+	}
+	if err == nil {
+		_, err = api.Create(ctx, want, metav1.CreateOptions{})
 	}
 	if err != nil {
 		return fmt.Errorf("the kubernetes EndpointSlice: %w", err)
