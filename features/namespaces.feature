@@ -95,6 +95,7 @@ Feature: Namespaces of the ASM instance
     Given the commands:
       """
       asm namespace create demo
+      advance 10s
       """
     When I run "asm namespace create demo"
     Then it fails with "demo"

@@ -21,6 +21,7 @@ Feature: Sync between the instance and its clusters, and homing clusters
         """
         kubectl --context c1 create namespace shop
         kubectl --context c1 label namespace shop istio-injection=enabled team=payments
+        advance 10s
         """
       When I run "asm sync from-cluster c1 --dry-run"
       Then the output is:
@@ -81,6 +82,7 @@ Feature: Sync between the instance and its clusters, and homing clusters
       Given the commands:
         """
         asm namespace create shop --label istio-injection=enabled --label team=payments
+        advance 10s
         """
       When I run "asm sync to-clusters --dry-run"
       Then the output contains:
@@ -226,6 +228,7 @@ Feature: Sync between the instance and its clusters, and homing clusters
         """
         cluster create c3 --kubernetes-version 1.30 --region cn-beijing --zone i
         asm namespace create shop
+        advance 10s
         """
       When I run "asm namespace set-homing shop --clusters c1,c3"
       Then it fails with "cluster "c3" is not part of the mesh (members: c1, c2)"
@@ -277,6 +280,7 @@ Feature: Sync between the instance and its clusters, and homing clusters
         kubectl --context c2 create namespace blue
         kubectl --context c2 label namespace blue istio.io/rev=canary
         asm namespace create legacy --label istio-injection=disabled --label env=old
+        advance 10s
         """
       When I run:
         """
@@ -309,6 +313,7 @@ Feature: Sync between the instance and its clusters, and homing clusters
         kubectl --context c1 label namespace shop istio-injection=enabled
         asm namespace create blue --label istio.io/rev=canary
         asm sync from-cluster c1
+        advance 10s
         """
       When I run "asm sync from-cluster c1"
       Then the output is:
@@ -337,6 +342,7 @@ Feature: Sync between the instance and its clusters, and homing clusters
         cluster create c1 --kubernetes-version 1.30 --region cn-beijing --zone i
         mesh add-cluster c1
         asm namespace create shop
+        advance 10s
         """
       When I run "asm namespace set-homing shop --clusters c1"
       Then it fails with "homing clusters need ASM 1.17.2.37 or later; this instance is 1.17.2.36"

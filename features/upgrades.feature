@@ -144,6 +144,7 @@ Feature: Upgrades and fleet changes: the mesh's and a cluster's versions in plac
       asm namespace set-homing shop --clusters c1,c2
       asm namespace set-homing pay --clusters c2
       asm namespace enable-injection shop
+      advance 10s
       """
     When I run "mesh remove-cluster c2"
     Then the output is:

@@ -52,6 +52,7 @@ Feature: Bad input is rejected with a clear error and changes nothing
       Given the commands:
         """
         kubectl --context asm create namespace demo
+        advance 10s
         """
       When I run "kubectl --context asm create namespace demo"
       Then it fails with "Error from server (AlreadyExists): namespaces "demo" already exists"
@@ -62,6 +63,7 @@ Feature: Bad input is rejected with a clear error and changes nothing
       Given the commands:
         """
         asm namespace create demo --label team=payments
+        advance 10s
         """
       When I run "asm namespace create demo --label team=other"
       Then it fails with "namespaces "demo" already exists"
@@ -101,6 +103,7 @@ Feature: Bad input is rejected with a clear error and changes nothing
       Given the commands:
         """
         kubectl create namespace demo
+        advance 10s
         """
       When I run "kubectl label namespace demo team=-payments"
       Then it fails with "error: invalid label value: "team=-payments": a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character"
@@ -129,6 +132,7 @@ Feature: Bad input is rejected with a clear error and changes nothing
       Given the commands:
         """
         asm namespace create shop
+        advance 10s
         """
       When I run "asm namespace set-homing shop"
       Then it fails with "--clusters is required"
@@ -150,6 +154,7 @@ Feature: Bad input is rejected with a clear error and changes nothing
         """
         cluster create c2 --kubernetes-version 1.30 --region cn-beijing --zone i
         kubectl --context c2 create namespace shop
+        advance 10s
         """
       When I run "asm sync from-cluster c2"
       Then it fails with "cluster "c2" is not part of the mesh (members: c1)"
