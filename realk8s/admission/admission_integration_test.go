@@ -3,6 +3,7 @@ package admission_test
 import (
 	"context"
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -182,6 +183,29 @@ func TestIntegrationRealAPIServerAgreesWithTheSimulator(t *testing.T) {
 		return real, err, want, wantErr
 	}
 	always := string(corev1.ContainerRestartPolicyAlways)
+
+	t.Run("Calls: the API server calls the webhooks the model's selectors choose", func(t *testing.T) {
+		podLabelSets := []map[string]string{nil, {model.LabelSidecarInject: "true"}, {model.LabelSidecarInject: "false"}, {model.LabelECI: "true"}, {model.LabelRevision: "canary"}}
+		for ns := range namespaces {
+			for _, podLabels := range podLabelSets {
+				var want []string
+				for _, h := range hooks {
+					for _, wh := range model.CalledWebhooks(h.mwc.Webhooks, podLabels, nsLabels(ns)) {
+						want = append(want, h.mwc.Name+"/"+wh)
+					}
+				}
+				slices.Sort(want)
+				got, err := srv.Calls(ctx, c, ns, podLabels)
+				require.NoError(t, err)
+				assert.Equal(t, want, got, "namespace %s, pod labels %v", ns, podLabels)
+			}
+		}
+		pods, err := c.CoreV1().Pods("meshed").List(ctx, metav1.ListOptions{})
+		require.NoError(t, err)
+		for _, p := range pods.Items {
+			assert.NotContains(t, p.Annotations, admission.CallsAnnotation, "a probe is a dry run: pod %s", p.Name)
+		}
+	})
 
 	t.Run("istio-injection=enabled injects a native sidecar", func(t *testing.T) {
 		real, err, want, wantErr := create("meshed", nil)

@@ -101,6 +101,11 @@ func (s *Server) admit(r *http.Request, req *admissionv1.AdmissionRequest, clust
 		// webhook's business.
 		return &admissionv1.AdmissionResponse{Allowed: true}
 	}
+	if req.Kind.Kind == "Pod" && req.Operation == admissionv1.Create && req.DryRun != nil && *req.DryRun {
+		if resp, ok := answerCallsProbe(req.Object.Raw, configuration, webhook); ok {
+			return resp
+		}
+	}
 	s.mu.Lock()
 	in, ok := s.hooks[hookKey{cluster, configuration}]
 	s.mu.Unlock()

@@ -339,3 +339,43 @@ func TestStopClosesConnectionsWithoutACall(t *testing.T) {
 		<-done
 	})
 }
+
+// TestHandlerAnswersCallsProbesWithTheCallOnly: a dry-run pod that Calls
+// creates gets each call appended to its annotation and nothing else,
+// even in a namespace the facts do not know and from a configuration not
+// installed; the same pod created for real is admitted as any other.
+func TestHandlerAnswersCallsProbesWithTheCallOnly(t *testing.T) {
+	t.Parallel()
+	s := startServer(t, namespaceFacts(map[string]map[string]string{"meshed": {model.LabelInjection: "enabled"}}))
+	s.remember("c1", model.InjectorWebhookConfiguration(model.DefaultRevision), model.InjectorWebhook(model.DefaultRevision))
+	call := func(t *testing.T, path string, pod *corev1.Pod, dryRun bool) *corev1.Pod {
+		t.Helper()
+		body := podReview(t, reviewV1, pod)
+		var rv review
+		require.NoError(t, json.Unmarshal(body, &rv))
+		rv.Request.DryRun = &dryRun
+		body, err := json.Marshal(rv)
+		require.NoError(t, err)
+		rec := httptest.NewRecorder()
+		s.Handler().ServeHTTP(rec, httptest.NewRequestWithContext(t.Context(), http.MethodPost, path, bytes.NewReader(body)))
+		require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+		var got review
+		require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &got))
+		require.True(t, got.Response.Allowed, "%+v", got.Response.Result)
+		if len(got.Response.Patch) == 0 {
+			return pod
+		}
+		return applyPatch(t, body, got.Response.Patch)
+	}
+	probe := webPod("elsewhere")
+	probe.Annotations = map[string]string{CallsAnnotation: ""}
+	probe = call(t, "/admit/c1/istio-sidecar-injector/namespace.sidecar-injector.istio.io", probe, true)
+	probe = call(t, "/admit/c1/not-installed/x.example.com", probe, true)
+	assert.Equal(t, map[string]string{CallsAnnotation: "istio-sidecar-injector/namespace.sidecar-injector.istio.io;not-installed/x.example.com;"}, probe.Annotations)
+	assert.Len(t, probe.Spec.Containers, 1)
+
+	real := webPod("meshed")
+	real.Annotations = map[string]string{CallsAnnotation: ""}
+	real = call(t, "/admit/c1/istio-sidecar-injector/namespace.sidecar-injector.istio.io", real, false)
+	assert.Equal(t, model.RuleNamespaceInjectionEnabled, real.Annotations[model.AnnotationInjection])
+}

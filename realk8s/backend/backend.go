@@ -187,6 +187,7 @@ func (b *Backend) CreateCluster(ctx context.Context, spec model.ClusterSpec) err
 			FeatureGates: maps.Clone(spec.FeatureGates),
 		},
 	}
+	g.namespaceUpdated = func(ctx context.Context, namespace string) { b.awaitNamespaceLabels(ctx, c, namespace) }
 	b.mu.Lock()
 	if _, ok := b.clusters[spec.Name]; ok || b.closed {
 		b.mu.Unlock()

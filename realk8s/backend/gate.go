@@ -1,6 +1,7 @@
 package backend
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"sync/atomic"
@@ -27,6 +28,10 @@ func isOwnManager(m string) bool { return m == "meshtwin-kubectl" || m == "mesht
 // server.
 type gate struct {
 	unreachable atomic.Bool
+	// namespaceUpdated, when set, runs after each successful update of
+	// a namespace through the gate, before the response is returned:
+	// awaitNamespaceLabels.
+	namespaceUpdated func(ctx context.Context, namespace string)
 }
 
 // wrap returns cfg with the gate in its transport and the user agent set.
@@ -51,5 +56,13 @@ func (t gatedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 		return nil, fmt.Errorf("dial tcp %s: connect: connection refused", req.URL.Host)
 	}
-	return t.next.RoundTrip(req)
+	updated := ""
+	if t.gate.namespaceUpdated != nil {
+		updated = updatedNamespace(req)
+	}
+	resp, err := t.next.RoundTrip(req)
+	if err == nil && updated != "" && resp.StatusCode/100 == 2 {
+		t.gate.namespaceUpdated(req.Context(), updated)
+	}
+	return resp, err
 }
