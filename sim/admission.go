@@ -2,12 +2,16 @@ package sim
 
 import (
 	"errors"
+	"maps"
 	"net/http"
+	"slices"
+	"time"
 
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	"github.com/meshtwin/meshtwin/model"
@@ -70,8 +74,136 @@ func (c *cluster) compiledWebhooks(mwc *admissionregistrationv1.MutatingWebhookC
 
 // admitPod runs a pod CREATE through the API server's admission:
 // defaulting, the mutating webhooks (admissionChain), defaulting again
-// (webhook output is decoded with defaulting), then validation.
+// (webhook output is decoded with defaulting), then validation. A pod a
+// controller makes of its template (req.template, createPodFor) is
+// admitted as the previous pod of the same template was, when nothing
+// the admission reads has changed since (admissionMemo).
 func (c *cluster) admitPod(req *request, pod *corev1.Pod) (*corev1.Pod, error) {
+	if req == nil || req.template == nil {
+		return c.admitPodAfresh(req, pod)
+	}
+	in := c.admissionInputs(req, pod)
+	if m := c.admitted; m != nil && m.inputs.same(&in) {
+		if m.pod == nil {
+			return c.admitPodAfresh(req, pod)
+		}
+		return withIdentityOf(m.pod, pod), nil
+	}
+	c.admitted = nil
+	twin := pod.DeepCopy()
+	out, err := c.admitPodAfresh(req, pod)
+	if err != nil {
+		return nil, err
+	}
+	// The admission of the same pod under another identity tells
+	// whether the result can be handed to the template's next pods.
+	otherIdentity(twin)
+	m := &admissionMemo{inputs: in}
+	if twinOut, err := c.admitPodAfresh(req, twin); err == nil && podEqual(withIdentityOf(out, twin), twinOut) {
+		snap := *out
+		m.pod = &snap
+	}
+	c.admitted = m
+	return out, nil
+}
+
+// admissionMemo is the admission of the last pod made of a controller's
+// template. Admission is a function of the pod and of admissionInputs'
+// other fields (the namespace's labels, the cluster, the mesh, the
+// webhook configurations); the pods of one template differ only in their
+// identity (name, UID, creation time), so while those inputs stay the
+// same (the stored objects they point to are never modified in place)
+// the template's next pod is admitted as the last was: the same labels,
+// annotations, spec and status, shared with it (as podSharer would share
+// them), and its own identity. Whether the admission depends on the
+// identity is checked once per memo, by admitting a twin of the first pod
+// under another identity; if it does (an annotation that names the pod),
+// pod is nil and every pod is admitted afresh.
+type admissionMemo struct {
+	inputs admissionInputs
+	// pod is the first pod's admission as admitPod returned it (a
+	// shallow copy: the parts it shares with the stored pod are never
+	// modified), or nil.
+	pod *corev1.Pod
+}
+
+// admissionInputs is what admitting a templated pod reads besides the
+// pod's identity.
+type admissionInputs struct {
+	template  *corev1.PodTemplateSpec
+	namespace *corev1.Namespace
+	mwcs      []runtime.Object
+	joined    bool
+	meshOK    bool
+	mesh      model.MeshConfig
+	info      model.ClusterInfo
+}
+
+func (c *cluster) admissionInputs(req *request, pod *corev1.Pod) admissionInputs {
+	ns, _ := c.tracker.peek(gvrNamespaces, "", pod.Namespace).(*corev1.Namespace)
+	return admissionInputs{
+		template:  req.template,
+		namespace: ns,
+		mwcs:      c.tracker.items(gvrMWCs, ""),
+		joined:    c.joined,
+		meshOK:    req.meshOK,
+		mesh:      req.mesh,
+		info:      c.info,
+	}
+}
+
+// same reports whether a and b are the same inputs: the same stored
+// template, namespace and webhook configurations (as pointers: stored
+// objects are never modified in place), an equal mesh and cluster.
+func (a *admissionInputs) same(b *admissionInputs) bool {
+	return a.template == b.template && a.namespace == b.namespace &&
+		slices.Equal(a.mwcs, b.mwcs) && a.joined == b.joined && a.meshOK == b.meshOK &&
+		meshConfigEqual(&a.mesh, &b.mesh) && clusterInfoEqual(&a.info, &b.info)
+}
+
+func meshConfigEqual(a, b *model.MeshConfig) bool {
+	return a.Version == b.Version && a.Profile == b.Profile &&
+		valueEqual(a.EnableNativeSidecar, b.EnableNativeSidecar) && sliceEqual(a.Revisions, b.Revisions)
+}
+
+func clusterInfoEqual(a, b *model.ClusterInfo) bool {
+	return a.Name == b.Name && a.KubeVersion == b.KubeVersion && a.Region == b.Region && a.Zone == b.Zone &&
+		a.VirtualNodeComponent == b.VirtualNodeComponent && (a.FeatureGates == nil) == (b.FeatureGates == nil) &&
+		maps.Equal(a.FeatureGates, b.FeatureGates)
+}
+
+// withIdentityOf returns admitted with the identity of pod (a pod about
+// to be admitted): what the API server set on it before admission
+// (createObject) is taken from pod, the rest shared with admitted.
+func withIdentityOf(admitted, pod *corev1.Pod) *corev1.Pod {
+	out := *admitted
+	out.TypeMeta = pod.TypeMeta
+	meta, in := &out.ObjectMeta, &pod.ObjectMeta
+	meta.Name, meta.GenerateName, meta.Namespace = in.Name, in.GenerateName, in.Namespace
+	meta.UID, meta.ResourceVersion, meta.Generation, meta.SelfLink = in.UID, in.ResourceVersion, in.Generation, in.SelfLink
+	meta.CreationTimestamp, meta.DeletionTimestamp, meta.DeletionGracePeriodSeconds = in.CreationTimestamp, in.DeletionTimestamp, in.DeletionGracePeriodSeconds
+	meta.ManagedFields = in.ManagedFields
+	return &out
+}
+
+// otherIdentity gives pod another name (of the same length), UID and
+// creation time.
+func otherIdentity(pod *corev1.Pod) {
+	name := []byte(pod.Name)
+	if n := len(name); n > 0 {
+		if name[n-1] == 'z' {
+			name[n-1] = 'y'
+		} else {
+			name[n-1] = 'z'
+		}
+	}
+	pod.Name = string(name)
+	pod.UID += "-twin"
+	pod.CreationTimestamp = metav1.NewTime(pod.CreationTimestamp.Add(time.Second))
+}
+
+// admitPodAfresh is admitPod without the memo.
+func (c *cluster) admitPodAfresh(req *request, pod *corev1.Pod) (*corev1.Pod, error) {
 	var nsLabels map[string]string
 	if ns, ok := c.tracker.peek(gvrNamespaces, "", pod.Namespace).(*corev1.Namespace); ok {
 		nsLabels = ns.Labels

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"net/http"
+	"slices"
 	"strings"
 
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
@@ -49,6 +50,12 @@ type apiServer struct {
 	cluster *cluster
 	// pods lets the pods of one controller share their equal parts.
 	pods podSharer
+	// validMetas are the last metadata validateMeta found valid;
+	// nextValidMeta is the one to replace next.
+	validMetas    [16]validMeta
+	nextValidMeta int
+	// lastNamespace is the last namespace name found valid.
+	lastNamespace string
 }
 
 func newAPIServer(s *Sim, context string, c *cluster) *apiServer {
@@ -397,7 +404,7 @@ func (a *apiServer) createObject(req *request, gvr schema.GroupVersionResource, 
 	m.SetSelfLink("")
 	m.SetGeneration(0)
 	obj.GetObjectKind().SetGroupVersionKind(schema.GroupVersionKind{})
-	if errs := validateMeta(gvr, m); len(errs) > 0 {
+	if errs := a.validateMeta(gvr, m); len(errs) > 0 {
 		return nil, apierrors.NewInvalid(gk, m.GetName(), errs)
 	}
 	if a.tracker.peek(gvr, ns, m.GetName()) != nil {
@@ -447,18 +454,149 @@ func (a *apiServer) groupKind(obj runtime.Object, gvr schema.GroupVersionResourc
 
 // validateMeta checks metadata the way the API server does for every
 // object: name rules per resource, namespace, labels, annotations,
-// owner references.
-func validateMeta(gvr schema.GroupVersionResource, m metav1.Object) field.ErrorList {
-	nameFn := apivalidation.NameIsDNSSubdomain
-	switch gvr.Resource {
-	case "namespaces":
-		nameFn = apivalidation.ValidateNamespaceName
-	case "services":
-		nameFn = apivalidation.NameIsDNS1035Label
-	case "roles", "rolebindings", "clusterroles", "clusterrolebindings":
-		nameFn = path.ValidatePathSegmentName
+// owner references. Metadata equal to metadata found valid a moment
+// before but for the name (a controller's pods, a fleet's namespaces)
+// is valid if its name is (validMeta).
+func (a *apiServer) validateMeta(gvr schema.GroupVersionResource, m metav1.Object) field.ErrorList {
+	nameFn := metaNameFunc(gvr.Resource)
+	v := validMetaOf(gvr.Resource, m)
+	if v != nil && m.GetName() != "" && a.validNamespace(gvr.Resource, m.GetNamespace()) {
+		for i := range a.validMetas {
+			if a.validMetas[i].same(v) {
+				if len(nameFn(m.GetName(), false)) == 0 {
+					return nil
+				}
+				break
+			}
+		}
 	}
-	return apivalidation.ValidateObjectMetaAccessor(m, !clusterScoped(gvr.Resource), nameFn, field.NewPath("metadata"))
+	errs := apivalidation.ValidateObjectMetaAccessor(m, !clusterScoped(gvr.Resource), nameFn, field.NewPath("metadata"))
+	if len(errs) == 0 && v != nil {
+		a.lastNamespace = m.GetNamespace()
+		v.labels, v.annotations = maps.Clone(v.labels), maps.Clone(v.annotations)
+		v.owners, v.finalizers = slices.Clone(v.owners), slices.Clone(v.finalizers)
+		for i := range v.owners {
+			v.owners[i].Controller = clonePtr(v.owners[i].Controller)
+			v.owners[i].BlockOwnerDeletion = clonePtr(v.owners[i].BlockOwnerDeletion)
+		}
+		a.validMetas[a.nextValidMeta] = *v
+		a.nextValidMeta = (a.nextValidMeta + 1) % len(a.validMetas)
+	}
+	return errs
+}
+
+// validNamespace reports whether ns passes validateMeta's namespace
+// checks for an object of resource: none for a cluster-scoped one, a
+// valid namespace name for the others.
+func (a *apiServer) validNamespace(resource, ns string) bool {
+	if clusterScoped(resource) {
+		return ns == ""
+	}
+	if ns == "" {
+		return false
+	}
+	if ns == a.lastNamespace {
+		return true
+	}
+	if len(apivalidation.ValidateNamespaceName(ns, false)) > 0 {
+		return false
+	}
+	a.lastNamespace = ns
+	return true
+}
+
+func metaNameFunc(resource string) apivalidation.ValidateNameFunc {
+	switch resource {
+	case "namespaces":
+		return apivalidation.ValidateNamespaceName
+	case "services":
+		return apivalidation.NameIsDNS1035Label
+	case "roles", "rolebindings", "clusterroles", "clusterrolebindings":
+		return path.ValidatePathSegmentName
+	}
+	return apivalidation.NameIsDNSSubdomain
+}
+
+// validMeta is metadata that apivalidation.ValidateObjectMetaAccessor
+// found valid, without its name and namespace: what the validation reads
+// besides them (the resource picks the name rules and whether a
+// namespace is required; managed fields are left out, as metadata that
+// has some is not remembered). Metadata that is the same but for a valid
+// name and namespace is valid: the validation checks each of them on its
+// own (the name with the resource's rules; the namespace is required and
+// a valid namespace name, or absent for a cluster-scoped resource), and
+// the rest without them. It holds copies, as the object may change after
+// its validation (defaulting, admission).
+//
+// Owner references are the same to the validation when they differ
+// only in the owners' names and UIDs, which it only requires (ownersSame).
+// A namespace's kubernetes.io/metadata.name label (the API server sets it
+// to the namespace's name) is the same in two namespaces when it is each
+// one's name: a valid namespace name is a valid label value.
+type validMeta struct {
+	resource, name, generateName string
+	generation                   int64
+	labels, annotations          map[string]string
+	owners                       []metav1.OwnerReference
+	finalizers                   []string
+}
+
+// validMetaOf is m without its name, or nil when m has managed fields.
+func validMetaOf(resource string, m metav1.Object) *validMeta {
+	if len(m.GetManagedFields()) > 0 {
+		return nil
+	}
+	return &validMeta{resource: resource, name: m.GetName(), generateName: m.GetGenerateName(),
+		generation: m.GetGeneration(), labels: m.GetLabels(), annotations: m.GetAnnotations(),
+		owners: m.GetOwnerReferences(), finalizers: m.GetFinalizers()}
+}
+
+func (v *validMeta) same(w *validMeta) bool {
+	return v.resource != "" && v.resource == w.resource && v.generateName == w.generateName &&
+		v.generation == w.generation && v.labelsSame(w) && maps.Equal(v.annotations, w.annotations) &&
+		ownersSame(v.owners, w.owners) && slices.Equal(v.finalizers, w.finalizers)
+}
+
+// ownersSame reports whether a and b are the same owner references to
+// the validation, which reads an owner's name and UID only to require
+// them: the same but for names and UIDs that are both set or both not.
+func ownersSame(a, b []metav1.OwnerReference) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		x, y := &a[i], &b[i]
+		if x.APIVersion != y.APIVersion || x.Kind != y.Kind || (x.Name == "") != (y.Name == "") ||
+			(x.UID == "") != (y.UID == "") || !valueEqual(x.Controller, y.Controller) {
+			return false
+		}
+	}
+	return true
+}
+
+func (v *validMeta) labelsSame(w *validMeta) bool {
+	if len(v.labels) != len(w.labels) {
+		return false
+	}
+	for k, a := range v.labels {
+		b, ok := w.labels[k]
+		switch {
+		case !ok:
+			return false
+		case k == model.LabelMetadataName && v.resource == "namespaces" && a == v.name && b == w.name:
+		case a != b:
+			return false
+		}
+	}
+	return true
+}
+
+func clonePtr[T any](p *T) *T {
+	if p == nil {
+		return nil
+	}
+	v := *p
+	return &v
 }
 
 // prepareCreate defaults, admits and validates one kind of object.
@@ -634,7 +772,7 @@ func (a *apiServer) update(req *request, gvr schema.GroupVersionResource, ns, na
 	}
 	m.SetResourceVersion(cm.GetResourceVersion())
 	obj.GetObjectKind().SetGroupVersionKind(schema.GroupVersionKind{})
-	if errs := validateMeta(gvr, m); len(errs) > 0 {
+	if errs := a.validateMeta(gvr, m); len(errs) > 0 {
 		return nil, apierrors.NewInvalid(gk, m.GetName(), errs)
 	}
 	if sub == "" {

@@ -114,6 +114,8 @@ type cluster struct {
 	// statuses lets the pods of one controller share their equal
 	// status parts.
 	statuses statusSharer
+	// admitted is the admission of the last pod made of a template.
+	admitted *admissionMemo
 	// lastUnschedulable is the last FailedScheduling message stored, so
 	// that equal messages are one string.
 	lastUnschedulable string

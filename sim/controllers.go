@@ -118,6 +118,11 @@ func podFromTemplate(owner metav1.Object, kind, apiVersion string, tmpl *corev1.
 // API server's whole create path (admission included), and returns the
 // stored pod: the caller must not modify it.
 func (c *cluster) createPodFor(req *request, owner metav1.Object, kind, apiVersion string, tmpl *corev1.PodTemplateSpec) (*corev1.Pod, error) {
+	if req != nil {
+		r := *req
+		r.template = tmpl
+		req = &r
+	}
 	obj, err := c.api.createStored(req, gvrPods, owner.GetNamespace(), podFromTemplate(owner, kind, apiVersion, tmpl))
 	if err != nil {
 		return nil, err

@@ -281,3 +281,30 @@ func deepMapEqual[K comparable, V any](a, b map[K]V) bool {
 	}
 	return reflect.DeepEqual(a, b)
 }
+
+// podEqual is reflect.DeepEqual(a, b) for pods: the parts a templated,
+// injected pod sets through the comparisons above, the rest through
+// reflect.DeepEqual.
+func podEqual(a, b *corev1.Pod) bool {
+	if a == b {
+		return true
+	}
+	if a.TypeMeta != b.TypeMeta || !stringMapEqual(a.Labels, b.Labels) || !stringMapEqual(a.Annotations, b.Annotations) ||
+		!ownerReferencesEqual(a.OwnerReferences, b.OwnerReferences) ||
+		!sliceEqualFunc(a.Spec.InitContainers, b.Spec.InitContainers, containerEqual) ||
+		!sliceEqualFunc(a.Spec.Containers, b.Spec.Containers, containerEqual) ||
+		!sliceEqualFunc(a.Spec.Volumes, b.Spec.Volumes, volumeEqual) ||
+		!tolerationsEqual(a.Spec.Tolerations, b.Spec.Tolerations) {
+		return false
+	}
+	x, y := *a, *b
+	for _, p := range []*corev1.Pod{&x, &y} {
+		p.Labels, p.Annotations, p.OwnerReferences = nil, nil, nil
+		p.Spec.InitContainers, p.Spec.Containers, p.Spec.Volumes, p.Spec.Tolerations = nil, nil, nil, nil
+	}
+	return reflect.DeepEqual(&x, &y)
+}
+
+func volumeEqual(a, b *corev1.Volume) bool {
+	return a.Name == b.Name && volumeSourceEqual(&a.VolumeSource, &b.VolumeSource)
+}

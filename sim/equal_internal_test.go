@@ -115,6 +115,9 @@ func TestEqualsAgreeWithDeepEqual(t *testing.T) {
 	t.Run("ConfigMapVolume", func(t *testing.T) {
 		equalCase(t, configMapVolumeEqual, (*corev1.ConfigMapVolumeSource).DeepCopy)
 	})
+	t.Run("Pod", func(t *testing.T) {
+		equalCase(t, podEqual, (*corev1.Pod).DeepCopy)
+	})
 }
 
 // TestContainerEqualNamesEveryField: a field added to corev1.Container by

@@ -40,7 +40,7 @@ func (s *podSharer) share(pod *corev1.Pod) {
 		shareIf(&pod.OwnerReferences, &prev.OwnerReferences, ownerReferencesEqual)
 		shareContainers(pod.Spec.InitContainers, prev.Spec.InitContainers)
 		shareContainers(pod.Spec.Containers, prev.Spec.Containers)
-		if len(pod.Spec.Volumes) == len(prev.Spec.Volumes) {
+		if len(pod.Spec.Volumes) == len(prev.Spec.Volumes) && !sameArray(pod.Spec.Volumes, prev.Spec.Volumes) {
 			for i := range pod.Spec.Volumes {
 				if volumeSourceEqual(&pod.Spec.Volumes[i].VolumeSource, &prev.Spec.Volumes[i].VolumeSource) {
 					pod.Spec.Volumes[i].VolumeSource = prev.Spec.Volumes[i].VolumeSource
@@ -59,7 +59,9 @@ func (s *podSharer) share(pod *corev1.Pod) {
 // the same name at the same index in prev; the volume mounts name the
 // pod's own token volume, so they are compared on their own.
 func shareContainers(ctrs, prev []corev1.Container) {
-	if len(ctrs) != len(prev) {
+	if len(ctrs) != len(prev) || sameArray(ctrs, prev) {
+		// Already one (an admission handed out again, admissionMemo):
+		// prev is stored and must not be written to.
 		return
 	}
 	for i := range ctrs {
@@ -91,6 +93,11 @@ func shareContainers(ctrs, prev []corev1.Container) {
 		shareValue(&c.Lifecycle, &p.Lifecycle)
 		c.VolumeMounts = mounts
 	}
+}
+
+// sameArray reports whether a and b are one slice in memory.
+func sameArray[T any](a, b []T) bool {
+	return len(a) > 0 && len(a) == len(b) && &a[0] == &b[0]
 }
 
 // shareIf sets *dst to *prev when eq calls them equal.

@@ -400,6 +400,10 @@ type request struct {
 	// uids, when set, is the stream the UIDs of created objects are drawn
 	// from instead of the simulator's (a cluster's own controllers).
 	uids *rand.Rand
+	// template, when set, is the stored template the pod being created
+	// is made of (createPodFor): its admission may be the previous
+	// pod's (admissionMemo).
+	template *corev1.PodTemplateSpec
 }
 
 // meshRootCertLocked is the mesh CA's self-signed root (O=cluster.local,
