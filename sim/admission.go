@@ -85,11 +85,12 @@ func (c *cluster) admitPod(req *request, pod *corev1.Pod) (*corev1.Pod, error) {
 	in := c.admissionInputs(req, pod)
 	if m := c.admitted; m != nil && m.inputs.same(&in) {
 		if m.pod == nil {
-			return c.admitPodAfresh(req, pod)
+			return c.admitPodAfresh(req, pod.DeepCopy())
 		}
 		return withIdentityOf(m.pod, pod), nil
 	}
 	c.admitted = nil
+	pod = pod.DeepCopy() // it shares the template's parts
 	twin := pod.DeepCopy()
 	out, err := c.admitPodAfresh(req, pod)
 	if err != nil {

@@ -102,28 +102,44 @@ func (c *cluster) ownedReplicaSets(uid types.UID) []*appsv1.ReplicaSet {
 // podFromTemplate is the pod a controller makes of its template: named
 // after the owner (generateName), controlled by it.
 func podFromTemplate(owner metav1.Object, kind, apiVersion string, tmpl *corev1.PodTemplateSpec) *corev1.Pod {
+	pod := templatePod(owner, kind, apiVersion, tmpl)
+	pod.Labels, pod.Annotations = maps.Clone(tmpl.Labels), maps.Clone(tmpl.Annotations)
+	pod.Spec = *tmpl.Spec.DeepCopy()
+	return pod
+}
+
+// templatePod is podFromTemplate sharing the template's labels,
+// annotations and spec: it must be copied before it is changed.
+func templatePod(owner metav1.Object, kind, apiVersion string, tmpl *corev1.PodTemplateSpec) *corev1.Pod {
 	return &corev1.Pod{
 		ObjectMeta: metav1.ObjectMeta{
 			GenerateName:    owner.GetName() + "-",
 			Namespace:       owner.GetNamespace(),
-			Labels:          maps.Clone(tmpl.Labels),
-			Annotations:     maps.Clone(tmpl.Annotations),
+			Labels:          tmpl.Labels,
+			Annotations:     tmpl.Annotations,
 			OwnerReferences: []metav1.OwnerReference{controllerRef(owner, kind, apiVersion)},
 		},
-		Spec: *tmpl.Spec.DeepCopy(),
+		Spec: tmpl.Spec,
 	}
 }
 
 // createPodFor creates one pod from a controller's template, through the
 // API server's whole create path (admission included), and returns the
-// stored pod: the caller must not modify it.
+// stored pod: the caller must not modify it. The pod sent shares the
+// template's parts until admission copies it (request.template), and
+// needs no copy when the template's previous pod's admission is handed
+// out again.
 func (c *cluster) createPodFor(req *request, owner metav1.Object, kind, apiVersion string, tmpl *corev1.PodTemplateSpec) (*corev1.Pod, error) {
+	var pod *corev1.Pod
 	if req != nil {
 		r := *req
 		r.template = tmpl
 		req = &r
+		pod = templatePod(owner, kind, apiVersion, tmpl)
+	} else {
+		pod = podFromTemplate(owner, kind, apiVersion, tmpl)
 	}
-	obj, err := c.api.createStored(req, gvrPods, owner.GetNamespace(), podFromTemplate(owner, kind, apiVersion, tmpl))
+	obj, err := c.api.createStored(req, gvrPods, owner.GetNamespace(), pod)
 	if err != nil {
 		return nil, err
 	}

@@ -1,7 +1,6 @@
 package sim
 
 import (
-	"fmt"
 	"math/rand/v2"
 	"strings"
 
@@ -34,8 +33,28 @@ func drawUID(rng *rand.Rand) types.UID {
 	hi, lo := rng.Uint64(), rng.Uint64()
 	hi = hi&^(0xf<<12) | 0x4<<12 // version 4
 	lo = lo&^(0x3<<62) | 0x2<<62 // RFC 4122 variant
-	return types.UID(fmt.Sprintf("%08x-%04x-%04x-%04x-%012x",
-		hi>>32, hi>>16&0xffff, hi&0xffff, lo>>48, lo&0xffffffffffff))
+	// As fmt's "%08x-%04x-%04x-%04x-%012x" of hi>>32, hi>>16&0xffff,
+	// hi&0xffff, lo>>48 and lo&0xffffffffffff.
+	var b [36]byte
+	putHex(b[0:8], hi>>32)
+	b[8] = '-'
+	putHex(b[9:13], hi>>16)
+	b[13] = '-'
+	putHex(b[14:18], hi)
+	b[18] = '-'
+	putHex(b[19:23], lo>>48)
+	b[23] = '-'
+	putHex(b[24:36], lo)
+	return types.UID(b[:])
+}
+
+// putHex writes the len(dst) lowest hex digits of v into dst.
+func putHex(dst []byte, v uint64) {
+	const digits = "0123456789abcdef"
+	for i := len(dst) - 1; i >= 0; i-- {
+		dst[i] = digits[v&0xf]
+		v >>= 4
+	}
 }
 
 // kindFor maps a resource to its kind in the client-go scheme. Callers

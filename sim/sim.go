@@ -402,7 +402,9 @@ type request struct {
 	uids *rand.Rand
 	// template, when set, is the stored template the pod being created
 	// is made of (createPodFor): its admission may be the previous
-	// pod's (admissionMemo).
+	// pod's (admissionMemo). The pod shares the template's labels,
+	// annotations and spec (templatePod): admission copies it before it
+	// changes it.
 	template *corev1.PodTemplateSpec
 }
 
