@@ -40,3 +40,22 @@ func TestMemoryLimitFlagRefusesWhatGOMEMLIMITRefuses(t *testing.T) {
 		require.Contains(t, err.Error(), "--memory-limit \""+bad+"\"")
 	}
 }
+
+func TestGCPercentRisesOnlyUnderALimitOfTheRunsOwn(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		limit int64
+		env   string
+		want  int
+		set   bool
+	}{
+		{defaultMemoryLimit, "", limitedGCPercent, true},
+		{2 << 30, "", limitedGCPercent, true},
+		{defaultMemoryLimit, "100", 0, false}, // the runtime read GOGC itself
+		{math.MaxInt64, "", 0, false},         // --memory-limit off: nothing bounds the heap
+	} {
+		got, set := gcPercent(c.limit, c.env)
+		require.Equal(t, c.set, set, "limit %d env %q", c.limit, c.env)
+		require.Equal(t, c.want, got, "limit %d env %q", c.limit, c.env)
+	}
+}
