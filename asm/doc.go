@@ -11,4 +11,9 @@
 // What a sync does is decided by the pure planners in package model; this
 // package reads the states, plans, validates the whole plan and only then
 // writes.
+//
+// An Instance never modifies an object it read: it changes and writes
+// copies, and what it returns is its caller's own. So its clients may
+// answer its reads with shared objects instead of copies, as the
+// simulator's do (TestInstanceDoesNotModifyWhatItReads keeps it so).
 package asm

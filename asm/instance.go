@@ -273,7 +273,9 @@ func (i *Instance) Namespaces(ctx context.Context) ([]model.GlobalNamespace, err
 	}
 	out := make([]model.GlobalNamespace, 0, len(st.Namespaces))
 	for _, name := range slices.Sorted(maps.Keys(st.Namespaces)) {
-		out = append(out, st.Namespaces[name])
+		g := st.Namespaces[name]
+		g.Labels = maps.Clone(g.Labels) // the caller's own
+		out = append(out, g)
 	}
 	return out, nil
 }

@@ -154,7 +154,8 @@ func httpVerb(verb string) string {
 func (a *apiServer) react(action testing.Action, push bool) (bool, runtime.Object, error) {
 	switch action.(type) {
 	case testing.GetActionImpl, testing.ListActionImpl, testing.CreateActionImpl, testing.UpdateActionImpl,
-		testing.PatchActionImpl, testing.DeleteActionImpl, testing.DeleteCollectionActionImpl:
+		testing.PatchActionImpl, testing.DeleteActionImpl, testing.DeleteCollectionActionImpl,
+		viewGetAction, viewListAction:
 	default:
 		// Not a resource request (discovery's server version, proxy):
 		// left to the fake clientset's defaults.
@@ -265,6 +266,19 @@ func (a *apiServer) handle(req *request, action testing.Action) (runtime.Object,
 		ns = ""
 	}
 	switch act := action.(type) {
+	case viewGetAction:
+		if act.Subresource != "" {
+			return a.get(gvr, ns, act.Name, act.Subresource)
+		}
+		if obj := a.tracker.peek(gvr, ns, act.Name); obj != nil {
+			return obj, nil
+		}
+		return nil, apierrors.NewNotFound(gvr.GroupResource(), act.Name)
+	case viewListAction:
+		if act.ListOptions.LabelSelector != "" || act.ListOptions.FieldSelector != "" {
+			return a.tracker.List(gvr, act.Kind, ns, act.ListOptions)
+		}
+		return a.tracker.viewList(gvr, act.Kind, ns)
 	case testing.GetActionImpl:
 		return a.get(gvr, ns, act.Name, act.Subresource)
 	case testing.ListActionImpl:

@@ -25,8 +25,13 @@ import (
 // the reactor chain itself, under the clientset's lock as Invokes does,
 // with one copy of the object a create or update sends (the API server
 // takes ownership of what it stores) and none of the request, and
-// records nothing. What each call returns is what the fake clientset
-// would return. Other resources go through the fake clientset as usual.
+// records nothing. Its namespace reads (get, and list without
+// selectors) answer with the stored objects themselves, not copies: the
+// instance never modifies an object it read (package asm's contract,
+// checked by asm's TestInstanceDoesNotModifyWhatItReads), and a stored
+// object is never modified in place, so what it read stays as it was.
+// Otherwise each call returns what the fake clientset would return.
+// Other resources go through the fake clientset as usual.
 type meshClient struct {
 	*fake.Clientset
 }
@@ -84,8 +89,16 @@ func namespaceResult(obj runtime.Object, err error) (*corev1.Namespace, error) {
 	return obj.(*corev1.Namespace), err
 }
 
+// viewGetAction and viewListAction are a get and a list that the API
+// server may answer with its stored objects (Tracker.peek, viewList)
+// instead of copies: the mesh instance's reads. Faults and an
+// unreachable cluster fail them as they fail any get or list.
+type viewGetAction struct{ testing.GetActionImpl }
+
+type viewListAction struct{ testing.ListActionImpl }
+
 func (n directNamespaces) Get(_ context.Context, name string, opts metav1.GetOptions) (*corev1.Namespace, error) {
-	return namespaceResult(react(n.fake, testing.NewGetActionWithOptions(gvrNamespaces, "", name, opts)))
+	return namespaceResult(react(n.fake, viewGetAction{testing.NewGetActionWithOptions(gvrNamespaces, "", name, opts)}))
 }
 
 func (n directNamespaces) List(ctx context.Context, opts metav1.ListOptions) (*corev1.NamespaceList, error) {
@@ -94,7 +107,7 @@ func (n directNamespaces) List(ctx context.Context, opts metav1.ListOptions) (*c
 		return n.NamespaceInterface.List(ctx, opts)
 	}
 	gvk := corev1.SchemeGroupVersion.WithKind("Namespace")
-	obj, err := react(n.fake, testing.NewListActionWithOptions(gvrNamespaces, gvk, "", opts))
+	obj, err := react(n.fake, viewListAction{testing.NewListActionWithOptions(gvrNamespaces, gvk, "", opts)})
 	if obj == nil {
 		return &corev1.NamespaceList{}, err
 	}

@@ -85,7 +85,8 @@ func (s *Sim) Faults() []model.Fault {
 func (a *apiServer) reactFault(action testing.Action) (bool, runtime.Object, error) {
 	switch action.(type) {
 	case testing.GetActionImpl, testing.ListActionImpl, testing.CreateActionImpl, testing.UpdateActionImpl,
-		testing.PatchActionImpl, testing.DeleteActionImpl, testing.DeleteCollectionActionImpl:
+		testing.PatchActionImpl, testing.DeleteActionImpl, testing.DeleteCollectionActionImpl,
+		viewGetAction, viewListAction:
 	default:
 		return false, nil, nil // discovery: never fails
 	}
