@@ -204,6 +204,14 @@ func (t *Tracker) List(gvr schema.GroupVersionResource, gvk schema.GroupVersionK
 	if err != nil {
 		return nil, err
 	}
+	return t.buildList(gvr, gvk, ns, sel, true)
+}
+
+// buildList makes a list of gvk's list kind holding the objects of gvr
+// in ns that sel selects, with the store's revision: the items are
+// shallow copies of the stored structs, sharing their maps and slices,
+// unless deep, which detaches the whole list from the store.
+func (t *Tracker) buildList(gvr schema.GroupVersionResource, gvk schema.GroupVersionKind, ns string, sel selectors, deep bool) (runtime.Object, error) {
 	listGVK := gvk
 	listGVK.Kind += "List"
 	if listGVK.Version == "" {
@@ -215,12 +223,12 @@ func (t *Tracker) List(gvr schema.GroupVersionResource, gvk schema.GroupVersionK
 	}
 	t.mu.RLock()
 	defer t.mu.RUnlock()
-	// SetList copies the stored structs shallowly; the deep copy of the
-	// whole list then detaches them from the store.
 	if err := meta.SetList(list, t.listLocked(gvr, ns, sel)); err != nil {
 		return nil, err
 	}
-	list = list.DeepCopyObject()
+	if deep {
+		list = list.DeepCopyObject()
+	}
 	if lm, err := meta.ListAccessor(list); err == nil {
 		lm.SetResourceVersion(strconv.FormatInt(max(t.rv, 1), 10))
 	}

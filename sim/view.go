@@ -3,10 +3,8 @@ package sim
 import (
 	"context"
 	"fmt"
-	"strconv"
 
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -59,22 +57,5 @@ func (t *Tracker) view(gvr schema.GroupVersionResource, ns string) []runtime.Obj
 // list's items are shallow copies of the stored objects, sharing their
 // maps and slices, which the caller must not modify.
 func (t *Tracker) viewList(gvr schema.GroupVersionResource, gvk schema.GroupVersionKind, ns string) (runtime.Object, error) {
-	listGVK := gvk
-	listGVK.Kind += "List"
-	if listGVK.Version == "" {
-		listGVK.Version = runtime.APIVersionInternal
-	}
-	list, err := t.scheme.New(listGVK)
-	if err != nil {
-		return nil, fmt.Errorf("list %s: %w", gvr.Resource, err)
-	}
-	t.mu.RLock()
-	defer t.mu.RUnlock()
-	if err := meta.SetList(list, t.listLocked(gvr, ns, selectors{})); err != nil {
-		return nil, err
-	}
-	if lm, err := meta.ListAccessor(list); err == nil {
-		lm.SetResourceVersion(strconv.FormatInt(max(t.rv, 1), 10))
-	}
-	return list, nil
+	return t.buildList(gvr, gvk, ns, selectors{}, false)
 }
