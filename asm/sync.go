@@ -144,11 +144,14 @@ func (i *Instance) planSyncFrom(ctx context.Context, cluster string) (model.Plan
 		return model.Plan{}, nil, err
 	}
 	targets := map[string]target{model.PlanInstance: {client: i.cp, objs: instObjs}}
-	members, err := readPushTargets(ctx, refs, cn, model.SyncFromPushTargets(inst, cn))
+	// model.PlanSyncFromWithPush, with the sync planned once for both
+	// of its halves.
+	plan := model.PlanSyncFrom(inst, cn)
+	members, err := readPushTargets(ctx, refs, cn, model.SyncFromPushTargetsOf(inst, plan))
 	if err != nil {
 		return model.Plan{}, nil, err
 	}
-	return model.PlanSyncFromWithPush(inst, cn, members), targets, nil
+	return model.WithSyncFromPush(inst, plan, members), targets, nil
 }
 
 // readPushTargets reads, in each member other than the one synced from

@@ -209,7 +209,13 @@ func PlanSyncFrom(inst InstanceState, c ClusterNamespaces) Plan {
 // clusters only the namespaces that SyncFromPushTargets names for them:
 // the plan is the same as with every namespace of every cluster.
 func PlanSyncFromWithPush(inst InstanceState, c ClusterNamespaces, clusters []ClusterNamespaces) Plan {
-	plan := PlanSyncFrom(inst, c)
+	return WithSyncFromPush(inst, PlanSyncFrom(inst, c), clusters)
+}
+
+// WithSyncFromPush is PlanSyncFromWithPush for plan, the PlanSyncFrom of
+// inst already made: plan and its push, so that a caller that asked
+// SyncFromPushTargetsOf first plans the sync once.
+func WithSyncFromPush(inst InstanceState, plan Plan, clusters []ClusterNamespaces) Plan {
 	after := editedAfter(inst, plan)
 	if len(after.Namespaces) == 0 {
 		return plan
@@ -230,7 +236,13 @@ func PlanSyncFromWithPush(inst InstanceState, c ClusterNamespaces, clusters []Cl
 // one namespace at a time reads these and no others. inst need hold only
 // the namespaces of c.
 func SyncFromPushTargets(inst InstanceState, c ClusterNamespaces) map[string][]string {
-	after := editedAfter(inst, PlanSyncFrom(inst, c))
+	return SyncFromPushTargetsOf(inst, PlanSyncFrom(inst, c))
+}
+
+// SyncFromPushTargetsOf is SyncFromPushTargets for plan, the
+// PlanSyncFrom of inst already made.
+func SyncFromPushTargetsOf(inst InstanceState, plan Plan) map[string][]string {
+	after := editedAfter(inst, plan)
 	mesh := uniqueSorted(inst.Clusters)
 	out := make(map[string][]string, len(after.Namespaces))
 	for name, g := range after.Namespaces {
