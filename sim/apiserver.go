@@ -155,7 +155,7 @@ func (a *apiServer) react(action testing.Action, push bool) (bool, runtime.Objec
 	switch action.(type) {
 	case testing.GetActionImpl, testing.ListActionImpl, testing.CreateActionImpl, testing.UpdateActionImpl,
 		testing.PatchActionImpl, testing.DeleteActionImpl, testing.DeleteCollectionActionImpl,
-		viewGetAction, viewListAction:
+		viewGetAction, viewListAction, handOverCreateAction:
 	default:
 		// Not a resource request (discovery's server version, proxy):
 		// left to the fake clientset's defaults.
@@ -283,6 +283,11 @@ func (a *apiServer) handle(req *request, action testing.Action) (runtime.Object,
 		return a.get(gvr, ns, act.Name, act.Subresource)
 	case testing.ListActionImpl:
 		return a.tracker.List(gvr, act.Kind, ns, act.ListOptions)
+	case handOverCreateAction:
+		if act.Subresource == "" && !isDryRun(act.CreateOptions.DryRun) {
+			return a.createStored(req, gvr, ns, act.Object)
+		}
+		return a.handle(req, act.CreateActionImpl)
 	case testing.CreateActionImpl:
 		dry := isDryRun(act.CreateOptions.DryRun)
 		switch act.Subresource {

@@ -23,10 +23,11 @@ import (
 // until ClearActions, which nothing calls for these clientsets and
 // nobody reads (they are not handed out). A namespace request here runs
 // the reactor chain itself, under the clientset's lock as Invokes does,
-// with one copy of the object a create or update sends (the API server
-// takes ownership of what it stores) and none of the request, and
-// records nothing. Its namespace reads (get, and list without
-// selectors) answer with the stored objects themselves, not copies: the
+// with one copy of the object an update sends (the API server takes
+// ownership of what it stores) and none of the request, and records
+// nothing. Its namespace creates hand the object over (no copy in, the
+// stored object out), and its namespace reads (get, and list
+// without selectors) answer with the stored objects themselves: the
 // instance never modifies an object it read (package asm's contract,
 // checked by asm's TestInstanceDoesNotModifyWhatItReads), and a stored
 // object is never modified in place, so what it read stays as it was.
@@ -116,8 +117,16 @@ func (n directNamespaces) List(ctx context.Context, opts metav1.ListOptions) (*c
 	return obj.(*corev1.NamespaceList), nil
 }
 
+// handOverCreateAction is a create whose object the API server stores
+// as it is, answering with the stored object itself: the mesh instance's
+// namespace creates. asm builds each namespace it creates afresh and
+// never touches it once sent (asm/sync.go, prepareOne and send;
+// Instance.CreateNamespace), and it does not modify what a create
+// returns any more than what it reads.
+type handOverCreateAction struct{ testing.CreateActionImpl }
+
 func (n directNamespaces) Create(_ context.Context, ns *corev1.Namespace, opts metav1.CreateOptions) (*corev1.Namespace, error) {
-	return namespaceResult(react(n.fake, testing.NewCreateActionWithOptions(gvrNamespaces, "", ns.DeepCopy(), opts)))
+	return namespaceResult(react(n.fake, handOverCreateAction{testing.NewCreateActionWithOptions(gvrNamespaces, "", ns, opts)}))
 }
 
 func (n directNamespaces) Update(_ context.Context, ns *corev1.Namespace, opts metav1.UpdateOptions) (*corev1.Namespace, error) {
