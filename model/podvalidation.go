@@ -114,18 +114,18 @@ func probePortErrors(c corev1.Container, p *field.Path) field.ErrorList {
 		if pr.probe == nil {
 			continue
 		}
-		pp := p.Child(pr.name)
 		var port *intstr.IntOrString
+		var handler string
 		switch {
 		case pr.probe.HTTPGet != nil:
-			port, pp = &pr.probe.HTTPGet.Port, pp.Child("httpGet", "port")
+			port, handler = &pr.probe.HTTPGet.Port, "httpGet"
 		case pr.probe.TCPSocket != nil:
-			port, pp = &pr.probe.TCPSocket.Port, pp.Child("tcpSocket", "port")
+			port, handler = &pr.probe.TCPSocket.Port, "tcpSocket"
 		default:
 			continue
 		}
 		if port.Type == intstr.Int && (port.IntVal < 1 || port.IntVal > 65535) {
-			errs = append(errs, field.Invalid(pp, port.IntVal, validation.InclusiveRangeError(1, 65535)))
+			errs = append(errs, field.Invalid(p.Child(pr.name).Child(handler, "port"), port.IntVal, validation.InclusiveRangeError(1, 65535)))
 		}
 	}
 	return errs

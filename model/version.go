@@ -132,12 +132,22 @@ type KubeVersion struct{ Major, Minor int }
 // dropped).
 func ParseKubeVersion(s string) (KubeVersion, error) {
 	t := strings.TrimPrefix(s, "v")
-	parts := strings.Split(t, ".")
-	if len(parts) < 2 || len(parts) > 3 {
+	// strings.Split(t, ".") without its slice: the kubelet's version of
+	// every node is read for every pod placed.
+	var split [3]string
+	count := 0
+	for rest, more := t, true; more; count++ {
+		if count == len(split) {
+			count++
+			break
+		}
+		split[count], rest, more = strings.Cut(rest, ".")
+	}
+	if count < 2 || count > 3 {
 		return KubeVersion{}, fmt.Errorf("invalid Kubernetes version %q: want MAJOR.MINOR like 1.30 (a leading v and a patch, as in v1.30.2, are accepted)", s)
 	}
 	var n [3]int
-	for i, p := range parts {
+	for i, p := range split[:count] {
 		v, err := parseNonNegative(p)
 		if err != nil {
 			return KubeVersion{}, fmt.Errorf("invalid Kubernetes version %q: part %q is not a non-negative number; want MAJOR.MINOR like 1.30", s, p)
