@@ -374,6 +374,9 @@ func applyInOrder(ctx context.Context, plan model.Plan, targets map[string]targe
 		return model.Plan{}, err
 	}
 	var done, notApplied model.Plan
+	if len(plan.Changes) > 0 {
+		done.Changes = make([]model.Change, 0, len(plan.Changes))
+	}
 	var failed []WriteFailure
 	for k, w := range writes {
 		if err := send(ctx, w); err != nil {
@@ -519,7 +522,7 @@ func send(ctx context.Context, w write) error {
 // changed namespace exists (or is created), that no created one exists and
 // that the results are valid namespaces.
 func prepare(plan model.Plan, targets map[string]target) ([]write, error) {
-	var writes []write
+	writes := make([]write, 0, len(plan.Changes))
 	var errs []error
 	changes := plan.Changes
 	for len(changes) > 0 {

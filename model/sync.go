@@ -529,6 +529,18 @@ func formatPlanLabels(labels map[string]string) string {
 // SplitPlan splits a plan into the changes made in where and the rest,
 // each in the plan's order.
 func SplitPlan(p Plan, where string) (in, rest Plan) {
+	n := 0
+	for _, c := range p.Changes {
+		if c.Where == where {
+			n++
+		}
+	}
+	if n > 0 {
+		in.Changes = make([]Change, 0, n)
+	}
+	if n < len(p.Changes) {
+		rest.Changes = make([]Change, 0, len(p.Changes)-n)
+	}
 	for _, c := range p.Changes {
 		if c.Where == where {
 			in.Changes = append(in.Changes, c)
