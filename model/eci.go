@@ -127,6 +127,16 @@ func IsVirtualNode(node *corev1.Node) bool {
 	return node != nil && node.Labels[NodeLabelType] == NodeTypeVirtualKubelet
 }
 
+// hasVirtualNode reports whether nodes has a virtual node.
+func hasVirtualNode(nodes []corev1.Node) bool {
+	for i := range nodes {
+		if IsVirtualNode(&nodes[i]) {
+			return true
+		}
+	}
+	return false
+}
+
 // DecidePlacement is DecidePlacementWithLoad with no requests counted on
 // any node.
 func DecidePlacement(pod *corev1.Pod, nodes []corev1.Node, podsPerNode map[string]int) PlacementDecision {
@@ -183,12 +193,8 @@ func decidePlacement(pod *corev1.Pod, nodes []corev1.Node, podsPerNode map[strin
 	req := PodRequests(pod)
 	var feasible []string
 	best := -1 // without explain: the index of the node chosen so far
-	hasVirtual := false
 	for i := range nodes {
 		n := &nodes[i]
-		if IsVirtualNode(n) {
-			hasVirtual = true
-		}
 		if why := NodeRejects(pod, n); why != "" {
 			reasons[why]++
 			continue
@@ -227,7 +233,7 @@ func decidePlacement(pod *corev1.Pod, nodes []corev1.Node, podsPerNode map[strin
 		if explain {
 			d.Reason = fmt.Sprintf("no node fits the pod, so it stays Pending: %s", msg)
 		}
-		if wantsVirtual && !hasVirtual {
+		if wantsVirtual && !hasVirtualNode(nodes) {
 			d.Rule = PlacementNoVirtualNode
 			d.Reason = noVirtualNodeReason
 		}

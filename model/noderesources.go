@@ -147,6 +147,17 @@ func InsufficientResources(req Resources, node *corev1.Node, load NodeLoad) (rea
 	check(corev1.ResourceCPU)
 	check(corev1.ResourceMemory)
 	check(corev1.ResourceEphemeralStorage)
+	standard := 0
+	for _, name := range [...]corev1.ResourceName{corev1.ResourceCPU, corev1.ResourceMemory, corev1.ResourceEphemeralStorage, corev1.ResourcePods} {
+		if _, ok := req[name]; ok {
+			standard++
+		}
+	}
+	if len(req) == standard {
+		// No extended resources: ranging over req to find none cost
+		// more than the lookups (this runs for every node per pod).
+		return reasons, unresolvable
+	}
 	var extended []corev1.ResourceName
 	for name := range req {
 		switch name {
