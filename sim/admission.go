@@ -87,7 +87,9 @@ func (c *cluster) admitPod(req *request, pod *corev1.Pod) (*corev1.Pod, error) {
 		if m.pod == nil {
 			return c.admitPodAfresh(req, pod.DeepCopy())
 		}
-		return withIdentityOf(m.pod, pod), nil
+		out := withIdentityOf(m.pod, pod)
+		c.lastHandedOut = out
+		return out, nil
 	}
 	c.admitted = nil
 	pod = pod.DeepCopy() // it shares the template's parts
@@ -106,6 +108,14 @@ func (c *cluster) admitPod(req *request, pod *corev1.Pod) (*corev1.Pod, error) {
 	}
 	c.admitted = m
 	return out, nil
+}
+
+// handedOut reports whether pod is the last admission admitPod handed
+// out again (admissionMemo), whose parts are a stored pod's.
+func (c *cluster) handedOut(pod *corev1.Pod) bool {
+	out := c.lastHandedOut == pod
+	c.lastHandedOut = nil
+	return out
 }
 
 // admissionMemo is the admission of the last pod made of a controller's

@@ -437,7 +437,13 @@ func (a *apiServer) createObject(req *request, gvr schema.GroupVersionResource, 
 		return obj, nil
 	}
 	if pod, ok := obj.(*corev1.Pod); ok {
-		a.pods.share(pod)
+		if a.cluster != nil && a.cluster.handedOut(pod) {
+			// Its parts are the template's previous pod's, stored:
+			// sharing would write into them.
+			a.pods.remember(pod)
+		} else {
+			a.pods.share(pod)
+		}
 	}
 	stored, err := a.tracker.put(gvr, obj, storeCreate)
 	if err != nil {

@@ -114,8 +114,10 @@ type cluster struct {
 	// statuses lets the pods of one controller share their equal
 	// status parts.
 	statuses statusSharer
-	// admitted is the admission of the last pod made of a template.
-	admitted *admissionMemo
+	// admitted is the admission of the last pod made of a template;
+	// lastHandedOut the last pod admitPod made of it.
+	admitted      *admissionMemo
+	lastHandedOut *corev1.Pod
 	// lastUnschedulable is the last FailedScheduling message stored, so
 	// that equal messages are one string.
 	lastUnschedulable string

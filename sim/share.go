@@ -55,6 +55,21 @@ func (s *podSharer) share(pod *corev1.Pod) {
 	s.last[owner.UID] = pod
 }
 
+// remember makes pod, about to be stored, the one its controller's next
+// pod is compared with, sharing nothing: for a pod whose parts are
+// already another stored pod's (admissionMemo), which share would write
+// into when they equal the previous pod's in another memory.
+func (s *podSharer) remember(pod *corev1.Pod) {
+	owner := metav1.GetControllerOfNoCopy(pod)
+	if owner == nil {
+		return
+	}
+	if s.last == nil {
+		s.last = map[types.UID]*corev1.Pod{}
+	}
+	s.last[owner.UID] = pod
+}
+
 // shareContainers shares each container's parts with the container of
 // the same name at the same index in prev; the volume mounts name the
 // pod's own token volume, so they are compared on their own.
