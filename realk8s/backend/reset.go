@@ -18,6 +18,7 @@ import (
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
+	"k8s.io/client-go/util/retry"
 
 	"github.com/meshtwin/meshtwin/model"
 )
@@ -198,16 +199,18 @@ func deleteNamespaces(ctx context.Context, c kubernetes.Interface, dyn dynamic.I
 	timed(ctx, "reset: deletecollections", began)
 	began = time.Now()
 	for _, name := range names {
-		ns, err := c.CoreV1().Namespaces().Get(ctx, name, metav1.GetOptions{})
-		if apierrors.IsNotFound(err) {
-			continue
-		}
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		ns.Spec.Finalizers = nil
-		if _, err := c.CoreV1().Namespaces().Finalize(ctx, ns, metav1.UpdateOptions{}); ignoreNotFound(err) != nil {
+		// The namespace controller writes the terminating namespace's
+		// conditions meanwhile (on kind): a Conflict is read again.
+		err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
+			ns, err := c.CoreV1().Namespaces().Get(ctx, name, metav1.GetOptions{})
+			if err != nil {
+				return err
+			}
+			ns.Spec.Finalizers = nil
+			_, err = c.CoreV1().Namespaces().Finalize(ctx, ns, metav1.UpdateOptions{})
+			return err
+		})
+		if err = ignoreNotFound(err); err != nil {
 			errs = append(errs, fmt.Errorf("finalize namespace %q: %w", name, err))
 		}
 	}
