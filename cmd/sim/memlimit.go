@@ -33,8 +33,8 @@ type memoryLimitFlag struct {
 	value string
 }
 
-const memoryLimitUsage = "soft limit on the memory of the run, a `SIZE` as GOMEMLIMIT writes it (1280MiB, 2GiB; off for none): the collector works harder rather than let the heap pass it " +
-	"(default: GOMEMLIMIT when set, else 1280MiB)"
+const memoryLimitUsage = "soft limit on the memory of the run, a `SIZE` as GOMEMLIMIT writes it (1280MiB, 2GiB; off for none): the collector works harder rather than let the heap pass it, " +
+	"and under a limit set here (not GOMEMLIMIT's) it runs less often (GOGC=400, unless GOGC is set) (default: GOMEMLIMIT when set, else 1280MiB)"
 
 // apply sets the limit and returns a function that restores the one
 // before (sim's own tests run many runs in one process).
