@@ -19,19 +19,7 @@ import (
 // labelled istio-injection=enabled.
 func memoCluster(t *testing.T) (*Sim, *cluster) {
 	t.Helper()
-	ctx := t.Context()
-	s := New(Options{Seed: 1})
-	v, err := model.ParseASMVersion("1.22.2.35")
-	require.NoError(t, err)
-	require.NoError(t, s.CreateMesh(ctx, model.MeshConfig{Version: v}))
-	require.NoError(t, s.CreateCluster(ctx, model.ClusterSpec{Name: "c1"}))
-	require.NoError(t, s.JoinCluster(ctx, "c1"))
-	cs, err := s.Client("c1")
-	require.NoError(t, err)
-	_, err = cs.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{
-		Name: "demo", Labels: map[string]string{"istio-injection": "enabled"},
-	}}, metav1.CreateOptions{})
-	require.NoError(t, err)
+	s := meshWithDemo(t, map[string]string{"istio-injection": "enabled"}, "c1")
 	return s, s.clusters["c1"]
 }
 

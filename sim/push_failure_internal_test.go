@@ -20,18 +20,7 @@ import (
 func pushMesh(t *testing.T) (*Sim, *bool) {
 	t.Helper()
 	ctx := t.Context()
-	s := New(Options{Seed: 1})
-	v, err := model.ParseASMVersion("1.22.2.35")
-	require.NoError(t, err)
-	require.NoError(t, s.CreateMesh(ctx, model.MeshConfig{Version: v}))
-	for _, c := range []string{"c1", "c2"} {
-		require.NoError(t, s.CreateCluster(ctx, model.ClusterSpec{Name: c}))
-		require.NoError(t, s.JoinCluster(ctx, c))
-		cs, err := s.Client(c)
-		require.NoError(t, err)
-		_, err = cs.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "demo"}}, metav1.CreateOptions{})
-		require.NoError(t, err)
-	}
+	s := meshWithDemo(t, nil, "c1", "c2")
 	asmCS, err := s.Client(model.ContextASM)
 	require.NoError(t, err)
 	_, err = asmCS.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "demo"}}, metav1.CreateOptions{})
@@ -152,4 +141,24 @@ func TestOwedPushOfADeletedNamespaceIsDropped(t *testing.T) {
 	require.NoError(t, err)
 	assert.Empty(t, inst.PushFailures())
 	assert.NotContains(t, clusterLabels(t, s, "c2"), model.LabelInjection)
+}
+
+// meshWithDemo is a mesh of ASM 1.22.2.35 (seed 1) joined by the named
+// clusters, each with a namespace demo carrying labels.
+func meshWithDemo(t *testing.T, labels map[string]string, clusters ...string) *Sim {
+	t.Helper()
+	ctx := t.Context()
+	s := New(Options{Seed: 1})
+	v, err := model.ParseASMVersion("1.22.2.35")
+	require.NoError(t, err)
+	require.NoError(t, s.CreateMesh(ctx, model.MeshConfig{Version: v}))
+	for _, c := range clusters {
+		require.NoError(t, s.CreateCluster(ctx, model.ClusterSpec{Name: c}))
+		require.NoError(t, s.JoinCluster(ctx, c))
+		cs, err := s.Client(c)
+		require.NoError(t, err)
+		_, err = cs.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "demo", Labels: labels}}, metav1.CreateOptions{})
+		require.NoError(t, err)
+	}
+	return s
 }

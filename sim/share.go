@@ -27,14 +27,7 @@ type podSharer struct {
 // reflect.DeepEqual are replaced (compared without reflection where
 // sim/equal.go can).
 func (s *podSharer) share(pod *corev1.Pod) {
-	owner := metav1.GetControllerOfNoCopy(pod)
-	if owner == nil {
-		return
-	}
-	if s.last == nil {
-		s.last = map[types.UID]*corev1.Pod{}
-	}
-	if prev := s.last[owner.UID]; prev != nil {
+	if prev := s.remember(pod); prev != nil {
 		shareIf(&pod.Labels, &prev.Labels, stringMapEqual)
 		shareIf(&pod.Annotations, &prev.Annotations, stringMapEqual)
 		shareIf(&pod.OwnerReferences, &prev.OwnerReferences, ownerReferencesEqual)
@@ -52,22 +45,25 @@ func (s *podSharer) share(pod *corev1.Pod) {
 		shareValue(&pod.Spec.SecurityContext, &prev.Spec.SecurityContext)
 		shareValue(&pod.Spec.NodeSelector, &prev.Spec.NodeSelector)
 	}
-	s.last[owner.UID] = pod
 }
 
 // remember makes pod, about to be stored, the one its controller's next
-// pod is compared with, sharing nothing: for a pod whose parts are
-// already another stored pod's (admissionMemo), which share would write
-// into when they equal the previous pod's in another memory.
-func (s *podSharer) remember(pod *corev1.Pod) {
+// pod is compared with, and returns the one before it (nil for a pod
+// without a controller, or its controller's first). Alone, it shares
+// nothing: for a pod whose parts are already another stored pod's
+// (admissionMemo), which share would write into when they equal the
+// previous pod's in another memory.
+func (s *podSharer) remember(pod *corev1.Pod) (prev *corev1.Pod) {
 	owner := metav1.GetControllerOfNoCopy(pod)
 	if owner == nil {
-		return
+		return nil
 	}
 	if s.last == nil {
 		s.last = map[types.UID]*corev1.Pod{}
 	}
+	prev = s.last[owner.UID]
 	s.last[owner.UID] = pod
+	return prev
 }
 
 // shareContainers shares each container's parts with the container of
