@@ -12,6 +12,7 @@ import (
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/meshtwin/meshtwin/model"
@@ -139,9 +140,9 @@ func probeLabelSets(mwcs []admissionregistrationv1.MutatingWebhookConfiguration)
 			if sel == nil {
 				continue
 			}
-			set := map[string]string{}
-			for k, v := range sel.MatchLabels {
-				set[k] = v
+			set := maps.Clone(sel.MatchLabels)
+			if set == nil {
+				set = map[string]string{}
 			}
 			for _, e := range sel.MatchExpressions {
 				switch {
@@ -151,7 +152,7 @@ func probeLabelSets(mwcs []admissionregistrationv1.MutatingWebhookConfiguration)
 					set[e.Key] = "true"
 				}
 			}
-			key := labelsKey(set)
+			key := labels.Set(set).String()
 			if !seen[key] {
 				seen[key] = true
 				sets = append(sets, set)
@@ -159,12 +160,4 @@ func probeLabelSets(mwcs []admissionregistrationv1.MutatingWebhookConfiguration)
 		}
 	}
 	return sets
-}
-
-func labelsKey(set map[string]string) string {
-	var b strings.Builder
-	for _, k := range slices.Sorted(maps.Keys(set)) {
-		b.WriteString(k + "=" + set[k] + ",")
-	}
-	return b.String()
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
+	"k8s.io/apimachinery/pkg/labels"
 
 	"github.com/meshtwin/meshtwin/model"
 )
@@ -46,7 +47,7 @@ func TestProbeLabelSetsAndSelectedWebhooks(t *testing.T) {
 	assert.Contains(t, sets, map[string]string{model.LabelECI: "true"})
 	seen := map[string]bool{}
 	for _, s := range sets {
-		k := labelsKey(s)
+		k := labels.Set(s).String()
 		assert.False(t, seen[k], "repeated probe set %v", s)
 		seen[k] = true
 	}
