@@ -152,7 +152,7 @@ func DecidePlacement(pod *corev1.Pod, nodes []corev1.Node, podsPerNode map[strin
 // name. podsPerNode and requested are the nodes' unfinished pods and
 // the sum of their PodRequests.
 func DecidePlacementWithLoad(pod *corev1.Pod, nodes []corev1.Node, podsPerNode map[string]int, requested map[string]Resources) PlacementDecision {
-	return decidePlacement(pod, nodes, podsPerNode, requested, true)
+	return decidePlacement(pod, NewNodes(nodes), podsPerNode, requested, true)
 }
 
 // PlacePod is DecidePlacementWithLoad for a scheduler, which reads the
@@ -160,12 +160,32 @@ func DecidePlacementWithLoad(pod *corev1.Pod, nodes []corev1.Node, podsPerNode m
 // the Reason sentence is left empty where the decision schedules the pod
 // or has a Message, and the Candidates of a scheduled pod are not
 // listed, so placing a pod formats no explanation and makes no list of
-// the nodes.
-func PlacePod(pod *corev1.Pod, nodes []corev1.Node, podsPerNode map[string]int, requested map[string]Resources) PlacementDecision {
+// the nodes. nodes are the cluster's nodes as NewNodes prepared them
+// when they last changed.
+func PlacePod(pod *corev1.Pod, nodes Nodes, podsPerNode map[string]int, requested map[string]Resources) PlacementDecision {
 	return decidePlacement(pod, nodes, podsPerNode, requested, false)
 }
 
-func decidePlacement(pod *corev1.Pod, nodes []corev1.Node, podsPerNode map[string]int, requested map[string]Resources, explain bool) PlacementDecision {
+// Nodes are a cluster's nodes as a scheduler places pods on them: the
+// list, and each node's allocatable converted once, as kube-scheduler's
+// NodeInfo keeps it, rather than for every node at every placement.
+type Nodes struct {
+	list []corev1.Node
+	caps []capacity
+}
+
+// NewNodes prepares list for placement. The Nodes read list, not a copy:
+// a caller that changes list makes new Nodes.
+func NewNodes(list []corev1.Node) Nodes {
+	caps := make([]capacity, len(list))
+	for i := range list {
+		caps[i] = capacityOf(&list[i])
+	}
+	return Nodes{list: list, caps: caps}
+}
+
+func decidePlacement(pod *corev1.Pod, prepared Nodes, podsPerNode map[string]int, requested map[string]Resources, explain bool) PlacementDecision {
+	nodes := prepared.list
 	if pod == nil {
 		pod = &corev1.Pod{}
 	}
@@ -190,16 +210,17 @@ func decidePlacement(pod *corev1.Pod, nodes []corev1.Node, podsPerNode map[strin
 	// preemptible counts the nodes that failed only NodeResourcesFit,
 	// and resolvably: default preemption looks there for victims.
 	preemptible := 0
-	req := PodRequests(pod)
+	req := newPodRequest(PodRequests(pod))
 	var feasible []string
-	best := -1 // without explain: the index of the node chosen so far
+	best, bestPods := -1, 0 // without explain: the node chosen so far, and its pods
 	for i := range nodes {
 		n := &nodes[i]
 		if why := NodeRejects(pod, n); why != "" {
 			reasons[why]++
 			continue
 		}
-		short, unresolvable := InsufficientResources(req, n, NodeLoad{Pods: podsPerNode[n.Name], Requested: requested[n.Name]})
+		pods := podsPerNode[n.Name]
+		short, unresolvable := insufficient(req, prepared.caps[i], NodeLoad{Pods: pods, Requested: requested[n.Name]})
 		if len(short) > 0 {
 			for _, why := range short {
 				reasons[why]++
@@ -212,9 +233,8 @@ func decidePlacement(pod *corev1.Pod, nodes []corev1.Node, podsPerNode map[strin
 		if !explain {
 			// The scheduler needs the node with the fewest pods, then
 			// the first by name, not the list of candidates.
-			if best < 0 || podsPerNode[n.Name] < podsPerNode[nodes[best].Name] ||
-				podsPerNode[n.Name] == podsPerNode[nodes[best].Name] && n.Name < nodes[best].Name {
-				best = i
+			if best < 0 || pods < bestPods || pods == bestPods && n.Name < nodes[best].Name {
+				best, bestPods = i, pods
 			}
 			continue
 		}

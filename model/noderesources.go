@@ -121,54 +121,89 @@ type NodeLoad struct {
 // UnschedulableAndUnresolvable: the pod asks for more of a resource than
 // the node has allocatable at all, so evicting pods cannot help.
 func InsufficientResources(req Resources, node *corev1.Node, load NodeLoad) (reasons []string, unresolvable bool) {
-	// Read from the node's list one resource at a time: this runs for
-	// every node at every placement, and a map of the list each time
-	// was most of what placing a pod allocated.
-	allocatable := func(name corev1.ResourceName) int64 { return resourceAmount(node.Status.Allocatable, name) }
-	if load.Pods+1 > int(allocatable(corev1.ResourcePods)) {
-		reasons = append(reasons, "Too many pods")
+	return insufficient(newPodRequest(req), capacityOf(node), load)
+}
+
+// capacity is a node's allocatable as NodeResourcesFit reads it, the
+// standard resources converted once (kube-scheduler's NodeInfo keeps
+// them the same way) rather than for every pod placed.
+type capacity struct {
+	pods, cpu, memory, ephemeral int64
+	list                         corev1.ResourceList // extended resources are read from it when a pod asks for one
+}
+
+func capacityOf(node *corev1.Node) capacity {
+	l := node.Status.Allocatable
+	return capacity{
+		pods:      resourceAmount(l, corev1.ResourcePods),
+		cpu:       resourceAmount(l, corev1.ResourceCPU),
+		memory:    resourceAmount(l, corev1.ResourceMemory),
+		ephemeral: resourceAmount(l, corev1.ResourceEphemeralStorage),
+		list:      l,
 	}
-	if len(req) == 0 {
-		return reasons, false
-	}
-	check := func(name corev1.ResourceName) {
-		want := req[name]
-		if want <= 0 {
-			return
-		}
-		alloc := allocatable(name)
-		if want > alloc-load.Requested[name] {
-			reasons = append(reasons, "Insufficient "+string(name))
-			if want > alloc {
-				unresolvable = true
-			}
-		}
-	}
-	check(corev1.ResourceCPU)
-	check(corev1.ResourceMemory)
-	check(corev1.ResourceEphemeralStorage)
-	standard := 0
-	for _, name := range [...]corev1.ResourceName{corev1.ResourceCPU, corev1.ResourceMemory, corev1.ResourceEphemeralStorage, corev1.ResourcePods} {
-		if _, ok := req[name]; ok {
-			standard++
-		}
-	}
-	if len(req) == standard {
-		// No extended resources: ranging over req to find none cost
-		// more than the lookups (this runs for every node per pod).
-		return reasons, unresolvable
-	}
-	var extended []corev1.ResourceName
+}
+
+// podRequest is a pod's PodRequests laid out for the filter, made once
+// per placement: the standard amounts, and the extended resources'
+// names sorted, as fitsRequest reports them.
+type podRequest struct {
+	all                    Resources
+	cpu, memory, ephemeral int64
+	extended               []corev1.ResourceName
+}
+
+func newPodRequest(req Resources) podRequest {
+	r := podRequest{all: req, cpu: req[corev1.ResourceCPU], memory: req[corev1.ResourceMemory], ephemeral: req[corev1.ResourceEphemeralStorage]}
 	for name := range req {
 		switch name {
 		case corev1.ResourceCPU, corev1.ResourceMemory, corev1.ResourceEphemeralStorage, corev1.ResourcePods:
 		default:
-			extended = append(extended, name)
+			r.extended = append(r.extended, name)
 		}
 	}
-	slices.Sort(extended)
-	for _, name := range extended {
-		check(name)
+	slices.Sort(r.extended)
+	return r
+}
+
+// shortage is fitsRequest's reason for a resource the node lacks; the
+// standard ones are spelt out rather than joined for every node short
+// of one.
+func shortage(name corev1.ResourceName) string {
+	switch name {
+	case corev1.ResourceCPU:
+		return "Insufficient cpu"
+	case corev1.ResourceMemory:
+		return "Insufficient memory"
+	case corev1.ResourceEphemeralStorage:
+		return "Insufficient ephemeral-storage"
+	}
+	return "Insufficient " + string(name)
+}
+
+// insufficient is InsufficientResources with the request and the
+// node's allocatable already converted: it runs for every node at every
+// placement.
+func insufficient(req podRequest, c capacity, load NodeLoad) (reasons []string, unresolvable bool) {
+	if load.Pods+1 > int(c.pods) {
+		reasons = append(reasons, "Too many pods")
+	}
+	if len(req.all) == 0 {
+		return reasons, false
+	}
+	check := func(name corev1.ResourceName, want, alloc int64) {
+		if want <= 0 || want <= alloc-load.Requested[name] {
+			return
+		}
+		reasons = append(reasons, shortage(name))
+		if want > alloc {
+			unresolvable = true
+		}
+	}
+	check(corev1.ResourceCPU, req.cpu, c.cpu)
+	check(corev1.ResourceMemory, req.memory, c.memory)
+	check(corev1.ResourceEphemeralStorage, req.ephemeral, c.ephemeral)
+	for _, name := range req.extended {
+		check(name, req.all[name], resourceAmount(c.list, name))
 	}
 	return reasons, unresolvable
 }

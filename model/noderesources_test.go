@@ -170,7 +170,7 @@ func TestPlacePodAgreesWithDecidePlacement(t *testing.T) {
 			pod.Spec.Tolerations = append(pod.Spec.Tolerations, corev1.Toleration{Operator: corev1.TolerationOpExists})
 		}
 		want := DecidePlacementWithLoad(pod, nodes, pods, requested)
-		got := PlacePod(pod, nodes, pods, requested)
+		got := PlacePod(pod, NewNodes(nodes), pods, requested)
 		if got.Node != want.Node || got.Scheduled != want.Scheduled || got.Rule != want.Rule || got.Message != want.Message {
 			t.Fatalf("case %d: PlacePod %+v, DecidePlacementWithLoad %+v", i, got, want)
 		}

@@ -91,6 +91,7 @@ type cluster struct {
 	joined bool
 
 	nodes       []corev1.Node // sorted by name, what DecidePlacement sees
+	placement   model.Nodes   // nodes prepared for the scheduler
 	nodeInfo    map[string]nodeInfo
 	podsPerNode map[string]int
 	// requested sums the PodRequests of the pods of podsPerNode, by node.
@@ -386,6 +387,7 @@ func (c *cluster) nodesChanged() {
 		}
 		c.nodeInfo[n.Name] = info
 	}
+	c.placement = model.NewNodes(c.nodes)
 	c.retryPending()
 	c.enqueueDaemonSets()
 }

@@ -38,7 +38,7 @@ func (c *cluster) schedule(key podKey) bool {
 		c.pending.remove(key)
 		return false
 	}
-	dec := model.PlacePod(pod, c.nodes, c.podsPerNode, c.requested)
+	dec := model.PlacePod(pod, c.placement, c.podsPerNode, c.requested)
 	if why := c.unboundClaims(pod); why != "" && dec.Scheduled {
 		// kube-scheduler's VolumeBinding PreFilter rejects the pod on
 		// every node; preemption cannot help.
