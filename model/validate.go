@@ -21,7 +21,7 @@ const maxListedCharacters = 3
 // RFC 1123 label, B02). The error names the rule and, for bad characters,
 // each offending character with its 1-based position.
 func ValidateNamespaceName(name string) error {
-	if len(validation.IsDNS1123Label(name)) == 0 {
+	if IsDNS1123Label(name) {
 		return nil
 	}
 	return fmt.Errorf("invalid namespace name %q: %s: %s", name, strings.Join(namespaceNameProblems(name), "; "), namespaceNameRule)
@@ -66,6 +66,9 @@ func isLowerAlnum(r rune) bool {
 // ValidateLabelKey checks a label key: an optional DNS subdomain prefix and
 // "/", then a name of at most 63 characters.
 func ValidateLabelKey(key string) error {
+	if IsLabelKey(key) {
+		return nil
+	}
 	if msgs := validation.IsQualifiedName(key); len(msgs) > 0 {
 		return fmt.Errorf("invalid label key %q: %s", key, strings.Join(msgs, "; "))
 	}
@@ -74,6 +77,9 @@ func ValidateLabelKey(key string) error {
 
 // ValidateLabelValue checks the value of label key.
 func ValidateLabelValue(key, value string) error {
+	if IsLabelValue(value) {
+		return nil
+	}
 	if msgs := validation.IsValidLabelValue(value); len(msgs) > 0 {
 		return fmt.Errorf("invalid value %q for label %q: %s", value, key, strings.Join(msgs, "; "))
 	}

@@ -523,7 +523,7 @@ func (a *apiServer) validNamespace(resource, ns string) bool {
 	if ns == a.lastNamespace {
 		return true
 	}
-	if len(apivalidation.ValidateNamespaceName(ns, false)) > 0 {
+	if !model.IsDNS1123Label(ns) {
 		return false
 	}
 	a.lastNamespace = ns
@@ -533,13 +533,25 @@ func (a *apiServer) validNamespace(resource, ns string) bool {
 func metaNameFunc(resource string) apivalidation.ValidateNameFunc {
 	switch resource {
 	case "namespaces":
-		return apivalidation.ValidateNamespaceName
+		return quickYes(model.IsDNS1123Label, apivalidation.ValidateNamespaceName)
 	case "services":
 		return apivalidation.NameIsDNS1035Label
 	case "roles", "rolebindings", "clusterroles", "clusterrolebindings":
 		return path.ValidatePathSegmentName
 	}
-	return apivalidation.NameIsDNSSubdomain
+	return quickYes(model.IsDNS1123Subdomain, apivalidation.NameIsDNSSubdomain)
+}
+
+// quickYes is validate, answering a whole name that quick accepts without
+// it: quick accepts exactly what validate does (model's name checks), and
+// validate is left the messages of a name it refuses.
+func quickYes(quick func(string) bool, validate apivalidation.ValidateNameFunc) apivalidation.ValidateNameFunc {
+	return func(name string, prefix bool) []string {
+		if !prefix && quick(name) {
+			return nil
+		}
+		return validate(name, prefix)
+	}
 }
 
 // validMeta is metadata that apivalidation.ValidateObjectMetaAccessor

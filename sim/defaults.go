@@ -17,6 +17,8 @@ import (
 	"k8s.io/apimachinery/pkg/util/sets"
 	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/apimachinery/pkg/util/validation/field"
+
+	"github.com/meshtwin/meshtwin/model"
 )
 
 // Defaulting and validation for the kinds the simulator gives behaviour
@@ -160,6 +162,7 @@ func validatePodSpec(spec *corev1.PodSpec, p *field.Path) field.ErrorList {
 				errs = append(errs, field.Required(ip.Child("name"), ""))
 			case names.Has(c.Name):
 				errs = append(errs, field.Duplicate(ip.Child("name"), c.Name))
+			case model.IsDNS1123Label(c.Name):
 			default:
 				for _, msg := range validation.IsDNS1123Label(c.Name) {
 					errs = append(errs, field.Invalid(ip.Child("name"), c.Name, msg))
