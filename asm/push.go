@@ -175,7 +175,7 @@ func pushOne(ctx context.Context, inst model.InstanceState, name string, before 
 		return model.Plan{}, fmt.Errorf("read namespace %q: %w", name, err)
 	}
 	plan := model.PlanPush(inst, name, before, []model.ClusterNamespaces{cn})
-	_, err = apply(ctx, plan, map[string]target{r.name: {client: r.client, objs: objs}})
+	_, err = apply(ctx, plan, map[string]target{r.name: {namespaces: r.client.CoreV1().Namespaces(), objs: objs}})
 	return plan, err
 }
 

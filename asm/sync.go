@@ -14,6 +14,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/kubernetes"
+	corev1client "k8s.io/client-go/kubernetes/typed/core/v1"
 	"k8s.io/client-go/util/retry"
 
 	"github.com/meshtwin/meshtwin/model"
@@ -22,16 +23,16 @@ import (
 // target is one place a plan writes to: the control plane or a cluster,
 // with the namespaces it held when the plan was made.
 type target struct {
-	client kubernetes.Interface
-	objs   map[string]*corev1.Namespace
+	namespaces corev1client.NamespaceInterface
+	objs       map[string]*corev1.Namespace
 }
 
 // write is one Create or Update of a namespace, prepared before any is
 // sent.
 type write struct {
-	where   string
-	client  kubernetes.Interface
-	ns      *corev1.Namespace
+	where      string
+	namespaces corev1client.NamespaceInterface
+	ns         *corev1.Namespace
 	create  bool
 	changes []model.Change // to apply again to a fresh read on a conflict
 }
@@ -143,7 +144,7 @@ func (i *Instance) planSyncFrom(ctx context.Context, cluster string) (model.Plan
 	if err != nil {
 		return model.Plan{}, nil, err
 	}
-	targets := map[string]target{model.PlanInstance: {client: i.cp, objs: instObjs}}
+	targets := map[string]target{model.PlanInstance: {namespaces: i.cp.CoreV1().Namespaces(), objs: instObjs}}
 	// model.PlanSyncFromWithPush, with the sync planned once for both
 	// of its halves.
 	plan := model.PlanSyncFrom(inst, cn)
@@ -179,8 +180,9 @@ func readPushTargets(ctx context.Context, refs []memberRef, from model.ClusterNa
 		}
 		slices.Sort(names)
 		cn := model.ClusterNamespaces{Cluster: r.name, Namespaces: make(map[string]map[string]string, len(names))}
+		nss := r.client.CoreV1().Namespaces()
 		for _, name := range names {
-			obj, err := getNamespace(ctx, r.client, name)
+			obj, err := getNamespace(ctx, nss, name)
 			if err != nil {
 				return nil, fmt.Errorf("read namespace %q of cluster %q: %w", name, r.name, err)
 			}
@@ -194,8 +196,8 @@ func readPushTargets(ctx context.Context, refs []memberRef, from model.ClusterNa
 }
 
 // getNamespace reads one namespace; a missing one is nil, not an error.
-func getNamespace(ctx context.Context, cs kubernetes.Interface, name string) (*corev1.Namespace, error) {
-	obj, err := cs.CoreV1().Namespaces().Get(ctx, name, metav1.GetOptions{})
+func getNamespace(ctx context.Context, nss corev1client.NamespaceInterface, name string) (*corev1.Namespace, error) {
+	obj, err := nss.Get(ctx, name, metav1.GetOptions{})
 	switch {
 	case err == nil:
 		return obj, nil
@@ -277,7 +279,7 @@ func (i *Instance) planSyncTo(ctx context.Context) (model.Plan, map[string]targe
 			continue
 		}
 		clusters = append(clusters, cn)
-		targets[r.name] = target{client: r.client, objs: objs}
+		targets[r.name] = target{namespaces: r.client.CoreV1().Namespaces(), objs: objs}
 	}
 	plan := model.PlanSyncTo(inst, clusters)
 	return onlyTargets(plan, targets), targets, unread, nil
@@ -325,8 +327,9 @@ func (i *Instance) readInstanceNamespaces(ctx context.Context, cfg model.MeshCon
 		Namespaces: make(map[string]model.GlobalNamespace, len(names)),
 	}
 	objs := make(map[string]*corev1.Namespace, len(names))
+	nss := i.cp.CoreV1().Namespaces()
 	for _, name := range names {
-		ns, err := getNamespace(ctx, i.cp, name)
+		ns, err := getNamespace(ctx, nss, name)
 		if err != nil {
 			return model.InstanceState{}, nil, fmt.Errorf("read namespace %q of the mesh instance: %w", name, err)
 		}
@@ -496,7 +499,7 @@ func conflictBackoff() wait.Backoff {
 // else wrote the namespace since it was read) reads the namespace afresh,
 // applies the same changes to it and tries again.
 func send(ctx context.Context, w write) error {
-	nss := w.client.CoreV1().Namespaces()
+	nss := w.namespaces
 	if w.create {
 		_, err := nss.Create(ctx, w.ns, metav1.CreateOptions{})
 		return err
@@ -552,7 +555,7 @@ func prepareOne(changes []model.Change, targets map[string]target) (write, error
 		return write{}, fmt.Errorf("namespace %q: the plan names %s, which this operation does not write", name, describeWhere(where))
 	}
 	existing := t.objs[name]
-	w := write{where: where, client: t.client}
+	w := write{where: where, namespaces: t.namespaces}
 	creates := slices.ContainsFunc(changes, func(c model.Change) bool { return c.Kind == model.ChangeCreateNamespace })
 	switch {
 	case creates && existing != nil:

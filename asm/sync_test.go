@@ -182,7 +182,7 @@ func TestPlanSyncIsDry(t *testing.T) {
 func TestApplyChecksBeforeWriting(t *testing.T) {
 	t.Parallel()
 	cs := fake.NewSimpleClientset(nsObj("a", nil))
-	targets := map[string]target{"c1": {client: cs, objs: map[string]*corev1.Namespace{"a": nsObj("a", nil)}}}
+	targets := map[string]target{"c1": {namespaces: cs.CoreV1().Namespaces(), objs: map[string]*corev1.Namespace{"a": nsObj("a", nil)}}}
 	plan := model.Plan{Changes: []model.Change{
 		{Where: "c1", Kind: model.ChangeCreateNamespace, Namespace: "b", Labels: map[string]string{"k": "v"}},
 		{Where: "c1", Kind: model.ChangeSetLabel, Namespace: "missing", Key: "k", Value: "v"},
@@ -234,7 +234,7 @@ func TestSyncSkipsTerminating(t *testing.T) {
 func TestApplyRefusesACreateOverAnExistingNamespace(t *testing.T) {
 	t.Parallel()
 	cs := fake.NewSimpleClientset(nsObj("a", nil), nsObj("b", map[string]string{"team": "x"}))
-	targets := map[string]target{"c1": {client: cs, objs: map[string]*corev1.Namespace{
+	targets := map[string]target{"c1": {namespaces: cs.CoreV1().Namespaces(), objs: map[string]*corev1.Namespace{
 		"a": nsObj("a", nil), "b": nsObj("b", map[string]string{"team": "x"}),
 	}}}
 	plan := model.Plan{Changes: []model.Change{

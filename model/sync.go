@@ -157,8 +157,23 @@ func SyncSkipsNamespace(name string) bool { return IsSystemNamespace(name) }
 // System namespaces (SyncSkipsNamespace) are skipped. Nothing is deleted.
 func PlanSyncFrom(inst InstanceState, c ClusterNamespaces) Plan {
 	homing := inst.Version.AtLeast(MinHomingVersion())
-	var changes []Change
-	for _, name := range slices.Sorted(maps.Keys(c.Namespaces)) {
+	names := slices.Sorted(maps.Keys(c.Namespaces))
+	// Room for the creates (a first sync from a cluster is mostly
+	// creates), counted first rather than grown into.
+	perCreate, creates := 1, 0
+	if homing {
+		perCreate = 2
+	}
+	for _, name := range names {
+		if _, ok := inst.Namespaces[name]; !ok {
+			creates++
+		}
+	}
+	var changes []Change // nil when nothing changes, as before
+	if creates > 0 {
+		changes = make([]Change, 0, perCreate*creates)
+	}
+	for _, name := range names {
 		if SyncSkipsNamespace(name) {
 			continue
 		}
@@ -334,11 +349,19 @@ func indexClusters(clusters []ClusterNamespaces) map[string][]int {
 }
 
 // homingIn is HomingOf with the mesh's clusters already sorted without
-// repeats (mesh is returned itself for an unset homing: callers only
-// read it).
+// repeats (mesh is returned itself for an unset homing, and a homing of
+// one cluster in the mesh itself: callers only read it).
 func homingIn(g GlobalNamespace, mesh []string) []string {
 	if g.Homing == nil {
 		return mesh
+	}
+	if len(g.Homing) == 1 {
+		// The usual homing (a sync from one cluster sets it): no copy
+		// to sort.
+		if _, ok := slices.BinarySearch(mesh, g.Homing[0]); ok {
+			return g.Homing
+		}
+		return nil
 	}
 	out := make([]string, 0, len(g.Homing))
 	for _, c := range uniqueSorted(g.Homing) {
@@ -492,7 +515,11 @@ func changedLabels(labels map[string]string, ch Change) map[string]string {
 
 // newPlan sorts changes by (Where, Namespace, Kind, Key).
 func newPlan(changes []Change) Plan {
-	slices.SortStableFunc(changes, compareChanges)
+	// A sync from a cluster plans in order already: checking costs one
+	// comparison a change.
+	if !slices.IsSortedFunc(changes, compareChanges) {
+		slices.SortStableFunc(changes, compareChanges)
+	}
 	return Plan{Changes: changes}
 }
 

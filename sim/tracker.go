@@ -60,6 +60,8 @@ type Tracker struct {
 	watches map[schema.GroupVersionResource][]*watcher
 	// shapes are the shared parts of the stored events (packedEvent).
 	shapes eventShapes
+	// order is the sorted names of the namespaces listed so far.
+	order nameOrder
 
 	// failPut, when set (by this package's tests), is asked before each
 	// put and fails it with the error it returns: a store that fails.
@@ -223,7 +225,15 @@ func (t *Tracker) buildList(gvr schema.GroupVersionResource, gvk schema.GroupVer
 	}
 	t.mu.RLock()
 	defer t.mu.RUnlock()
-	if err := meta.SetList(list, t.listLocked(gvr, ns, sel)); err != nil {
+	objs := t.listLocked(gvr, ns, sel)
+	if nl, ok := list.(*corev1.NamespaceList); ok {
+		// What meta.SetList does, without reflection: a sync lists
+		// every namespace of the mesh.
+		nl.Items = make([]corev1.Namespace, len(objs))
+		for i, obj := range objs {
+			nl.Items[i] = *obj.(*corev1.Namespace)
+		}
+	} else if err := meta.SetList(list, objs); err != nil {
 		return nil, err
 	}
 	if deep {
@@ -357,6 +367,7 @@ func (t *Tracker) createEvent(p *packedEvent, shape eventShape) error {
 	p.rv = t.rv
 	p.shape = t.shapes.intern(shape)
 	objs[p.name] = p
+	t.order.changed(gvrEvents, p.namespace)
 	// An event has no owner references: nothing to index.
 	if ws := t.watches[gvrEvents]; len(ws) > 0 {
 		ev := p.unpack()
@@ -439,12 +450,7 @@ func (t *Tracker) listLocked(gvr schema.GroupVersionResource, ns string, sel sel
 	var out []runtime.Object
 	for _, n := range namespaces {
 		objs := byNS[n]
-		names := make([]string, 0, len(objs))
-		for name := range objs {
-			names = append(names, name)
-		}
-		sort.Strings(names)
-		for _, name := range names {
+		for _, name := range t.order.sorted(gvr, n, objs) {
 			if obj := unpacked(objs[name]); sel.matches(obj) {
 				out = append(out, obj)
 			}
@@ -496,6 +502,8 @@ func (t *Tracker) store(gvr schema.GroupVersionResource, obj runtime.Object, ns 
 	ref := objectRef{GVR: gvr, Namespace: ns, Name: name}
 	if old != nil {
 		t.unindex(ref, old)
+	} else {
+		t.order.changed(gvr, ns)
 	}
 	objs[name] = obj
 	if ev, ok := obj.(*corev1.Event); ok {
@@ -524,6 +532,7 @@ func (t *Tracker) remove(gvr schema.GroupVersionResource, ns, name string) runti
 	}
 	old = unpacked(old)
 	delete(objs, name)
+	t.order.changed(gvr, ns)
 	if len(objs) == 0 {
 		delete(t.objects[gvr], ns)
 	}
@@ -608,4 +617,52 @@ func (s selectors) matches(obj runtime.Object) bool {
 		return false
 	}
 	return true
+}
+
+// nameOrder keeps, for each resource and namespace that was listed, its
+// objects' names sorted, until a name comes or goes: listing a namespace
+// that did not change (a sync lists every namespace of every cluster)
+// sorts nothing. Lists run under the tracker's read lock, so the cache
+// has a lock of its own; changes run under its write lock.
+type nameOrder struct {
+	mu    sync.Mutex
+	names map[namesKey][]string
+}
+
+type namesKey struct {
+	gvr schema.GroupVersionResource
+	ns  string
+}
+
+// sorted returns the names of objs (the objects of gvr in ns) sorted;
+// callers only read the slice.
+func (o *nameOrder) sorted(gvr schema.GroupVersionResource, ns string, objs map[string]runtime.Object) []string {
+	key := namesKey{gvr, ns}
+	o.mu.Lock()
+	names, ok := o.names[key]
+	o.mu.Unlock()
+	if ok {
+		return names
+	}
+	names = make([]string, 0, len(objs))
+	for name := range objs {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	o.mu.Lock()
+	if o.names == nil {
+		o.names = map[namesKey][]string{}
+	}
+	o.names[key] = names
+	o.mu.Unlock()
+	return names
+}
+
+// changed forgets the order of gvr in ns: a name came or went.
+func (o *nameOrder) changed(gvr schema.GroupVersionResource, ns string) {
+	o.mu.Lock()
+	if len(o.names) > 0 {
+		delete(o.names, namesKey{gvr, ns})
+	}
+	o.mu.Unlock()
 }
