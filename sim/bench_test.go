@@ -23,6 +23,8 @@ import (
 // clientset with the simulator's whole path (defaulting, ECI webhook,
 // sidecar injection, validation, scheduling, events, and the kubelet
 // bringing every pod to Running), with the store already holding N pods.
+// The nodes have room for every pod (roomFor): a pod left Pending would
+// skip the kubelet's part of the path.
 func BenchmarkPodCreate(b *testing.B) {
 	for _, n := range []int{0, 10000} {
 		b.Run(fmt.Sprintf("raw-fake/existing=%d", n), func(b *testing.B) {
@@ -40,6 +42,7 @@ func BenchmarkPodCreate(b *testing.B) {
 			e := newEnv(b, setup{virtual: true, nodes: 100})
 			e.namespace("bench", "istio-injection", "enabled")
 			e.namespace("fill")
+			roomFor(b, e, n+b.N)
 			fill(b, e.ctx, e.cs, n)
 			e.advance(time.Minute)
 			b.ReportAllocs()
@@ -51,8 +54,15 @@ func BenchmarkPodCreate(b *testing.B) {
 			}
 			e.advance(time.Minute)
 			b.StopTimer()
-			if p := e.pod("bench", "p-0"); model.PodStatusText(p) != "Running" || ready(p) != "2/2" {
-				b.Fatalf("pod is %s %s", ready(p), model.PodStatusText(p))
+			list, err := e.cs.CoreV1().Pods("bench").List(e.ctx, metav1.ListOptions{})
+			e.must(err)
+			if len(list.Items) != b.N {
+				b.Fatalf("%d pods, want %d", len(list.Items), b.N)
+			}
+			for j := range list.Items {
+				if p := &list.Items[j]; model.PodStatusText(p) != "Running" || ready(p) != "2/2" {
+					b.Fatalf("pod %s is %s %s", p.Name, ready(p), model.PodStatusText(p))
+				}
 			}
 		})
 	}
