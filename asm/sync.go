@@ -33,8 +33,8 @@ type write struct {
 	where      string
 	namespaces corev1client.NamespaceInterface
 	ns         *corev1.Namespace
-	create  bool
-	changes []model.Change // to apply again to a fresh read on a conflict
+	create     bool
+	changes    []model.Change // to apply again to a fresh read on a conflict
 }
 
 // PlanSyncFrom plans a sync from a member cluster to the instance (B22,
@@ -376,15 +376,15 @@ func applyInOrder(ctx context.Context, plan model.Plan, targets map[string]targe
 	if err != nil {
 		return model.Plan{}, err
 	}
-	var done, notApplied model.Plan
-	if len(plan.Changes) > 0 {
-		done.Changes = make([]model.Change, 0, len(plan.Changes))
-	}
+	// The writes carry the plan's changes in its order, each change
+	// once: when every write goes through, what was done is the plan.
+	var notApplied model.Plan
 	var failed []WriteFailure
+	sent := make([]bool, len(writes))
 	for k, w := range writes {
 		if err := send(ctx, w); err != nil {
 			if ctx.Err() != nil {
-				return done, err
+				return doneOf(writes, sent), err
 			}
 			failed = append(failed, WriteFailure{Where: w.where, Namespace: w.ns.Name, Create: w.create, Err: err, Changes: w.changes})
 			if stopAtFirst {
@@ -395,12 +395,24 @@ func applyInOrder(ctx context.Context, plan model.Plan, targets map[string]targe
 			}
 			continue
 		}
-		done.Changes = append(done.Changes, w.changes...)
+		sent[k] = true
 	}
 	if len(failed) > 0 {
+		done := doneOf(writes, sent)
 		return done, &PartialError{Done: done, Failed: failed, NotApplied: notApplied}
 	}
-	return done, nil
+	return plan, nil
+}
+
+// doneOf is the changes of the writes that were sent, in order.
+func doneOf(writes []write, sent []bool) model.Plan {
+	var done model.Plan
+	for k, w := range writes {
+		if sent[k] {
+			done.Changes = append(done.Changes, w.changes...)
+		}
+	}
+	return done
 }
 
 // WriteFailure is one namespace write of an operation that failed: where

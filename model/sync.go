@@ -554,13 +554,20 @@ func formatPlanLabels(labels map[string]string) string {
 }
 
 // SplitPlan splits a plan into the changes made in where and the rest,
-// each in the plan's order.
+// each in the plan's order. A side that takes every change is p itself,
+// its changes not copied (a sync from a cluster that pushes nothing).
 func SplitPlan(p Plan, where string) (in, rest Plan) {
 	n := 0
 	for _, c := range p.Changes {
 		if c.Where == where {
 			n++
 		}
+	}
+	switch {
+	case n == 0:
+		return Plan{}, p
+	case n == len(p.Changes):
+		return p, Plan{}
 	}
 	if n > 0 {
 		in.Changes = make([]Change, 0, n)

@@ -31,7 +31,8 @@ import (
 // instance never modifies an object it read (package asm's contract,
 // checked by asm's TestInstanceDoesNotModifyWhatItReads), and a stored
 // object is never modified in place, so what it read stays as it was.
-// Otherwise each call returns what the fake clientset would return.
+// Otherwise each call returns what the fake clientset would return, but
+// that a failed get returns no object beside its error.
 // Other resources go through the fake clientset as usual.
 type meshClient struct {
 	*fake.Clientset
@@ -99,7 +100,14 @@ type viewGetAction struct{ testing.GetActionImpl }
 type viewListAction struct{ testing.ListActionImpl }
 
 func (n directNamespaces) Get(_ context.Context, name string, opts metav1.GetOptions) (*corev1.Namespace, error) {
-	return namespaceResult(react(n.fake, viewGetAction{testing.NewGetActionWithOptions(gvrNamespaces, "", name, opts)}))
+	obj, err := react(n.fake, viewGetAction{testing.NewGetActionWithOptions(gvrNamespaces, "", name, opts)})
+	if err != nil {
+		// No empty namespace beside the error, unlike the fake client:
+		// asm reads nothing from a failed get, and a sync's reads of
+		// the namespaces the instance lacks are most of its gets.
+		return nil, err
+	}
+	return namespaceResult(obj, nil)
 }
 
 func (n directNamespaces) List(ctx context.Context, opts metav1.ListOptions) (*corev1.NamespaceList, error) {
