@@ -2,6 +2,7 @@ package sim
 
 import (
 	"context"
+	"slices"
 	"testing"
 	"time"
 
@@ -158,6 +159,76 @@ func TestStepFor(t *testing.T) {
 	for _, tt := range tests {
 		if got := stepFor(tt.in...); got != tt.want {
 			t.Errorf("stepFor(%v) = %s, want %s", tt.in, got, tt.want)
+		}
+	}
+}
+
+// TestListOrderFollowsCreatesAndDeletes: a namespace's sorted names are
+// kept between lists (nameOrder) and must follow every name that comes
+// or goes, events (stored packed) included.
+func TestListOrderFollowsCreatesAndDeletes(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	tr := NewTracker(scheme.Scheme)
+	cs := trackerClientset(tr)
+	names := func() []string {
+		t.Helper()
+		list, err := cs.CoreV1().ConfigMaps("a").List(ctx, metav1.ListOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, cm := range list.Items {
+			out = append(out, cm.Name)
+		}
+		return out
+	}
+	create := func(name string) {
+		t.Helper()
+		if _, err := cs.CoreV1().ConfigMaps("a").Create(ctx, &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: name}}, metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	create("m")
+	create("x")
+	if got := names(); !slices.Equal(got, []string{"m", "x"}) {
+		t.Fatalf("first list: %q", got)
+	}
+	create("b")
+	if got := names(); !slices.Equal(got, []string{"b", "m", "x"}) {
+		t.Fatalf("after creating b: %q", got)
+	}
+	// An update keeps the names; the list still shows the new data.
+	cm, err := cs.CoreV1().ConfigMaps("a").Get(ctx, "m", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cm.Data = map[string]string{"k": "v"}
+	if _, err := cs.CoreV1().ConfigMaps("a").Update(ctx, cm, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	list, err := cs.CoreV1().ConfigMaps("a").List(ctx, metav1.ListOptions{})
+	if err != nil || len(list.Items) != 3 || list.Items[1].Data["k"] != "v" {
+		t.Fatalf("after the update: %v %+v", err, list.Items)
+	}
+	if err := cs.CoreV1().ConfigMaps("a").Delete(ctx, "b", metav1.DeleteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if got := names(); !slices.Equal(got, []string{"m", "x"}) {
+		t.Fatalf("after deleting b: %q", got)
+	}
+	// Events the recorder makes are stored packed, through their own
+	// path (createEvent).
+	for _, name := range []string{"e2", "e1"} {
+		if err := tr.createEvent(&packedEvent{namespace: "a", name: name, count: 1}, eventShape{reason: "R"}); err != nil {
+			t.Fatal(err)
+		}
+		events, err := cs.CoreV1().Events("a").List(ctx, metav1.ListOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := len(events.Items); name == "e2" && got != 1 || name == "e1" && (got != 2 || events.Items[0].Name != "e1") {
+			t.Fatalf("events after creating %s: %+v", name, events.Items)
 		}
 	}
 }
