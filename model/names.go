@@ -1,6 +1,10 @@
 package model
 
-import "strings"
+import (
+	"strings"
+
+	"k8s.io/apimachinery/pkg/util/validation"
+)
 
 // The checks below accept exactly the strings that apimachinery's
 // validation functions of the same names accept (TestNameChecksAgreeWithApimachinery
@@ -13,6 +17,16 @@ import "strings"
 // alphanumeric.
 func IsDNS1123Label(s string) bool {
 	return len(s) <= 63 && isLabelRun(s)
+}
+
+// DNS1123LabelProblems is apimachinery's validation.IsDNS1123Label: its
+// messages for s, none for a valid label, which it answers without the
+// regular expression.
+func DNS1123LabelProblems(s string) []string {
+	if IsDNS1123Label(s) {
+		return nil
+	}
+	return validation.IsDNS1123Label(s)
 }
 
 // IsDNS1123Subdomain reports whether s is an RFC 1123 subdomain: at most
@@ -72,7 +86,7 @@ func isLabelRun(s string) bool {
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		switch {
-		case 'a' <= c && c <= 'z', '0' <= c && c <= '9':
+		case isLowerAlnum(rune(c)):
 		case c == '-' && i > 0 && i < len(s)-1:
 		default:
 			return false

@@ -74,9 +74,8 @@ func commonContainerErrors(c corev1.Container, p *field.Path, names map[string]b
 		errs = append(errs, field.Required(p.Child("name"), ""))
 	case names[c.Name]:
 		errs = append(errs, field.Duplicate(p.Child("name"), c.Name))
-	case IsDNS1123Label(c.Name):
 	default:
-		for _, msg := range validation.IsDNS1123Label(c.Name) {
+		for _, msg := range DNS1123LabelProblems(c.Name) {
 			errs = append(errs, field.Invalid(p.Child("name"), c.Name, msg))
 		}
 	}

@@ -165,7 +165,7 @@ func PlanSyncFrom(inst InstanceState, c ClusterNamespaces) Plan {
 		perCreate = 2
 	}
 	for _, name := range names {
-		if _, ok := inst.Namespaces[name]; !ok {
+		if _, ok := inst.Namespaces[name]; !ok && !SyncSkipsNamespace(name) {
 			creates++
 		}
 	}

@@ -54,16 +54,7 @@ func BenchmarkPodCreate(b *testing.B) {
 			}
 			e.advance(time.Minute)
 			b.StopTimer()
-			list, err := e.cs.CoreV1().Pods("bench").List(e.ctx, metav1.ListOptions{})
-			e.must(err)
-			if len(list.Items) != b.N {
-				b.Fatalf("%d pods, want %d", len(list.Items), b.N)
-			}
-			for j := range list.Items {
-				if p := &list.Items[j]; model.PodStatusText(p) != "Running" || ready(p) != "2/2" {
-					b.Fatalf("pod %s is %s %s", p.Name, ready(p), model.PodStatusText(p))
-				}
-			}
+			allInjectedAndRunning(b, e, b.N)
 		})
 	}
 }
@@ -304,18 +295,25 @@ func benchScale(b *testing.B, n int, create func(*env)) {
 		b.StopTimer()
 		runtime.ReadMemStats(&after)
 		bytes += after.TotalAlloc - before.TotalAlloc
-		list, err := e.cs.CoreV1().Pods("bench").List(e.ctx, metav1.ListOptions{})
-		e.must(err)
-		if len(list.Items) != n {
-			b.Fatalf("%d pods, want %d", len(list.Items), n)
-		}
-		for j := range list.Items {
-			if p := &list.Items[j]; model.PodStatusText(p) != "Running" || ready(p) != "2/2" {
-				b.Fatalf("pod %s is %s %s", p.Name, ready(p), model.PodStatusText(p))
-			}
-		}
+		allInjectedAndRunning(b, e, n)
 		b.StartTimer()
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/pod")
 	b.ReportMetric(float64(bytes)/float64(b.N*n), "B/pod")
+}
+
+// allInjectedAndRunning fails the benchmark unless namespace "bench"
+// holds n pods, each Running 2/2 (injected).
+func allInjectedAndRunning(b *testing.B, e *env, n int) {
+	b.Helper()
+	list, err := e.cs.CoreV1().Pods("bench").List(e.ctx, metav1.ListOptions{})
+	e.must(err)
+	if len(list.Items) != n {
+		b.Fatalf("%d pods, want %d", len(list.Items), n)
+	}
+	for j := range list.Items {
+		if p := &list.Items[j]; model.PodStatusText(p) != "Running" || ready(p) != "2/2" {
+			b.Fatalf("pod %s is %s %s", p.Name, ready(p), model.PodStatusText(p))
+		}
+	}
 }

@@ -162,9 +162,8 @@ func validatePodSpec(spec *corev1.PodSpec, p *field.Path) field.ErrorList {
 				errs = append(errs, field.Required(ip.Child("name"), ""))
 			case names.Has(c.Name):
 				errs = append(errs, field.Duplicate(ip.Child("name"), c.Name))
-			case model.IsDNS1123Label(c.Name):
 			default:
-				for _, msg := range validation.IsDNS1123Label(c.Name) {
+				for _, msg := range model.DNS1123LabelProblems(c.Name) {
 					errs = append(errs, field.Invalid(ip.Child("name"), c.Name, msg))
 				}
 			}
