@@ -15,5 +15,6 @@
 // An Instance never modifies an object it read: it changes and writes
 // copies, and what it returns is its caller's own. So its clients may
 // answer its reads with shared objects instead of copies, as the
-// simulator's do (TestInstanceDoesNotModifyWhatItReads keeps it so).
+// simulator's do (TestInstanceDoesNotModifyWhatItReads keeps it so),
+// and may offer a SharedNamespaceReader to read without a list's copies.
 package asm

@@ -180,9 +180,9 @@ func readPushTargets(ctx context.Context, refs []memberRef, from model.ClusterNa
 		}
 		slices.Sort(names)
 		cn := model.ClusterNamespaces{Cluster: r.name, Namespaces: make(map[string]map[string]string, len(names))}
-		nss := r.client.CoreV1().Namespaces()
+		nss := readerOf(r.client)
 		for _, name := range names {
-			obj, err := getNamespace(ctx, nss, name)
+			obj, err := nss.SharedNamespace(ctx, name)
 			if err != nil {
 				return nil, fmt.Errorf("read namespace %q of cluster %q: %w", name, r.name, err)
 			}
@@ -299,18 +299,17 @@ func onlyTargets(plan model.Plan, targets map[string]target) model.Plan {
 
 // readInstance lists the control plane's namespaces.
 func (i *Instance) readInstance(ctx context.Context, cfg model.MeshConfig, refs []memberRef) (model.InstanceState, map[string]*corev1.Namespace, error) {
-	list, err := i.cp.CoreV1().Namespaces().List(ctx, metav1.ListOptions{})
+	list, err := readerOf(i.cp).SharedNamespaces(ctx)
 	if err != nil {
 		return model.InstanceState{}, nil, fmt.Errorf("read the mesh instance's namespaces: %w", err)
 	}
 	st := model.InstanceState{
 		Version:    cfg.Version,
 		Clusters:   memberNames(refs),
-		Namespaces: make(map[string]model.GlobalNamespace, len(list.Items)),
+		Namespaces: make(map[string]model.GlobalNamespace, len(list)),
 	}
-	objs := make(map[string]*corev1.Namespace, len(list.Items))
-	for k := range list.Items {
-		ns := &list.Items[k]
+	objs := make(map[string]*corev1.Namespace, len(list))
+	for _, ns := range list {
 		st.Namespaces[ns.Name] = sharedGlobalNamespace(ns)
 		objs[ns.Name] = ns
 	}
@@ -327,9 +326,9 @@ func (i *Instance) readInstanceNamespaces(ctx context.Context, cfg model.MeshCon
 		Namespaces: make(map[string]model.GlobalNamespace, len(names)),
 	}
 	objs := make(map[string]*corev1.Namespace, len(names))
-	nss := i.cp.CoreV1().Namespaces()
+	nss := readerOf(i.cp)
 	for _, name := range names {
-		ns, err := getNamespace(ctx, nss, name)
+		ns, err := nss.SharedNamespace(ctx, name)
 		if err != nil {
 			return model.InstanceState{}, nil, fmt.Errorf("read namespace %q of the mesh instance: %w", name, err)
 		}
@@ -343,16 +342,15 @@ func (i *Instance) readInstanceNamespaces(ctx context.Context, cfg model.MeshCon
 
 // readCluster lists a member cluster's namespaces.
 func readCluster(ctx context.Context, name string, cs kubernetes.Interface) (model.ClusterNamespaces, map[string]*corev1.Namespace, error) {
-	list, err := cs.CoreV1().Namespaces().List(ctx, metav1.ListOptions{})
+	list, err := readerOf(cs).SharedNamespaces(ctx)
 	if err != nil {
 		return model.ClusterNamespaces{}, nil, fmt.Errorf("read namespaces of cluster %q: %w", name, err)
 	}
-	cn := model.ClusterNamespaces{Cluster: name, Namespaces: make(map[string]map[string]string, len(list.Items))}
-	objs := make(map[string]*corev1.Namespace, len(list.Items))
-	for k := range list.Items {
-		ns := &list.Items[k]
-		// The list is this call's own copy: its labels are shared, not
-		// copied again.
+	cn := model.ClusterNamespaces{Cluster: name, Namespaces: make(map[string]map[string]string, len(list))}
+	objs := make(map[string]*corev1.Namespace, len(list))
+	for _, ns := range list {
+		// What was read is never modified: its labels are shared, not
+		// copied.
 		cn.Namespaces[ns.Name] = ns.Labels
 		objs[ns.Name] = ns
 	}
@@ -537,9 +535,17 @@ func send(ctx context.Context, w write) error {
 // changed namespace exists (or is created), that no created one exists and
 // that the results are valid namespaces.
 func prepare(plan model.Plan, targets map[string]target) ([]write, error) {
-	writes := make([]write, 0, len(plan.Changes))
-	var errs []error
 	changes := plan.Changes
+	// One write per run of changes to the same namespace, counted
+	// first: a sync's plan has two changes per namespace it creates.
+	runs := 0
+	for k := range changes {
+		if k == 0 || changes[k].Where != changes[k-1].Where || changes[k].Namespace != changes[k-1].Namespace {
+			runs++
+		}
+	}
+	writes := make([]write, 0, runs)
+	var errs []error
 	for len(changes) > 0 {
 		n := 1
 		for n < len(changes) && changes[n].Where == changes[0].Where && changes[n].Namespace == changes[0].Namespace {

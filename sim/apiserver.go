@@ -155,7 +155,7 @@ func (a *apiServer) react(action testing.Action, push bool) (bool, runtime.Objec
 	switch action.(type) {
 	case testing.GetActionImpl, testing.ListActionImpl, testing.CreateActionImpl, testing.UpdateActionImpl,
 		testing.PatchActionImpl, testing.DeleteActionImpl, testing.DeleteCollectionActionImpl,
-		viewGetAction, viewListAction, handOverCreateAction:
+		viewGetAction, viewListAction, handOverCreateAction, sharedListAction, lookupAction:
 	default:
 		// Not a resource request (discovery's server version, proxy):
 		// left to the fake clientset's defaults.
@@ -176,6 +176,12 @@ func (a *apiServer) react(action testing.Action, push bool) (bool, runtime.Objec
 	switch action.GetVerb() {
 	case "get", "list", "watch":
 	default:
+		if a.cluster == nil {
+			// The control plane admits no pod: its writes read no
+			// mesh config.
+			req = &request{}
+			break
+		}
 		// Read outside the simulator's lock (see Sim.mu).
 		req = a.sim.request()
 	}
@@ -274,6 +280,16 @@ func (a *apiServer) handle(req *request, action testing.Action) (runtime.Object,
 			return obj, nil
 		}
 		return nil, apierrors.NewNotFound(gvr.GroupResource(), act.Name)
+	case lookupAction:
+		if obj := a.tracker.peek(gvr, ns, act.Name); obj != nil {
+			return obj, nil
+		}
+		return nil, nil
+	case sharedListAction:
+		if gvr != gvrNamespaces {
+			return nil, apierrors.NewBadRequest(fmt.Sprintf("a shared list reads namespaces, not %s", gvr.Resource))
+		}
+		return a.tracker.sharedNamespaces()
 	case viewListAction:
 		if act.ListOptions.LabelSelector != "" || act.ListOptions.FieldSelector != "" {
 			return a.tracker.List(gvr, act.Kind, ns, act.ListOptions)

@@ -6,6 +6,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/kubernetes/fake"
@@ -32,7 +33,10 @@ import (
 // checked by asm's TestInstanceDoesNotModifyWhatItReads), and a stored
 // object is never modified in place, so what it read stays as it was.
 // Otherwise each call returns what the fake clientset would return, but
-// that a failed get returns no object beside its error.
+// that a failed get returns no object beside its error. It is also an
+// asm.SharedNamespaceReader: its SharedNamespaces and SharedNamespace
+// answer with the stored namespaces themselves, not a list of copies,
+// and with nothing, not a NotFound error, for a namespace not there.
 // Other resources go through the fake clientset as usual.
 type meshClient struct {
 	*fake.Clientset
@@ -41,6 +45,50 @@ type meshClient struct {
 var _ kubernetes.Interface = meshClient{}
 
 func newMeshClient(cs *fake.Clientset) meshClient { return meshClient{cs} }
+
+// SharedNamespaces lists the stored namespaces themselves, in a list's
+// order (asm.SharedNamespaceReader), failing as a list would.
+func (m meshClient) SharedNamespaces(_ context.Context) ([]*corev1.Namespace, error) {
+	gvk := corev1.SchemeGroupVersion.WithKind("Namespace")
+	obj, err := react(&m.Clientset.Fake, sharedListAction{testing.NewListAction(gvrNamespaces, gvk, "", metav1.ListOptions{})})
+	if err != nil {
+		return nil, err
+	}
+	return obj.(*sharedNamespaces).items, nil
+}
+
+// SharedNamespace reads the stored namespace itself
+// (asm.SharedNamespaceReader): nil, and no error, when there is none;
+// any other failure as a get's.
+func (m meshClient) SharedNamespace(_ context.Context, name string) (*corev1.Namespace, error) {
+	obj, err := react(&m.Clientset.Fake, lookupAction{testing.NewGetAction(gvrNamespaces, "", name)})
+	if err != nil || obj == nil {
+		return nil, err
+	}
+	return obj.(*corev1.Namespace), nil
+}
+
+// sharedListAction is a list of namespaces that the API server answers
+// with a sharedNamespaces; lookupAction is a get that it answers with
+// the stored object, or with nothing when there is none.
+type (
+	sharedListAction struct{ testing.ListActionImpl }
+	lookupAction     struct{ testing.GetActionImpl }
+)
+
+// sharedNamespaces is the answer to a sharedListAction: the stored
+// namespaces, in a list's order.
+type sharedNamespaces struct{ items []*corev1.Namespace }
+
+func (l *sharedNamespaces) GetObjectKind() schema.ObjectKind { return schema.EmptyObjectKind }
+
+func (l *sharedNamespaces) DeepCopyObject() runtime.Object {
+	out := &sharedNamespaces{items: make([]*corev1.Namespace, len(l.items))}
+	for k, ns := range l.items {
+		out.items[k] = ns.DeepCopy()
+	}
+	return out
+}
 
 // CoreV1 is the fake clientset's, with direct namespace requests.
 func (m meshClient) CoreV1() corev1client.CoreV1Interface {

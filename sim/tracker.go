@@ -448,6 +448,9 @@ func (t *Tracker) listLocked(gvr schema.GroupVersionResource, ns string, sel sel
 		namespaces = []string{ns}
 	}
 	var out []runtime.Object
+	if len(namespaces) == 1 && sel.empty() {
+		out = make([]runtime.Object, 0, len(byNS[namespaces[0]]))
+	}
 	for _, n := range namespaces {
 		objs := byNS[n]
 		for _, name := range t.order.sorted(gvr, n, objs) {
@@ -605,8 +608,11 @@ func parseSelectors(labelSel, fieldSel string) (selectors, error) {
 	return s, nil
 }
 
+// empty reports whether s selects every object.
+func (s selectors) empty() bool { return s.labels == nil && s.fields == nil }
+
 func (s selectors) matches(obj runtime.Object) bool {
-	if s.labels == nil && s.fields == nil {
+	if s.empty() {
 		return true
 	}
 	m := mustAccessor(obj)

@@ -59,3 +59,21 @@ func (t *Tracker) view(gvr schema.GroupVersionResource, ns string) []runtime.Obj
 func (t *Tracker) viewList(gvr schema.GroupVersionResource, gvk schema.GroupVersionKind, ns string) (runtime.Object, error) {
 	return t.buildList(gvr, gvk, ns, selectors{}, false)
 }
+
+// sharedNamespaces is the stored namespaces themselves, in a list's order;
+// the caller must not modify them.
+func (t *Tracker) sharedNamespaces() (*sharedNamespaces, error) {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	objs := t.objects[gvrNamespaces][""]
+	names := t.order.sorted(gvrNamespaces, "", objs)
+	out := &sharedNamespaces{items: make([]*corev1.Namespace, len(names))}
+	for k, name := range names {
+		ns, ok := objs[name].(*corev1.Namespace)
+		if !ok {
+			return nil, fmt.Errorf("list namespaces: stored %T", objs[name])
+		}
+		out.items[k] = ns
+	}
+	return out, nil
+}
