@@ -320,12 +320,14 @@ func (i *Instance) readInstance(ctx context.Context, cfg model.MeshConfig, refs 
 // given names, one read each: the instance state a sync from a cluster
 // plans with holds those namespaces only (and every member cluster).
 func (i *Instance) readInstanceNamespaces(ctx context.Context, cfg model.MeshConfig, refs []memberRef, names []string) (model.InstanceState, map[string]*corev1.Namespace, error) {
+	// Not sized for every name: a first sync from a cluster finds
+	// few of them, and a large empty map is not free to make.
 	st := model.InstanceState{
 		Version:    cfg.Version,
 		Clusters:   memberNames(refs),
-		Namespaces: make(map[string]model.GlobalNamespace, len(names)),
+		Namespaces: map[string]model.GlobalNamespace{},
 	}
-	objs := make(map[string]*corev1.Namespace, len(names))
+	objs := map[string]*corev1.Namespace{}
 	nss := readerOf(i.cp)
 	for _, name := range names {
 		ns, err := nss.SharedNamespace(ctx, name)

@@ -502,8 +502,11 @@ func (a *apiServer) validateMeta(gvr schema.GroupVersionResource, m metav1.Objec
 	nameFn := metaNameFunc(gvr.Resource)
 	v := validMetaOf(gvr.Resource, m)
 	if v != nil && m.GetName() != "" && a.validNamespace(gvr.Resource, m.GetNamespace()) {
-		for i := range a.validMetas {
-			if a.validMetas[i].same(v) {
+		// Newest first: creates in a row tend to repeat the last few
+		// shapes of metadata.
+		n := len(a.validMetas)
+		for k := 1; k <= n; k++ {
+			if a.validMetas[(a.nextValidMeta-k+n)%n].same(v) {
 				if len(nameFn(m.GetName(), false)) == 0 {
 					return nil
 				}
