@@ -256,14 +256,14 @@ func withUnread(done model.Plan, err error, unread []WriteFailure) error {
 // are returned as failures, and the plan leaves them alone.
 func (i *Instance) planSyncTo(ctx context.Context) (model.Plan, map[string]target, []WriteFailure, error) {
 	cfg, refs := i.snapshot()
-	inst, instObjs, err := i.readInstance(ctx, cfg, refs)
+	inst, read, err := i.readInstance(ctx, cfg, refs)
 	if err != nil {
 		return model.Plan{}, nil, nil, err
 	}
 	// A namespace the instance is deleting is not brought into clusters.
-	for name, ns := range instObjs {
+	for _, ns := range read {
 		if ns.DeletionTimestamp != nil {
-			delete(inst.Namespaces, name)
+			delete(inst.Namespaces, ns.Name)
 		}
 	}
 	clusters := make([]model.ClusterNamespaces, 0, len(refs))
@@ -297,8 +297,9 @@ func onlyTargets(plan model.Plan, targets map[string]target) model.Plan {
 	return out
 }
 
-// readInstance lists the control plane's namespaces.
-func (i *Instance) readInstance(ctx context.Context, cfg model.MeshConfig, refs []memberRef) (model.InstanceState, map[string]*corev1.Namespace, error) {
+// readInstance lists the control plane's namespaces: the state, and the
+// namespaces it was read from.
+func (i *Instance) readInstance(ctx context.Context, cfg model.MeshConfig, refs []memberRef) (model.InstanceState, []*corev1.Namespace, error) {
 	list, err := readerOf(i.cp).SharedNamespaces(ctx)
 	if err != nil {
 		return model.InstanceState{}, nil, fmt.Errorf("read the mesh instance's namespaces: %w", err)
@@ -308,12 +309,10 @@ func (i *Instance) readInstance(ctx context.Context, cfg model.MeshConfig, refs 
 		Clusters:   memberNames(refs),
 		Namespaces: make(map[string]model.GlobalNamespace, len(list)),
 	}
-	objs := make(map[string]*corev1.Namespace, len(list))
 	for _, ns := range list {
 		st.Namespaces[ns.Name] = sharedGlobalNamespace(ns)
-		objs[ns.Name] = ns
 	}
-	return st, objs, nil
+	return st, list, nil
 }
 
 // readInstanceNamespaces reads the control plane's namespaces of the
