@@ -73,6 +73,9 @@ func ValidateHoming(inst InstanceState, clusters []string) error {
 // FormatHoming renders homing clusters as the value of AnnotationHoming:
 // sorted, without repeats, comma-separated.
 func FormatHoming(clusters []string) string {
+	if len(clusters) == 1 {
+		return clusters[0] // the usual homing, one cluster: nothing to sort
+	}
 	return strings.Join(uniqueSorted(clusters), ",")
 }
 
@@ -85,7 +88,7 @@ func ParseHoming(annotations map[string]string) []string {
 		return nil
 	}
 	var out []string
-	for _, c := range strings.Split(v, ",") {
+	for c := range strings.SplitSeq(v, ",") {
 		if c = strings.TrimSpace(c); c != "" {
 			out = append(out, c)
 		}
@@ -93,7 +96,9 @@ func ParseHoming(annotations map[string]string) []string {
 	if len(out) == 0 {
 		return nil
 	}
-	return uniqueSorted(out)
+	// out is this call's own: sorted in place, not copied.
+	slices.Sort(out)
+	return slices.Compact(out)
 }
 
 // uniqueSorted returns a sorted copy of s without repeats; nil stays nil.

@@ -268,6 +268,7 @@ func TestHomingAnnotation(t *testing.T) {
 		{"absent", nil, nil},
 		{"empty value", map[string]string{AnnotationHoming: " , "}, nil},
 		{"list", map[string]string{AnnotationHoming: "c2, c1,c2"}, []string{"c1", "c2"}},
+		{"one cluster", map[string]string{AnnotationHoming: " c1 "}, []string{"c1"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -278,8 +279,13 @@ func TestHomingAnnotation(t *testing.T) {
 			}
 		})
 	}
-	if got := FormatHoming([]string{"c2", "c1", "c2"}); got != "c1,c2" {
-		t.Errorf("FormatHoming = %q", got)
+	for _, tc := range []struct {
+		clusters []string
+		want     string
+	}{{[]string{"c2", "c1", "c2"}, "c1,c2"}, {[]string{"c1"}, "c1"}, {nil, ""}} {
+		if got := FormatHoming(tc.clusters); got != tc.want {
+			t.Errorf("FormatHoming(%q) = %q, want %q", tc.clusters, got, tc.want)
+		}
 	}
 }
 
