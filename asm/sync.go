@@ -125,21 +125,21 @@ func (i *Instance) planSyncFrom(ctx context.Context, cluster string) (model.Plan
 		return model.Plan{}, nil, err
 	}
 	cfg, refs := i.snapshot()
-	cn, objs, err := readCluster(ctx, cluster, cs)
+	cn, read, err := readCluster(ctx, cluster, cs)
 	if err != nil {
 		return model.Plan{}, nil, err
 	}
 	// A namespace the cluster is deleting is not brought into the instance.
 	names := make([]string, 0, len(cn.Namespaces))
-	for name, ns := range objs {
+	for _, ns := range read {
 		switch {
 		case ns.DeletionTimestamp != nil:
-			delete(cn.Namespaces, name)
-		case !model.SyncSkipsNamespace(name):
-			names = append(names, name)
+			delete(cn.Namespaces, ns.Name)
+		case !model.SyncSkipsNamespace(ns.Name):
+			names = append(names, ns.Name)
 		}
 	}
-	slices.Sort(names)
+	slices.Sort(names) // usually in order already: an API server lists by name
 	inst, instObjs, err := i.readInstanceNamespaces(ctx, cfg, refs, names)
 	if err != nil {
 		return model.Plan{}, nil, err
@@ -270,13 +270,17 @@ func (i *Instance) planSyncTo(ctx context.Context) (model.Plan, map[string]targe
 	targets := map[string]target{}
 	var unread []WriteFailure
 	for _, r := range refs {
-		cn, objs, err := readCluster(ctx, r.name, r.client)
+		cn, read, err := readCluster(ctx, r.name, r.client)
 		if err != nil {
 			if ctx.Err() != nil {
 				return model.Plan{}, nil, nil, err
 			}
 			unread = append(unread, WriteFailure{Where: r.name, Err: err})
 			continue
+		}
+		objs := make(map[string]*corev1.Namespace, len(read))
+		for _, ns := range read {
+			objs[ns.Name] = ns
 		}
 		clusters = append(clusters, cn)
 		targets[r.name] = target{namespaces: r.client.CoreV1().Namespaces(), objs: objs}
@@ -341,21 +345,20 @@ func (i *Instance) readInstanceNamespaces(ctx context.Context, cfg model.MeshCon
 	return st, objs, nil
 }
 
-// readCluster lists a member cluster's namespaces.
-func readCluster(ctx context.Context, name string, cs kubernetes.Interface) (model.ClusterNamespaces, map[string]*corev1.Namespace, error) {
+// readCluster lists a member cluster's namespaces: their labels by
+// name, and the namespaces as read.
+func readCluster(ctx context.Context, name string, cs kubernetes.Interface) (model.ClusterNamespaces, []*corev1.Namespace, error) {
 	list, err := readerOf(cs).SharedNamespaces(ctx)
 	if err != nil {
 		return model.ClusterNamespaces{}, nil, fmt.Errorf("read namespaces of cluster %q: %w", name, err)
 	}
 	cn := model.ClusterNamespaces{Cluster: name, Namespaces: make(map[string]map[string]string, len(list))}
-	objs := make(map[string]*corev1.Namespace, len(list))
 	for _, ns := range list {
 		// What was read is never modified: its labels are shared, not
 		// copied.
 		cn.Namespaces[ns.Name] = ns.Labels
-		objs[ns.Name] = ns
 	}
-	return cn, objs, nil
+	return cn, list, nil
 }
 
 // apply prepares every write of the plan, and sends them only when all are
