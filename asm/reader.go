@@ -4,6 +4,7 @@ import (
 	"context"
 
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 )
@@ -53,5 +54,12 @@ func (r listGetReader) SharedNamespaces(ctx context.Context) ([]*corev1.Namespac
 }
 
 func (r listGetReader) SharedNamespace(ctx context.Context, name string) (*corev1.Namespace, error) {
-	return getNamespace(ctx, r.cs.CoreV1().Namespaces(), name)
+	obj, err := r.cs.CoreV1().Namespaces().Get(ctx, name, metav1.GetOptions{})
+	switch {
+	case err == nil:
+		return obj, nil
+	case apierrors.IsNotFound(err):
+		return nil, nil
+	}
+	return nil, err
 }

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/kubernetes"
@@ -193,18 +192,6 @@ func readPushTargets(ctx context.Context, refs []memberRef, from model.ClusterNa
 		members = append(members, cn)
 	}
 	return members, nil
-}
-
-// getNamespace reads one namespace; a missing one is nil, not an error.
-func getNamespace(ctx context.Context, nss corev1client.NamespaceInterface, name string) (*corev1.Namespace, error) {
-	obj, err := nss.Get(ctx, name, metav1.GetOptions{})
-	switch {
-	case err == nil:
-		return obj, nil
-	case apierrors.IsNotFound(err):
-		return nil, nil
-	}
-	return nil, err
 }
 
 // PlanSyncTo plans a sync from the instance to its member clusters (B23,

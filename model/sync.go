@@ -569,12 +569,8 @@ func SplitPlan(p Plan, where string) (in, rest Plan) {
 	case n == len(p.Changes):
 		return p, Plan{}
 	}
-	if n > 0 {
-		in.Changes = make([]Change, 0, n)
-	}
-	if n < len(p.Changes) {
-		rest.Changes = make([]Change, 0, len(p.Changes)-n)
-	}
+	in.Changes = make([]Change, 0, n)
+	rest.Changes = make([]Change, 0, len(p.Changes)-n)
 	for _, c := range p.Changes {
 		if c.Where == where {
 			in.Changes = append(in.Changes, c)

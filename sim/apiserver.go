@@ -155,7 +155,7 @@ func (a *apiServer) react(action testing.Action, push bool) (bool, runtime.Objec
 	switch action.(type) {
 	case testing.GetActionImpl, testing.ListActionImpl, testing.CreateActionImpl, testing.UpdateActionImpl,
 		testing.PatchActionImpl, testing.DeleteActionImpl, testing.DeleteCollectionActionImpl,
-		viewGetAction, viewListAction, handOverCreateAction, sharedListAction, lookupAction:
+		viewGetAction, viewListAction, handOverCreateAction:
 	default:
 		// Not a resource request (discovery's server version, proxy):
 		// left to the fake clientset's defaults.
@@ -279,18 +279,17 @@ func (a *apiServer) handle(req *request, action testing.Action) (runtime.Object,
 		if obj := a.tracker.peek(gvr, ns, act.Name); obj != nil {
 			return obj, nil
 		}
+		if act.absentIsNil {
+			return nil, nil
+		}
 		return nil, apierrors.NewNotFound(gvr.GroupResource(), act.Name)
-	case lookupAction:
-		if obj := a.tracker.peek(gvr, ns, act.Name); obj != nil {
-			return obj, nil
-		}
-		return nil, nil
-	case sharedListAction:
-		if gvr != gvrNamespaces {
-			return nil, apierrors.NewBadRequest(fmt.Sprintf("a shared list reads namespaces, not %s", gvr.Resource))
-		}
-		return a.tracker.sharedNamespaces()
 	case viewListAction:
+		if act.shared {
+			if gvr != gvrNamespaces {
+				return nil, apierrors.NewBadRequest(fmt.Sprintf("a shared list reads namespaces, not %s", gvr.Resource))
+			}
+			return a.tracker.sharedNamespaces()
+		}
 		if act.ListOptions.LabelSelector != "" || act.ListOptions.FieldSelector != "" {
 			return a.tracker.List(gvr, act.Kind, ns, act.ListOptions)
 		}

@@ -50,7 +50,7 @@ func newMeshClient(cs *fake.Clientset) meshClient { return meshClient{cs} }
 // order (asm.SharedNamespaceReader), failing as a list would.
 func (m meshClient) SharedNamespaces(_ context.Context) ([]*corev1.Namespace, error) {
 	gvk := corev1.SchemeGroupVersion.WithKind("Namespace")
-	obj, err := react(&m.Clientset.Fake, sharedListAction{testing.NewListAction(gvrNamespaces, gvk, "", metav1.ListOptions{})})
+	obj, err := react(&m.Clientset.Fake, viewListAction{ListActionImpl: testing.NewListAction(gvrNamespaces, gvk, "", metav1.ListOptions{}), shared: true})
 	if err != nil {
 		return nil, err
 	}
@@ -61,22 +61,14 @@ func (m meshClient) SharedNamespaces(_ context.Context) ([]*corev1.Namespace, er
 // (asm.SharedNamespaceReader): nil, and no error, when there is none;
 // any other failure as a get's.
 func (m meshClient) SharedNamespace(_ context.Context, name string) (*corev1.Namespace, error) {
-	obj, err := react(&m.Clientset.Fake, lookupAction{testing.NewGetAction(gvrNamespaces, "", name)})
+	obj, err := react(&m.Clientset.Fake, viewGetAction{GetActionImpl: testing.NewGetAction(gvrNamespaces, "", name), absentIsNil: true})
 	if err != nil || obj == nil {
 		return nil, err
 	}
 	return obj.(*corev1.Namespace), nil
 }
 
-// sharedListAction is a list of namespaces that the API server answers
-// with a sharedNamespaces; lookupAction is a get that it answers with
-// the stored object, or with nothing when there is none.
-type (
-	sharedListAction struct{ testing.ListActionImpl }
-	lookupAction     struct{ testing.GetActionImpl }
-)
-
-// sharedNamespaces is the answer to a sharedListAction: the stored
+// sharedNamespaces is the answer to a shared viewListAction: the stored
 // namespaces, in a list's order.
 type sharedNamespaces struct{ items []*corev1.Namespace }
 
@@ -142,13 +134,22 @@ func namespaceResult(obj runtime.Object, err error) (*corev1.Namespace, error) {
 // viewGetAction and viewListAction are a get and a list that the API
 // server may answer with its stored objects (Tracker.peek, viewList)
 // instead of copies: the mesh instance's reads. Faults and an
-// unreachable cluster fail them as they fail any get or list.
-type viewGetAction struct{ testing.GetActionImpl }
+// unreachable cluster fail them as they fail any get or list. A get
+// with absentIsNil answers nothing, not a NotFound error, for an object
+// not there; a shared list of namespaces answers a sharedNamespaces,
+// the stored objects themselves, not a NamespaceList of struct copies.
+type viewGetAction struct {
+	testing.GetActionImpl
+	absentIsNil bool
+}
 
-type viewListAction struct{ testing.ListActionImpl }
+type viewListAction struct {
+	testing.ListActionImpl
+	shared bool
+}
 
 func (n directNamespaces) Get(_ context.Context, name string, opts metav1.GetOptions) (*corev1.Namespace, error) {
-	obj, err := react(n.fake, viewGetAction{testing.NewGetActionWithOptions(gvrNamespaces, "", name, opts)})
+	obj, err := react(n.fake, viewGetAction{GetActionImpl: testing.NewGetActionWithOptions(gvrNamespaces, "", name, opts)})
 	if err != nil {
 		// No empty namespace beside the error, unlike the fake client:
 		// asm reads nothing from a failed get, and a sync's reads of
@@ -164,7 +165,7 @@ func (n directNamespaces) List(ctx context.Context, opts metav1.ListOptions) (*c
 		return n.NamespaceInterface.List(ctx, opts)
 	}
 	gvk := corev1.SchemeGroupVersion.WithKind("Namespace")
-	obj, err := react(n.fake, viewListAction{testing.NewListActionWithOptions(gvrNamespaces, gvk, "", opts)})
+	obj, err := react(n.fake, viewListAction{ListActionImpl: testing.NewListActionWithOptions(gvrNamespaces, gvk, "", opts)})
 	if obj == nil {
 		return &corev1.NamespaceList{}, err
 	}

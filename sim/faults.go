@@ -86,7 +86,7 @@ func (a *apiServer) reactFault(action testing.Action) (bool, runtime.Object, err
 	switch action.(type) {
 	case testing.GetActionImpl, testing.ListActionImpl, testing.CreateActionImpl, testing.UpdateActionImpl,
 		testing.PatchActionImpl, testing.DeleteActionImpl, testing.DeleteCollectionActionImpl,
-		viewGetAction, viewListAction, handOverCreateAction, sharedListAction, lookupAction:
+		viewGetAction, viewListAction, handOverCreateAction:
 	default:
 		return false, nil, nil // discovery: never fails
 	}

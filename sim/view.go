@@ -63,15 +63,12 @@ func (t *Tracker) viewList(gvr schema.GroupVersionResource, gvk schema.GroupVers
 // sharedNamespaces is the stored namespaces themselves, in a list's order;
 // the caller must not modify them.
 func (t *Tracker) sharedNamespaces() (*sharedNamespaces, error) {
-	t.mu.RLock()
-	defer t.mu.RUnlock()
-	objs := t.objects[gvrNamespaces][""]
-	names := t.order.sorted(gvrNamespaces, "", objs)
-	out := &sharedNamespaces{items: make([]*corev1.Namespace, len(names))}
-	for k, name := range names {
-		ns, ok := objs[name].(*corev1.Namespace)
+	objs := t.view(gvrNamespaces, "")
+	out := &sharedNamespaces{items: make([]*corev1.Namespace, len(objs))}
+	for k, obj := range objs {
+		ns, ok := obj.(*corev1.Namespace)
 		if !ok {
-			return nil, fmt.Errorf("list namespaces: stored %T", objs[name])
+			return nil, fmt.Errorf("list namespaces: stored %T", obj)
 		}
 		out.items[k] = ns
 	}
